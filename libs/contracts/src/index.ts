@@ -1,0 +1,20 @@
+import { EventRegistry } from './registry';
+import { CALL_EVENTS } from './events/call';
+import { DISPATCH_EVENTS } from './events/dispatch';
+import { CASE_EVENTS } from './events/case';
+
+export * from './envelope';
+export * from './registry';
+export * from './topics';
+export * from './time';
+export * from './taxonomy';
+export * from './events/common';
+export * from './events/call';
+export * from './events/dispatch';
+export * from './events/case';
+
+/** Every event type of cad110, for consumers that read all topics. */
+export const ALL_EVENTS = [...CALL_EVENTS, ...DISPATCH_EVENTS, ...CASE_EVENTS];
+
+/** Registry of all event types (parse + upcast + validate). */
+export const eventRegistry = new EventRegistry(ALL_EVENTS);

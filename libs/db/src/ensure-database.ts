@@ -1,0 +1,42 @@
+import { Client } from 'pg';
+import { databaseOf, withDatabase } from './urls';
+
+const VALID_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Creates the database named in `databaseUrl` if it does not exist, connecting to the server's
+ * `postgres` maintenance database. Safe to run concurrently (a duplicate-database race is ignored).
+ * @throws Error when the name is not a plain lower-case identifier or the server is unreachable.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const name = databaseOf(databaseUrl);
+  if (!VALID_NAME.test(name)) throw new Error(`refusing database name ${JSON.stringify(name)}`);
+  const admin = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount) return false;
+    try {
+      await admin.query(`CREATE DATABASE "${name}"`);
+    } catch (e) {
+      if ((e as { code?: string }).code !== '42P04') throw e; // duplicate_database
+      return false;
+    }
+    return true;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops the database named in `databaseUrl` if it exists (tests and `--fresh` demos). */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const name = databaseOf(databaseUrl);
+  if (!VALID_NAME.test(name)) throw new Error(`refusing database name ${JSON.stringify(name)}`);
+  const admin = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './urls';
+export * from './ensure-database';
+export * from './migrate-deploy';
+export { pendingSchemaChanges, hasStatements } from './migrate-create';
+export * from './pg-errors';

@@ -1,0 +1,147 @@
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { Express } from 'express';
+import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { eventRegistry, topicSpecs } from '@cad110/contracts';
+import { databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
+import type { RunInTransaction, SqlTx } from '@cad110/eventstore';
+import { createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
+import { createLogger, type Logger } from '@cad110/logging';
+import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
+
+/** The subset of a generated Prisma client the runtime uses. */
+export interface PrismaLike<Tx extends SqlTx> {
+  $transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T>;
+  $disconnect(): Promise<void>;
+}
+
+/** Everything a service's code needs at run time, built once at start-up. */
+export interface ServiceRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx> {
+  name: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  databaseUrl: string;
+  pool: Pool;
+  prisma: P;
+  kafka: Kafka;
+  producer: Producer;
+  relay: OutboxRelay;
+  registry: typeof eventRegistry;
+  /** one interactive Prisma transaction (default timeout 15 s) */
+  transaction: RunInTransaction<Tx>;
+  /** readiness checks for /readyz */
+  readiness: { name: string; check: () => Promise<boolean> }[];
+  consumers: Consumer[];
+  /** whether this service has an outbox and runs the relay */
+  outbox: boolean;
+}
+
+export interface RuntimeOptions<P> {
+  /** service name: intake | dispatch | records | statistics */
+  name: string;
+  /** directory of the service package (for prisma/migrations) */
+  serviceDir: string;
+  /** builds the service's generated Prisma client on the shared pg pool */
+  makePrisma: (pool: Pool) => P;
+  /** pg pool size (default `DB_POOL_SIZE` or 10) */
+  poolSize?: number;
+  /** false for services that publish nothing (no outbox table, relay never started) */
+  outbox?: boolean;
+}
+
+/**
+ * Connects a service: creates its database if missing and applies its migrations
+ * (`DB_MIGRATE=false` skips both), opens the pg pool and Prisma client on it, creates the Kafka
+ * topics, connects an idempotent producer and prepares (not starts) the outbox relay.
+ */
+export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(opts: RuntimeOptions<P>): Promise<ServiceRuntime<P, Tx>> {
+  const logger = createLogger(opts.name);
+  const metrics = createMetrics(opts.name);
+  const databaseUrl = databaseUrlFor(opts.name);
+  if (process.env.DB_MIGRATE !== 'false') {
+    await ensureDatabase(databaseUrl);
+    const applied = await deployMigrations(databaseUrl, join(opts.serviceDir, 'prisma', 'migrations'));
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const pool = new Pool({ connectionString: databaseUrl, max: opts.poolSize ?? Number(process.env.DB_POOL_SIZE ?? 10) });
+  pool.on('error', (err) => logger.error({ err }, 'idle pg client error'));
+  const prisma = opts.makePrisma(pool);
+  const kafka = createKafka(`cad110-${opts.name}`, logger);
+  await ensureTopics(kafka, topicSpecs());
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const relay = new OutboxRelay({ pool, producer, logger, metrics });
+  const outbox = opts.outbox !== false;
+  if (outbox) metrics.setOutboxBacklogReader(() => relay.backlog());
+  const transaction: RunInTransaction<Tx> = (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 15_000 });
+  return {
+    name: opts.name,
+    logger,
+    metrics,
+    databaseUrl,
+    pool,
+    prisma,
+    kafka,
+    producer,
+    relay,
+    registry: eventRegistry,
+    transaction,
+    consumers: [],
+    outbox,
+    readiness: [
+      { name: 'database', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
+      { name: 'kafka', check: () => kafkaReachable(kafka) },
+    ],
+  };
+}
+
+/** Consumer group id of a service's consumer, with the optional `KAFKA_GROUP_SUFFIX` for test isolation. */
+export function groupId(name: string): string {
+  return `${process.env.KAFKA_TOPIC_PREFIX ?? 'cad110.'}${name}${process.env.KAFKA_GROUP_SUFFIX ?? ''}`;
+}
+
+/**
+ * Listens on `PORT` (or `defaultPort`), starts the relay, and stops everything cleanly on
+ * SIGINT/SIGTERM (HTTP, consumers, relay, producer, pool, telemetry) within 10 s.
+ */
+export async function serve<P extends PrismaLike<Tx>, Tx extends SqlTx>(
+  rt: ServiceRuntime<P, Tx>,
+  app: Express,
+  defaultPort: number,
+  onStop: () => Promise<void> = async () => undefined,
+): Promise<Server> {
+  if (rt.outbox) rt.relay.start();
+  const port = Number(process.env.PORT ?? defaultPort);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(port, () => resolve(s));
+  });
+  rt.logger.info({ port }, `${rt.name} listening`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close();
+    await Promise.allSettled(rt.consumers.map((c) => c.disconnect()));
+    await onStop();
+    await rt.relay.stop();
+    await rt.producer.disconnect().catch(() => undefined);
+    await rt.prisma.$disconnect().catch(() => undefined);
+    await rt.pool.end().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return server;
+}
+
+/** Exits non-zero when a consumer has used up its restarts, so the supervisor restarts the service. */
+export function exitOnFatal(logger: Logger) {
+  return (err: Error) => {
+    logger.fatal({ err }, 'consumer restarts exhausted; exiting');
+    setTimeout(() => process.exit(70), 100);
+  };
+}

@@ -1,0 +1,117 @@
+import { context, propagation, trace, type Context, type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+/** Keeps spans recording (real trace ids for traceparent) when no exporter is configured. */
+class DiscardSpanProcessor implements SpanProcessor {
+  onStart(): void {}
+  onEnd(_span: ReadableSpan): void {}
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+/** Paths never traced: probes and scrapes would otherwise flood the trace store. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export interface TelemetryHandle {
+  shutdown(): Promise<void>;
+}
+
+let started: TelemetryHandle | undefined;
+
+/**
+ * Starts the OpenTelemetry Node SDK for a service. Call it before express, pg or kafkajs are
+ * imported (each service's `src/instrument.ts` is its first import).
+ *
+ * - HTTP server spans (root of a call's trace), express and pg spans (pg only under a parent,
+ *   so polling loops do not create stray root traces).
+ * - Export over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`) is set;
+ *   `extraExporter` adds another exporter (tests use an in-memory one).
+ * - Sampling follows `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG` (default parent-based always-on).
+ */
+export function startTelemetry(serviceName: string, opts: { extraExporter?: SpanExporter } = {}): TelemetryHandle {
+  if (started) return started;
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  const spanProcessors: SpanProcessor[] = [];
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500, maxQueueSize: 65536, maxExportBatchSize: 2048 }));
+  }
+  if (opts.extraExporter) spanProcessors.push(new BatchSpanProcessor(opts.extraExporter, { scheduledDelayMillis: 100 }));
+  if (spanProcessors.length === 0) spanProcessors.push(new DiscardSpanProcessor());
+
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, 'service.namespace': 'cad110' }),
+    spanProcessors,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+        ignoreOutgoingRequestHook: () => true,
+      }),
+      new ExpressInstrumentation(),
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    ],
+  });
+  sdk.start();
+  started = { shutdown: () => sdk.shutdown() };
+  return started;
+}
+
+/** The cad110 tracer. */
+export function tracer(): Tracer {
+  return trace.getTracer('cad110');
+}
+
+/** Runs `fn` inside a new active span; records errors and ends the span. */
+export async function withSpan<T>(
+  name: string,
+  attributes: Record<string, string | number | boolean | undefined>,
+  fn: (span: Span) => Promise<T>,
+  parent: Context = context.active(),
+): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes: clean(attributes) }, parent, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function clean(a: Record<string, string | number | boolean | undefined>) {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(a)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** W3C trace context of the active span as carrier fields (`traceparent`, `tracestate`). */
+export function currentTraceCarrier(ctx: Context = context.active()): { traceparent?: string; tracestate?: string } {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  const out: { traceparent?: string; tracestate?: string } = {};
+  if (carrier.traceparent) out.traceparent = carrier.traceparent;
+  if (carrier.tracestate) out.tracestate = carrier.tracestate;
+  return out;
+}
+
+/** Context whose parent is the span described by `carrier` (W3C fields), on top of ROOT. */
+export function contextFromCarrier(carrier: Record<string, string | undefined>): Context {
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(carrier)) if (typeof v === 'string') clean[k] = v;
+  return propagation.extract(context.active(), clean);
+}
+
+/** Trace id (32 hex) from a traceparent header, or undefined. */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  return traceparent?.split('-')[1];
+}

@@ -1,0 +1,2 @@
+export { createServer } from './server';
+export * from './calls/call';

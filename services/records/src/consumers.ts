@@ -1,0 +1,25 @@
+import { bureauTimeZone, topicName } from '@cad110/contracts';
+import { runIdempotentConsumer } from '@cad110/kafka';
+import { exitOnFatal, groupId } from '@cad110/runtime';
+import type { RecordsRuntime } from './server';
+import { onEvent } from './cases/on-event';
+
+/** Starts records' consumer of call and dispatch events. */
+export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZone()): Promise<void> {
+  rt.consumers.push(
+    await runIdempotentConsumer({
+      kafka: rt.kafka,
+      groupId: groupId('records'),
+      consumerName: 'records.calls+dispatch',
+      topics: [topicName('calls'), topicName('dispatch')],
+      registry: rt.registry,
+      transaction: rt.transaction,
+      producer: rt.producer,
+      logger: rt.logger,
+      metrics: rt.metrics,
+      handle: (event, tx) => onEvent(event, tx, rt.registry, timeZone),
+      afterCommit: () => rt.relay.nudge(),
+      onFatal: exitOnFatal(rt.logger),
+    }),
+  );
+}

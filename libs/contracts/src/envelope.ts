@@ -4,7 +4,7 @@ import { z } from 'zod';
  * UTC instant as ISO-8601 text with a `Z` suffix, e.g. `2026-11-29T08:15:30.123Z`.
  * Every time in an event is stored in UTC; local days are derived with {@link ./time}.
  */
-export const IsoUtc = z.iso.datetime({ offset: false, precision: -1 }).describe('UTC ISO-8601 instant');
+export const IsoUtc = z.iso.datetime({ offset: false }).describe('UTC ISO-8601 instant');
 export type IsoUtc = z.infer<typeof IsoUtc>;
 
 /** The services that own event streams. */

@@ -107,14 +107,14 @@ export async function appendToStream(tx: SqlTx, registry: EventRegistry, opts: A
   try {
     await tx.$executeRawUnsafe(
       `INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, occurred_at, recorded_at)
-       SELECT $1, v, id, t, sv, d::jsonb, $6::jsonb, o::timestamptz, $7::timestamptz
-       FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $8::text[], $9::text[]) AS x(v, id, t, sv, d, o)`,
+       SELECT $1, v, id, t, sv, d::jsonb, $2::jsonb, o::timestamptz, $3::timestamptz
+       FROM unnest($4::int[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[]) AS x(v, id, t, sv, d, o)`,
       streamId,
+      JSON.stringify(metadata),
+      recordedAt,
       envelopes.map((e) => e.streamVersion),
       envelopes.map((e) => e.eventId),
       envelopes.map((e) => e.type),
-      JSON.stringify(metadata),
-      recordedAt,
       envelopes.map((e) => e.schemaVersion),
       envelopes.map((e) => JSON.stringify(e.data)),
       envelopes.map((e) => e.occurredAt),

@@ -32,7 +32,7 @@ interface OutboxRow {
  *
  * Each round, in one transaction: take the relay's advisory lock (one active relay per database,
  * so messages of one key leave in commit order), claim up to `batchSize` rows with
- * `FOR UPDATE SKIP LOCKED` in id order, send them with an idempotent producer (acks=all), delete
+ * `FOR UPDATE SKIP LOCKED` in id order, send them (acks=all, one request in flight so order holds), delete
  * them, commit. A crash between send and commit re-sends the rows: delivery is at-least-once and
  * consumers are idempotent by event id. Rows are never selected by "id > last seen", which skips
  * rows whose transactions commit out of order.

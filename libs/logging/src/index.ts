@@ -12,7 +12,6 @@ export const PERSONAL_KEYS = [
   'callerName',
   'phone',
   'phoneNumber',
-  'name',
   'address',
   'idNumber',
   'authorization',
@@ -23,10 +22,10 @@ export const PERSONAL_KEYS = [
 function redactPaths(): string[] {
   const paths: string[] = [];
   for (const k of PERSONAL_KEYS) {
-    // the root `name` is pino's logger name; personal `name` fields are always nested
-    if (k !== 'name') paths.push(k);
-    paths.push(`*.${k}`, `*.*.${k}`, `*.*.*.${k}`);
+    paths.push(k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`);
   }
+  // `name` alone is too common (pino's logger name, Error.name); censor it where it is a person's
+  for (const parent of ['caller', 'party', 'data', 'body', 'person']) paths.push(`${parent}.name`, `*.${parent}.name`);
   paths.push('req.headers.authorization', 'req.headers.cookie');
   return paths;
 }

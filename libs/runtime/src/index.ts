@@ -69,7 +69,7 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
   const prisma = opts.makePrisma(pool);
   const kafka = createKafka(`cad110-${opts.name}`, logger);
   await ensureTopics(kafka, topicSpecs());
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, logger, metrics });
   const outbox = opts.outbox !== false;

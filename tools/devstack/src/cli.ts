@@ -1,0 +1,41 @@
+import { join, resolve } from 'node:path';
+import { ROOT } from './paths';
+import { DEFAULT_DEMO, demo } from './demo';
+import { runTests } from './test-runner';
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(): Promise<number> {
+  const [cmd, ...args] = process.argv.slice(2);
+  switch (cmd) {
+    case 'demo':
+      return demo({
+        ...DEFAULT_DEMO,
+        exit: args.includes('--exit'),
+        ...(flag(args, 'file') ? { file: resolve(flag(args, 'file')!) } : {}),
+        ...(flag(args, 'mapping') ? { mapping: flag(args, 'mapping')! } : {}),
+        ...(flag(args, 'rate') ? { rate: Number(flag(args, 'rate')) } : {}),
+        ...(flag(args, 'limit') ? { limit: Number(flag(args, 'limit')) } : {}),
+      });
+    case 'test':
+      return runTests(args);
+    case 'bench': {
+      const { runBench } = (await import(join(ROOT, 'bench', 'src', 'run.ts'))) as { runBench: (a: string[]) => Promise<number> };
+      return runBench(args);
+    }
+    default:
+      process.stderr.write('usage: run.cjs demo [--exit] [--file f --mapping m --rate n --limit n] | test [jest args] | bench [--quick]\n');
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,5 @@
+export * from './paths';
+export * from './kafka-broker';
+export * from './stack';
+export * from './trace-tap';
+export * from './pipeline';

@@ -1,0 +1,12 @@
+import { join, resolve } from 'node:path';
+
+/** Repository root. */
+export const ROOT = resolve(__dirname, '..', '..', '..');
+/** Local state (broker data, logs) — git-ignored. */
+export const STATE_DIR = join(ROOT, '.cad110');
+export const SERVICES = ['intake', 'dispatch', 'records', 'statistics'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+/** The bundled real-data slice (see data/calls/README.md). */
+export const BUNDLED_SLICE = join(ROOT, 'data', 'calls', 'minneapolis-mpd-911-cad.slice-2000.csv');
+/** The shared datasets next to the checkout. */
+export const SHARED_CALLS_DIR = resolve(ROOT, '..', 'shared', 'data', 'calls');

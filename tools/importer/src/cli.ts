@@ -1,0 +1,50 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Replays a calls-for-service CSV into intake.
+ *
+ *   npm run import -- --mapping minneapolis-mpd [--file <csv>] [--intake http://127.0.0.1:8081]
+ *                     [--rate 50] [--limit 1000] [--concurrency 16]
+ *
+ * --mapping   source mapping name in tools/importer/mappings (or a path to one)
+ * --file      CSV to read (default: the bundled slice for minneapolis-mpd, else ../shared/data/calls/<dataset>)
+ * --rate      offered calls per second (default 0 = as fast as intake accepts)
+ * --limit     read at most this many rows
+ * Prints a JSON summary on stdout; the progress bar goes to stderr.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadTaxonomy } from '@cad110/contracts';
+import { loadMapping, postCalls, readCalls } from './index';
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+/** Default CSV for a mapping: the committed slice when there is one, else the shared dataset. */
+export function defaultFile(dataset: string): string {
+  const repo = resolve(__dirname, '..', '..', '..');
+  const slice = join(repo, 'data', 'calls', dataset.replace(/\.csv$/, '.slice-2000.csv'));
+  return existsSync(slice) ? slice : join(repo, '..', 'shared', 'data', 'calls', dataset);
+}
+
+async function main() {
+  const taxonomy = loadTaxonomy();
+  const mapping = loadMapping(arg('mapping', 'minneapolis-mpd')!, taxonomy);
+  const file = resolve(arg('file') ?? defaultFile(mapping.dataset));
+  const { calls, rejected } = await readCalls(file, mapping, taxonomy, Number(arg('limit', 'Infinity')));
+  const res = await postCalls(calls, {
+    intakeUrl: arg('intake', process.env.INTAKE_URL ?? 'http://127.0.0.1:8081')!,
+    rate: Number(arg('rate', '0')),
+    concurrency: Number(arg('concurrency', '16')),
+  });
+  console.log(JSON.stringify({ file, rows: calls.length + rejected.length, rejected: rejected.length, accepted: res.accepted.length, failed: res.failed.length, seconds: Number(res.seconds.toFixed(2)), callsPerSecond: Number(res.callsPerSecond.toFixed(1)) }));
+  if (res.failed.length) console.error('first failures:', res.failed.slice(0, 5));
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,4 @@
+export * from './mapping';
+export * from './map-row';
+export * from './read-csv';
+export * from './post-calls';

@@ -51,7 +51,8 @@ export function localParts(utc: string | Date, zone: string): LocalParts {
 
 /**
  * Converts local wall-clock text `YYYY-MM-DD HH:MM:SS` in `zone` to a UTC ISO-8601 instant.
- * In the repeated hour of a DST fall-back the earlier instant is taken (luxon's rule);
+ * Source files carry no offset, so the repeated hour of a DST fall-back is ambiguous: the second
+ * occurrence (standard time) is taken, as luxon resolves it;
  * in the skipped hour of spring-forward the time is moved forward by the gap.
  * @throws Error when the text does not parse.
  */

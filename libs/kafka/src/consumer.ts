@@ -174,12 +174,15 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
             if (err instanceof PermanentError || err instanceof ContractError) {
               span.setAttribute('cad110.outcome', 'dead-lettered');
               await deadLetter(message, msg, `${event.type} rejected: ${err.message}`, (err as ContractError).issues ?? []);
+              // remembered, so a replay of the partition does not dead-letter it again
+              await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, msg));
               return;
             }
             if (isConnectivityError(err)) throw err; // let kafkajs retry the batch / restart
             if (attempt >= maxAttempts) {
               span.setAttribute('cad110.outcome', 'dead-lettered');
               await deadLetter(message, msg, `${event.type} failed after ${attempt} attempts: ${(err as Error).message}`);
+              await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, msg));
               return;
             }
             opts.logger.warn({ err, attempt, topic: msg.topic, offset: msg.offset }, 'handler failed; retrying');

@@ -20,6 +20,9 @@ async function main(): Promise<number> {
         ...(flag(args, 'rate') ? { rate: Number(flag(args, 'rate')) } : {}),
         ...(flag(args, 'limit') ? { limit: Number(flag(args, 'limit')) } : {}),
       });
+    case 'setup':
+      // bin/run.cjs has installed dependencies and generated the Prisma clients
+      return 0;
     case 'test':
       return runTests(args);
     case 'bench': {

@@ -33,7 +33,7 @@ async function resetTopics(brokers: string, prefix: string): Promise<void> {
 
 /**
  * `npm run demo`: starts Kafka (unless KAFKA_BROKERS is set), the four services on ports
- * 8081–8084 with fresh demo databases (`cad110demo_*`) and topics (`cad110demo.*`), replays
+ * 8081–8084 (`CAD110_PORT_BASE`) with fresh demo databases (`cad110demo_*`) and topics (`cad110demo.*`), replays
  * the bundled real calls through intake, waits for dispatch, records and statistics, checks
  * the per-category statistics against the CSV and the traces of sampled calls, prints a summary
  * table and, as the last line, one JSON object. Then serves until Ctrl-C (or exits with --exit).
@@ -46,6 +46,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const topicPrefix = process.env.KAFKA_TOPIC_PREFIX ?? 'cad110demo.';
   const dbPrefix = process.env.CAD110_DB_PREFIX ?? 'cad110demo';
   await resetTopics(kafka.brokers, topicPrefix);
+  const portBase = Number(process.env.CAD110_PORT_BASE ?? 8081);
   const tap = new TraceTap(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const tapUrl = await tap.start();
   const stack = new Stack({
@@ -53,7 +54,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     topicPrefix,
     dbPrefix,
     fresh: true,
-    ports: { intake: 8081, dispatch: 8082, records: 8083, statistics: 8084 },
+    ports: { intake: portBase, dispatch: portBase + 1, records: portBase + 2, statistics: portBase + 3 },
     otlpEndpoint: tapUrl,
     timeZone: process.env.BUREAU_TIME_ZONE ?? mapping.timeZone,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
@@ -68,7 +69,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     await stack.start();
     const { calls, rejected } = await readCalls(opts.file, mapping, taxonomy, opts.limit);
     say(`[cad110] replaying ${calls.length} real calls from ${opts.file} (${mapping.source}, ${mapping.timeZone})`);
-    const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), rate: opts.rate, concurrency: 16, progress: true });
+    const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), rate: opts.rate, concurrency: 16, progress: true, headers: { authorization: `Bearer ${stack.token('call_taker', 'importer')}` } });
     const handed = new Set(calls.filter((c) => c.body.handToDispatch).map((c) => c.body.externalRef.id));
     const expectedIncidents = posted.accepted.filter((a) => handed.has(a.externalId)).length;
     say('[cad110] waiting for dispatch, records and statistics to catch up');

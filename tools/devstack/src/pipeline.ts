@@ -7,8 +7,8 @@ import type { TraceTap } from './trace-tap';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function getJson<T>(url: string): Promise<T> {
-  const r = await fetch(url);
+async function getJson<T>(url: string, token: string): Promise<T> {
+  const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!r.ok) throw new Error(`GET ${url} → ${r.status}`);
   return (await r.json()) as T;
 }
@@ -22,10 +22,11 @@ export interface PipelineCounts {
 
 /** Current totals read from the services' own APIs. */
 export async function readCounts(stack: Stack): Promise<PipelineCounts> {
+  const token = stack.token('analyst');
   const [inc, cases, stats] = await Promise.all([
-    getJson<{ total: number }>(`${stack.url('dispatch')}/incidents?limit=1`),
-    getJson<{ total: number }>(`${stack.url('records')}/cases?limit=1`),
-    getJson<{ total: number; rows: { key: string | null; count: number }[] }>(`${stack.url('statistics')}/stats/counts?by=category`),
+    getJson<{ total: number }>(`${stack.url('dispatch')}/incidents?limit=1`, token),
+    getJson<{ total: number }>(`${stack.url('records')}/cases?limit=1`, token),
+    getJson<{ total: number; rows: { key: string | null; count: number }[] }>(`${stack.url('statistics')}/stats/counts?by=category`, token),
   ]);
   return {
     incidents: inc.total,
@@ -89,7 +90,7 @@ export function categoryMismatches(expected: Record<string, number>, actual: Rec
 
 /** Trace id of a call: from the traceparent stored with its first event in intake. */
 export async function traceIdOfCall(stack: Stack, callId: string): Promise<string | undefined> {
-  const call = await getJson<{ events: { metadata: { traceparent?: string } }[] }>(`${stack.url('intake')}/calls/${callId}`);
+  const call = await getJson<{ events: { metadata: { traceparent?: string } }[] }>(`${stack.url('intake')}/calls/${callId}`, stack.token('analyst'));
   return call.events[0]?.metadata.traceparent?.split('-')[1];
 }
 

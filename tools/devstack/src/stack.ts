@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { signToken, type Role } from '@cad110/auth';
 import { databaseUrlFor, dropDatabase } from '@cad110/db';
 import { ROOT, SERVICES, STATE_DIR, type ServiceName } from './paths';
 
@@ -24,6 +26,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** where service logs go (default .cad110/logs/<prefix>) */
   logDir?: string;
+  /** token signing secret shared by the services (default `CAD110_AUTH_SECRET`, else random per stack) */
+  authSecret?: string;
 }
 
 export interface RunningService {
@@ -57,9 +61,16 @@ export class Stack {
   readonly services = new Map<ServiceName, RunningService>();
   readonly logDir: string;
   private readonly ports = new Map<ServiceName, number>();
+  readonly authSecret: string;
 
   constructor(readonly opts: StackOptions) {
     this.logDir = opts.logDir ?? join(STATE_DIR, 'logs', opts.dbPrefix);
+    this.authSecret = opts.authSecret ?? process.env.CAD110_AUTH_SECRET ?? randomBytes(32).toString('base64url');
+  }
+
+  /** An access token for this stack's services. */
+  token(role: Role, sub = `demo-${role}`): string {
+    return signToken({ sub, role }, this.authSecret);
   }
 
   /** Environment a service of this stack runs with. */
@@ -69,6 +80,7 @@ export class Stack {
       PORT: String(port),
       KAFKA_BROKERS: this.opts.brokers,
       KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
+      CAD110_AUTH_SECRET: this.authSecret,
       CAD110_DB_PREFIX: this.opts.dbPrefix,
       DATABASE_URL: '',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',

@@ -15,7 +15,7 @@ export async function runTests(args: string[]): Promise<number> {
       const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...args], {
         cwd: ROOT,
         stdio: 'inherit',
-        env: { ...process.env, KAFKA_BROKERS: kafka.brokers, CAD110_DB_PREFIX: process.env.CAD110_DB_PREFIX ?? 'cad110test' },
+        env: { ...process.env, KAFKA_BROKERS: kafka.brokers, CAD110_DB_PREFIX: process.env.CAD110_DB_PREFIX ?? 'cad110test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       });
       const forward = (sig: NodeJS.Signals) => child.kill(sig);
       process.on('SIGINT', forward);

@@ -9,10 +9,12 @@
  * --file      CSV to read (default: the bundled slice for minneapolis-mpd, else ../shared/data/calls/<dataset>)
  * --rate      offered calls per second (default 0 = as fast as intake accepts)
  * --limit     read at most this many rows
+ * Needs an access token with the call_taker role: `CAD110_TOKEN`, or `CAD110_AUTH_SECRET` to sign one.
  * Prints a JSON summary on stdout; the progress bar goes to stderr.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { signToken } from '@cad110/auth';
 import { loadTaxonomy } from '@cad110/contracts';
 import { loadMapping, postCalls, readCalls } from './index';
 
@@ -37,6 +39,7 @@ async function main() {
     intakeUrl: arg('intake', process.env.INTAKE_URL ?? 'http://127.0.0.1:8081')!,
     rate: Number(arg('rate', '0')),
     concurrency: Number(arg('concurrency', '16')),
+    headers: { authorization: `Bearer ${process.env.CAD110_TOKEN ?? signToken({ sub: 'importer', role: 'call_taker' })}` },
   });
   console.log(JSON.stringify({ file, rows: calls.length + rejected.length, rejected: rejected.length, accepted: res.accepted.length, failed: res.failed.length, seconds: Number(res.seconds.toFixed(2)), callsPerSecond: Number(res.callsPerSecond.toFixed(1)) }));
   if (res.failed.length) console.error('first failures:', res.failed.slice(0, 5));

@@ -12,8 +12,6 @@ export interface PostOptions {
   progress?: boolean;
   /** extra request headers (e.g. an Authorization token) */
   headers?: Record<string, string>;
-  /** actor recorded in the events (default `importer`) */
-  actor?: string;
 }
 
 export interface PostResult {
@@ -38,7 +36,7 @@ export async function postCalls(calls: readonly MappedCall[], opts: PostOptions)
   const started = performance.now();
   let next = 0;
   const url = `${opts.intakeUrl.replace(/\/$/, '')}/calls`;
-  const headers = { 'content-type': 'application/json', 'x-actor-id': opts.actor ?? 'importer', 'x-actor-role': 'system', ...opts.headers };
+  const headers = { 'content-type': 'application/json', ...opts.headers };
 
   const worker = async () => {
     for (;;) {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { requireRole } from '@cad110/auth';
 import { parseOr400, ProblemError } from '@cad110/http';
 import type { PrismaClient } from '../prisma';
 
@@ -18,8 +19,9 @@ export function incidentRoutes(prisma: PrismaClient): Router {
    * each with its latest recommendations (ETA seconds, distance metres, circle badges, reasons).
    * 200 `{items, total}` where total counts every incident matching the filter.
    */
-  r.get('/incidents', async (req, res) => {
-    const q = parseOr400(ListQuery, req.query);
+  r.get('/incidents', requireRole('dispatcher', 'supervisor', 'call_taker', 'analyst'), async (req, res) => {
+    const { access_token: _t, ...query } = req.query;
+    const q = parseOr400(ListQuery, query);
     const where = q.status ? { status: q.status } : {};
     const [items, total] = await Promise.all([
       prisma.incident.findMany({ where, orderBy: [{ priority: 'asc' }, { openedAt: 'asc' }], take: q.limit }),
@@ -29,7 +31,7 @@ export function incidentRoutes(prisma: PrismaClient): Router {
   });
 
   /** GET /incidents/{id} — one incident; 404 when unknown. */
-  r.get('/incidents/:id', async (req, res) => {
+  r.get('/incidents/:id', requireRole('dispatcher', 'supervisor', 'call_taker', 'analyst'), async (req, res) => {
     const parsed = z.uuid().safeParse(req.params.id);
     if (!parsed.success) throw ProblemError.validation([{ field: 'id', message: 'must be a UUID' }]);
     const incident = await prisma.incident.findUnique({ where: { id: parsed.data } });
@@ -38,7 +40,7 @@ export function incidentRoutes(prisma: PrismaClient): Router {
   });
 
   /** GET /units — the unit registry with status and position (WGS84). */
-  r.get('/units', async (_req, res) => {
+  r.get('/units', requireRole('dispatcher', 'supervisor', 'call_taker', 'analyst'), async (_req, res) => {
     res.json({ items: await prisma.unit.findMany({ orderBy: { id: 'asc' } }) });
   });
 

@@ -1,17 +1,10 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
+import { actorOf, maySeeCallerNumbers, requireRole } from '@cad110/auth';
 import { parseOr400, ProblemError } from '@cad110/http';
 import type { Taxonomy } from '@cad110/contracts';
 import type { PrismaClient } from '../prisma';
-import { CallRejected, CallService, type ActingUser } from './call-service';
+import { CallRejected, CallService } from './call-service';
 import { createCallBody, ListCallsQuery } from './schemas';
-
-/** Who is acting, from the request (signed tokens replace these headers in the console work). */
-export function actingUser(req: Request): ActingUser {
-  const id = (req.header('x-actor-id') ?? 'anonymous').slice(0, 128);
-  const role = req.header('x-actor-role')?.slice(0, 64);
-  const workstation = req.header('x-workstation')?.slice(0, 128);
-  return { actor: { id, ...(role ? { role } : {}) }, ...(workstation ? { workstation } : {}), requestId: req.header('x-request-id')?.slice(0, 128) };
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,10 +19,10 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
    * 400 problem+json listing every bad field; 409 when the call conflicts (e.g. same externalRef);
    * 415 when the body is not JSON.
    */
-  r.post('/calls', async (req, res) => {
+  r.post('/calls', requireRole('call_taker', 'supervisor'), async (req, res) => {
     const body = parseOr400(bodySchema, req.body);
     try {
-      const out = await service.create(body, actingUser(req));
+      const out = await service.create(body, actorOf(req));
       res.status(201).location(`/calls/${out.callId}`).set('ETag', `"${out.version}"`).json(out);
     } catch (err) {
       if (err instanceof CallRejected) throw ProblemError.conflict(err.message, { code: err.code });
@@ -38,13 +31,14 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
   });
 
   /**
-   * GET /calls/{id} — the call's state and full event history (caller number masked).
+   * GET /calls/{id}?reveal=caller — the call's state and full event history. The caller number
+   * is masked (`138****1234`) unless `reveal=caller` is asked by a call taker or supervisor.
    * 200 `{callId, version, state, events}` with `ETag`; 404 when unknown.
    */
-  r.get('/calls/:id', async (req, res) => {
+  r.get('/calls/:id', requireRole('call_taker', 'dispatcher', 'supervisor', 'analyst'), async (req, res) => {
     const id = String(req.params.id);
     if (!UUID.test(id)) throw ProblemError.validation([{ field: 'id', message: 'must be a UUID' }]);
-    const call = await service.get(id);
+    const call = await service.get(id, req.query.reveal === 'caller' && maySeeCallerNumbers(req.user));
     if (!call) throw ProblemError.notFound(`call ${id}`);
     res.set('ETag', `"${call.version}"`).json(call);
   });
@@ -53,8 +47,9 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
    * GET /calls?status=&since=&until=&limit=&cursor= — calls newest first by answer time.
    * 200 `{items:[...], nextCursor}`; times UTC ISO-8601; caller numbers never included.
    */
-  r.get('/calls', async (req, res) => {
-    const q = parseOr400(ListCallsQuery, req.query);
+  r.get('/calls', requireRole('call_taker', 'dispatcher', 'supervisor', 'analyst'), async (req, res) => {
+    const { access_token: _t, ...query } = req.query;
+    const q = parseOr400(ListCallsQuery, query);
     const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
     const rows = await prisma.call.findMany({
       where: {

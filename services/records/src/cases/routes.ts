@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { localParts } from '@cad110/contracts';
+import { requireRole } from '@cad110/auth';
 import { parseOr400, ProblemError } from '@cad110/http';
 import type { PrismaClient } from '../prisma';
 
@@ -10,8 +11,9 @@ export function caseRoutes(prisma: PrismaClient, timeZone: string): Router {
   const r = Router();
 
   /** GET /cases?limit=&offset= — cases newest first. 200 `{items, total}`. */
-  r.get('/cases', async (req, res) => {
-    const q = parseOr400(ListQuery, req.query);
+  r.get('/cases', requireRole('dispatcher', 'supervisor', 'analyst'), async (req, res) => {
+    const { access_token: _t, ...query } = req.query;
+    const q = parseOr400(ListQuery, query);
     const [items, total] = await Promise.all([
       prisma.case.findMany({ orderBy: [{ openedAt: 'desc' }, { caseNumber: 'desc' }], take: q.limit, skip: q.offset }),
       prisma.case.count(),
@@ -20,7 +22,7 @@ export function caseRoutes(prisma: PrismaClient, timeZone: string): Router {
   });
 
   /** GET /cases/{id} — one case; 404 when unknown. */
-  r.get('/cases/:id', async (req, res) => {
+  r.get('/cases/:id', requireRole('dispatcher', 'supervisor', 'analyst'), async (req, res) => {
     const id = uuid(req.params.id);
     const c = await prisma.case.findUnique({ where: { id } });
     if (!c) throw ProblemError.notFound(`case ${id}`);
@@ -32,7 +34,7 @@ export function caseRoutes(prisma: PrismaClient, timeZone: string): Router {
    * with actor, workstation, UTC time and local time (bureau zone). Read-only: corrections are
    * new events. 200 `{caseId, timeZone, entries}`; 404 when unknown.
    */
-  r.get('/cases/:id/timeline', async (req, res) => {
+  r.get('/cases/:id/timeline', requireRole('dispatcher', 'supervisor', 'analyst'), async (req, res) => {
     const id = uuid(req.params.id);
     const c = await prisma.case.findUnique({ where: { id }, select: { callId: true } });
     if (!c) throw ProblemError.notFound(`case ${id}`);

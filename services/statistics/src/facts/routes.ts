@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { requireRole } from '@cad110/auth';
 import { parseOr400 } from '@cad110/http';
 import type { PrismaClient } from '../prisma';
 
@@ -27,8 +28,9 @@ export function statsRoutes(prisma: PrismaClient, timeZone: string): Router {
    * local day it was answered. Unclassified or unlocated calls group under `null`.
    * 200 `{timeZone, by, from, to, rows:[{key, count}], total}`.
    */
-  r.get('/stats/counts', async (req, res) => {
-    const q = parseOr400(CountsQuery, req.query);
+  r.get('/stats/counts', requireRole('analyst', 'supervisor', 'ops', 'dispatcher'), async (req, res) => {
+    const { access_token: _t, ...query } = req.query;
+    const q = parseOr400(CountsQuery, query);
     const where: string[] = [`local_day <> ''`];
     const params: unknown[] = [];
     const add = (sql: string, v: unknown) => {

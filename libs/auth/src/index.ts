@@ -1,0 +1,101 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { ProblemError } from '@cad110/http';
+
+/** The console's roles. `admin` may do everything. */
+export const ROLES = ['call_taker', 'dispatcher', 'supervisor', 'analyst', 'ops', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Claims of a cad110 access token (JWT, HS256). */
+export const ClaimsSchema = z.object({
+  sub: z.string().min(1).max(128).describe('user id'),
+  role: z.enum(ROLES),
+  name: z.string().max(120).optional().describe('display name; never logged'),
+  workstation: z.string().max(128).optional(),
+});
+export type Claims = z.infer<typeof ClaimsSchema>;
+
+const ISSUER = 'cad110';
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * The shared signing secret from `CAD110_AUTH_SECRET` (at least 32 characters).
+ * @throws Error when it is missing or too short — services refuse to start without one
+ */
+export function authSecret(env: NodeJS.ProcessEnv = process.env): string {
+  const s = env.CAD110_AUTH_SECRET;
+  if (!s || s.length < MIN_SECRET_LENGTH) throw new Error(`CAD110_AUTH_SECRET must be set to at least ${MIN_SECRET_LENGTH} characters`);
+  return s;
+}
+
+/** Signs an access token (HS256, issuer `cad110`, default lifetime 12 h — one shift). */
+export function signToken(claims: Claims, secret = authSecret(), expiresInSeconds = 12 * 3600): string {
+  return jwt.sign(ClaimsSchema.parse(claims), secret, { algorithm: 'HS256', issuer: ISSUER, expiresIn: expiresInSeconds });
+}
+
+/**
+ * Verifies a token's signature, issuer, expiry and claims.
+ * @throws ProblemError 401 when any check fails
+ */
+export function verifyToken(token: string, secret = authSecret()): Claims {
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISSUER });
+    return ClaimsSchema.parse(payload);
+  } catch {
+    throw new ProblemError(401, 'Unauthorized', 'The access token is missing, invalid or expired.');
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** the verified caller, set by {@link authenticate} */
+    user?: Claims;
+  }
+}
+
+/**
+ * Middleware: requires `Authorization: Bearer <token>` (or `?access_token=` for EventSource
+ * streams, which cannot send headers) and puts the verified claims on `req.user`.
+ * 401 problem+json otherwise.
+ */
+export function authenticate(secret = authSecret()): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.header('authorization');
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+    if (!token) return next(new ProblemError(401, 'Unauthorized', 'Sign in: send Authorization: Bearer <token>.'));
+    try {
+      req.user = verifyToken(token, secret);
+      next();
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+/**
+ * Middleware: allows the listed roles (and `admin`); 401 when not authenticated, 403 otherwise.
+ * Use after {@link authenticate}.
+ */
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.user) return next(new ProblemError(401, 'Unauthorized', 'Sign in first.'));
+    if (req.user.role !== 'admin' && !roles.includes(req.user.role)) {
+      return next(new ProblemError(403, 'Forbidden', `Role ${req.user.role} may not do this; allowed: ${[...roles, 'admin'].join(', ')}.`));
+    }
+    next();
+  };
+}
+
+/** True when the caller's role may see caller numbers unmasked. */
+export function maySeeCallerNumbers(user: Claims | undefined): boolean {
+  return !!user && ['call_taker', 'supervisor', 'admin'].includes(user.role);
+}
+
+/** Who acts, for event metadata: user id and role from the token, workstation from the token or header. */
+export function actorOf(req: Request): { actor: { id: string; role: string }; workstation?: string; requestId?: string } {
+  if (!req.user) throw new ProblemError(401, 'Unauthorized', 'Sign in first.');
+  const workstation = req.user.workstation ?? req.header('x-workstation')?.slice(0, 128);
+  const requestId = req.header('x-request-id')?.slice(0, 128);
+  return { actor: { id: req.user.sub, role: req.user.role }, ...(workstation ? { workstation } : {}), ...(requestId ? { requestId } : {}) };
+}

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { ContractError, type EventEnvelope, type EventRegistry, topicName } from '@cad110/contracts';
 import { markProcessed, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
 import { sqlState } from '@cad110/db';
@@ -48,6 +48,8 @@ export interface IdempotentConsumerOptions<Tx extends SqlTx> {
   maxRestarts?: number;
   /** called when restarts are exhausted; services exit non-zero so the supervisor sees it */
   onFatal?: (err: Error) => void;
+  /** messages applied in one transaction (default `CONSUMER_CHUNK_SIZE` or 100) */
+  chunkSize?: number;
 }
 
 /** SQLSTATE classes / errno codes meaning "the database or network is down": retry, never dead-letter. */
@@ -66,7 +68,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * - the message is parsed, upcast and validated (`registry`); an unreadable one goes to the
  *   dead-letter topic with the reason and is acknowledged, so the partition never blocks;
  * - the effect and the `processed_messages` row are written in ONE transaction; a redelivered
- *   message (same event id) finds its row and changes nothing;
+ *   message (same event id) finds its row and changes nothing. Up to `chunkSize` messages of a
+ *   partition share one transaction (one commit); if it fails, they are retried one by one;
  * - errors: `PermanentError`/`ContractError` → dead letter; connection errors → the batch is
  *   retried (kafkajs restarts the consumer, capped by `maxRestarts`, then `onFatal`); other
  *   errors are retried `maxAttempts` times with backoff, then dead-lettered;
@@ -77,6 +80,7 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
   const consumerName = opts.consumerName ?? opts.groupId;
   const maxAttempts = opts.maxAttempts ?? 5;
   const maxRestarts = opts.maxRestarts ?? 10;
+  const chunkSize = Math.max(1, opts.chunkSize ?? Number(process.env.CONSUMER_CHUNK_SIZE ?? 100));
   const dlqTopic = topicName('deadLetter');
   let restarts = 0;
 
@@ -129,7 +133,17 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     opts.logger.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, reason }, 'message dead-lettered');
   };
 
-  const processOne = async (message: KafkaMessage, msg: MessageContext) => {
+  /** One message on its way through: its CONSUMER span (child of the producer span) and parsed event. */
+  interface Item {
+    message: KafkaMessage;
+    msg: MessageContext;
+    span: Span;
+    ctx: Context;
+    event?: EventEnvelope;
+    started: bigint;
+  }
+
+  const begin = (message: KafkaMessage, msg: MessageContext): Item => {
     const parent = extractContext(message.headers);
     const span = tracer().startSpan(
       `${msg.topic} process`,
@@ -146,58 +160,92 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
       },
       parent,
     );
-    const started = process.hrtime.bigint();
+    return { message, msg, span, ctx: trace.setSpan(parent, span), started: process.hrtime.bigint() };
+  };
+
+  const finish = (item: Item, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'failed', err?: Error) => {
+    item.span.setAttribute('cad110.outcome', outcome);
+    if (err) {
+      item.span.recordException(err);
+      item.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+    }
+    item.span.end();
+    if (outcome !== 'dead-lettered') opts.metrics?.consumed.inc({ topic: item.msg.topic, outcome });
+    opts.metrics?.handlingSeconds.observe({ topic: item.msg.topic }, Number(process.hrtime.bigint() - item.started) / 1e9);
+  };
+
+  /** Parses a message; an unreadable one is dead-lettered here (no database work). */
+  const parse = async (item: Item): Promise<boolean> => {
     try {
-      await context.with(trace.setSpan(parent, span), async () => {
-        let event: EventEnvelope;
-        try {
-          event = opts.registry.parse(message.value ?? '');
-        } catch (err) {
-          const e = err as ContractError;
-          span.setAttribute('cad110.outcome', 'dead-lettered');
-          await deadLetter(message, msg, e.message, e.issues ?? []);
-          return;
-        }
-        span.setAttributes({ 'messaging.message.id': event.eventId, 'cad110.event.type': event.type });
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const applied = await opts.transaction(async (tx) => {
-              if (!(await markProcessed(tx, consumerName, event.eventId, msg))) return false;
-              await opts.handle(event, tx, msg);
-              return true;
-            });
-            span.setAttribute('cad110.outcome', applied ? 'processed' : 'duplicate');
-            opts.metrics?.consumed.inc({ topic: msg.topic, outcome: applied ? 'processed' : 'duplicate' });
-            if (applied) opts.afterCommit?.();
-            return;
-          } catch (err) {
-            if (err instanceof PermanentError || err instanceof ContractError) {
-              span.setAttribute('cad110.outcome', 'dead-lettered');
-              await deadLetter(message, msg, `${event.type} rejected: ${err.message}`, (err as ContractError).issues ?? []);
-              // remembered, so a replay of the partition does not dead-letter it again
-              await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, msg));
-              return;
-            }
-            if (isConnectivityError(err)) throw err; // let kafkajs retry the batch / restart
-            if (attempt >= maxAttempts) {
-              span.setAttribute('cad110.outcome', 'dead-lettered');
-              await deadLetter(message, msg, `${event.type} failed after ${attempt} attempts: ${(err as Error).message}`);
-              await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, msg));
-              return;
-            }
-            opts.logger.warn({ err, attempt, topic: msg.topic, offset: msg.offset }, 'handler failed; retrying');
-            await sleep(50 * 2 ** attempt);
-          }
-        }
+      item.event = opts.registry.parse(item.message.value ?? '');
+      item.span.setAttributes({ 'messaging.message.id': item.event.eventId, 'cad110.event.type': item.event.type });
+      return true;
+    } catch (err) {
+      const e = err as ContractError;
+      await context.with(item.ctx, () => deadLetter(item.message, item.msg, e.message, e.issues ?? []));
+      finish(item, 'dead-lettered');
+      return false;
+    }
+  };
+
+  /** Marks and applies one event in `tx`, inside the message's span. */
+  const apply = (item: Item, tx: Tx) =>
+    context.with(item.ctx, async () => {
+      if (!(await markProcessed(tx, consumerName, item.event!.eventId, item.msg))) return false;
+      await opts.handle(item.event!, tx, item.msg);
+      return true;
+    });
+
+  /**
+   * Fast path: every readable message of the chunk in ONE transaction (one commit, one fsync).
+   * @returns false when the transaction failed for a reason other than connectivity, so the
+   *   caller retries the messages one by one (and dead-letters the one that keeps failing)
+   */
+  const applyTogether = async (items: Item[]): Promise<boolean> => {
+    let outcomes: boolean[];
+    try {
+      outcomes = await opts.transaction(async (tx) => {
+        const out: boolean[] = [];
+        for (const item of items) out.push(await apply(item, tx));
+        return out;
       });
     } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      opts.metrics?.consumed.inc({ topic: msg.topic, outcome: 'failed' });
-      throw err;
-    } finally {
-      span.end();
-      opts.metrics?.handlingSeconds.observe({ topic: msg.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+      if (isConnectivityError(err)) throw err;
+      return false;
+    }
+    items.forEach((item, i) => finish(item, outcomes[i] ? 'processed' : 'duplicate'));
+    if (outcomes.some(Boolean)) opts.afterCommit?.();
+    return true;
+  };
+
+  /** Slow path: one transaction per message, retried, then dead-lettered. */
+  const applyAlone = async (item: Item): Promise<void> => {
+    const event = item.event!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const applied = await opts.transaction((tx) => apply(item, tx));
+        finish(item, applied ? 'processed' : 'duplicate');
+        if (applied) opts.afterCommit?.();
+        return;
+      } catch (err) {
+        const permanent = err instanceof PermanentError || err instanceof ContractError;
+        if (!permanent && isConnectivityError(err)) {
+          finish(item, 'failed', err as Error);
+          throw err; // let kafkajs retry the batch / restart the consumer
+        }
+        if (permanent || attempt >= maxAttempts) {
+          const reason = permanent ? `${event.type} rejected: ${(err as Error).message}` : `${event.type} failed after ${attempt} attempts: ${(err as Error).message}`;
+          await context.with(item.ctx, async () => {
+            await deadLetter(item.message, item.msg, reason, (err as ContractError).issues ?? []);
+            // remembered, so a replay of the partition does not dead-letter it again
+            await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, item.msg));
+          });
+          finish(item, 'dead-lettered', err as Error);
+          return;
+        }
+        opts.logger.warn({ err, attempt, topic: item.msg.topic, offset: item.msg.offset }, 'handler failed; retrying');
+        await sleep(50 * 2 ** attempt);
+      }
     }
   };
 
@@ -209,15 +257,18 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      for (const message of batch.messages) {
+      for (let i = 0; i < batch.messages.length; i += chunkSize) {
         if (!isRunning() || isStale()) break;
-        await processOne(message, {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key?.toString() ?? null,
-        });
-        resolveOffset(message.offset);
+        const chunk = batch.messages.slice(i, i + chunkSize);
+        const items = chunk.map((message) =>
+          begin(message, { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null }),
+        );
+        const readable: Item[] = [];
+        for (const item of items) if (await parse(item)) readable.push(item);
+        if (readable.length && !(readable.length > 1 && (await applyTogether(readable)))) {
+          for (const item of readable) await applyAlone(item);
+        }
+        resolveOffset(chunk.at(-1)!.offset);
         await heartbeat();
       }
       opts.metrics?.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));

@@ -187,7 +187,8 @@ export async function readStream(tx: SqlTx, registry: EventRegistry, streamId: s
 }
 
 /**
- * Records that `consumer` applied the message with `eventId`, in the caller's transaction.
+ * Records that `consumer` applied the message with `eventId`, in the caller's transaction,
+ * stamped with the clock time (not the transaction start: several messages share a transaction).
  * @returns false when it was already recorded (a redelivery: skip the effect)
  */
 export async function markProcessed(
@@ -197,7 +198,7 @@ export async function markProcessed(
   where: { topic: string; partition: number; offset: string },
 ): Promise<boolean> {
   const n = await tx.$executeRawUnsafe(
-    `INSERT INTO processed_messages (consumer, event_id, topic, partition, "offset") VALUES ($1, $2::uuid, $3, $4, $5::bigint)
+    `INSERT INTO processed_messages (consumer, event_id, topic, partition, "offset", processed_at) VALUES ($1, $2::uuid, $3, $4, $5::bigint, clock_timestamp())
      ON CONFLICT (consumer, event_id) DO NOTHING`,
     consumer,
     eventId,

@@ -8,6 +8,8 @@
  * (3) latency under offered load — p50/p95/p99 of accepted → recommendation / case opened /
  * counted from the stored event times. Prints a table (progress bars on stderr while it runs)
  * and writes bench/results/<timestamp>.json and .md. `--quick` (< 2 min) is CI's smoke test.
+ * `--profile` runs the services with `--cpu-prof` (profiles in bench/results/profile-<timestamp>/,
+ * summarised by `npx tsx bench/src/profile-summary.ts <dir>`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -54,7 +56,10 @@ export async function runBench(args: string[]): Promise<number> {
     result.floor = { kafka: kf, postgres: pf };
 
     // 2. pipeline throughput on a fresh stack
-    stack = new Stack({ brokers: kafka.brokers, topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, env: { LOG_LEVEL: 'warn' } });
+    const profileDir = join(ROOT, 'bench', 'results', `profile-${started.toISOString().replace(/[:.]/g, '-')}`);
+    const env: Record<string, string> = { LOG_LEVEL: 'warn' };
+    const nodeArgs = args.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    stack = new Stack({ brokers: kafka.brokers, topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, env, nodeArgs });
     const sb = bars.create(1, 0, { stage: 'starting the four services ' });
     await stack.start();
     sb.update(1);

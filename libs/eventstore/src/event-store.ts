@@ -208,3 +208,27 @@ export async function markProcessed(
   );
   return n === 1;
 }
+
+/**
+ * {@link markProcessed} for several messages in one statement.
+ * @returns the event ids recorded now (first deliveries); the others were already processed
+ */
+export async function markProcessedMany(
+  tx: SqlTx,
+  consumer: string,
+  messages: readonly { eventId: string; topic: string; partition: number; offset: string }[],
+): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
+  const rows = await tx.$queryRawUnsafe<{ event_id: string }[]>(
+    `INSERT INTO processed_messages (consumer, event_id, topic, partition, "offset", processed_at)
+     SELECT $1, e, t, p, o, clock_timestamp() FROM unnest($2::uuid[], $3::text[], $4::int[], $5::bigint[]) AS x(e, t, p, o)
+     ON CONFLICT (consumer, event_id) DO NOTHING
+     RETURNING event_id::text`,
+    consumer,
+    messages.map((m) => m.eventId),
+    messages.map((m) => m.topic),
+    messages.map((m) => m.partition),
+    messages.map((m) => m.offset),
+  );
+  return new Set(rows.map((r) => r.event_id));
+}

@@ -1,7 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { ContractError, type EventEnvelope, type EventRegistry, topicName } from '@cad110/contracts';
-import { markProcessed, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
+import { markProcessed, markProcessedMany, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
 import { sqlState } from '@cad110/db';
 import type { Logger } from '@cad110/logging';
 import { tracer, type ServiceMetrics } from '@cad110/telemetry';
@@ -50,6 +50,11 @@ export interface IdempotentConsumerOptions<Tx extends SqlTx> {
   onFatal?: (err: Error) => void;
   /** messages applied in one transaction (default `CONSUMER_CHUNK_SIZE` or 100) */
   chunkSize?: number;
+  /**
+   * Event types this consumer acts on; others are acknowledged without touching the database
+   * (nothing to apply, so nothing to deduplicate). Default: all.
+   */
+  accepts?: (type: string) => boolean;
 }
 
 /** SQLSTATE classes / errno codes meaning "the database or network is down": retry, never dead-letter. */
@@ -163,7 +168,7 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     return { message, msg, span, ctx: trace.setSpan(parent, span), started: process.hrtime.bigint() };
   };
 
-  const finish = (item: Item, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'failed', err?: Error) => {
+  const finish = (item: Item, outcome: 'processed' | 'duplicate' | 'ignored' | 'dead-lettered' | 'failed', err?: Error) => {
     item.span.setAttribute('cad110.outcome', outcome);
     if (err) {
       item.span.recordException(err);
@@ -205,8 +210,18 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     let outcomes: boolean[];
     try {
       outcomes = await opts.transaction(async (tx) => {
+        // one statement marks the whole chunk; only first deliveries are applied
+        const fresh = await markProcessedMany(
+          tx,
+          consumerName,
+          items.map((i) => ({ eventId: i.event!.eventId, ...i.msg })),
+        );
         const out: boolean[] = [];
-        for (const item of items) out.push(await apply(item, tx));
+        for (const item of items) {
+          const isNew = fresh.has(item.event!.eventId);
+          if (isNew) await context.with(item.ctx, () => opts.handle(item.event!, tx, item.msg));
+          out.push(isNew);
+        }
         return out;
       });
     } catch (err) {
@@ -264,7 +279,11 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
           begin(message, { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null }),
         );
         const readable: Item[] = [];
-        for (const item of items) if (await parse(item)) readable.push(item);
+        for (const item of items) {
+          if (!(await parse(item))) continue;
+          if (opts.accepts && !opts.accepts(item.event!.type)) finish(item, 'ignored');
+          else readable.push(item);
+        }
         if (readable.length && !(readable.length > 1 && (await applyTogether(readable)))) {
           for (const item of readable) await applyAlone(item);
         }

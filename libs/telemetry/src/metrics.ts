@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * Prometheus metrics of one service (text format at `GET /metrics`).
- * - `cad110_messages_consumed_total{topic,outcome}` outcome = processed | duplicate | dead-lettered | failed
+ * - `cad110_messages_consumed_total{topic,outcome}` outcome = processed | duplicate | ignored | dead-lettered | failed
  * - `cad110_messages_produced_total{topic}`
  * - `cad110_message_handling_seconds{topic}` histogram of per-message handling time (seconds)
  * - `cad110_outbox_backlog` rows waiting in the outbox (read at scrape time)

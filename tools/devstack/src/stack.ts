@@ -26,6 +26,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** where service logs go (default .cad110/logs/<prefix>) */
   logDir?: string;
+  /** extra node options for the service processes (e.g. `--cpu-prof`) */
+  nodeArgs?: string[];
   /** token signing secret shared by the services (default `CAD110_AUTH_SECRET`, else random per stack) */
   authSecret?: string;
 }
@@ -113,7 +115,7 @@ export class Stack {
     const env = this.envFor(name, port);
     delete env.DATABASE_URL;
     const log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
       cwd: join(ROOT, 'services', name),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

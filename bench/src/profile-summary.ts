@@ -1,0 +1,55 @@
+/**
+ * Summarises V8 .cpuprofile files (from `node --cpu-prof`): self time by package / file and the
+ * top functions. Usage: npx tsx bench/src/profile-summary.ts <dir-or-file> [top=25]
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+function bucket(url: string): string {
+  if (!url) return '(native/gc/idle)';
+  const m = url.match(/node_modules\/((@[^/]+\/)?[^/]+)/);
+  if (m) return m[1]!;
+  const w = url.match(/\/(libs|services|tools)\/([^/]+)\//);
+  if (w) return `${w[1]}/${w[2]}`;
+  return url.startsWith('node:') ? url : url.split('/').slice(-2).join('/');
+}
+
+const target = process.argv[2]!;
+const top = Number(process.argv[3] ?? 25);
+const files = statSync(target).isDirectory() ? readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f)) : [target];
+for (const file of files) {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const pkg = new Map<string, number>();
+  const fn = new Map<string, number>();
+  for (const [id, t] of self) {
+    const n = byId.get(id)!;
+    const name = n.callFrame.functionName || '(anonymous)';
+    if (name === '(idle)' || name === '(program)') continue;
+    pkg.set(bucket(n.callFrame.url), (pkg.get(bucket(n.callFrame.url)) ?? 0) + t);
+    const key = `${name} ${bucket(n.callFrame.url)}:${n.callFrame.lineNumber}`;
+    fn.set(key, (fn.get(key) ?? 0) + t);
+  }
+  const idle = [...self].filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName)).reduce((a, [, t]) => a + t, 0);
+  console.log(`\n== ${file}\n   wall ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s, busy ${((total - idle) / 1e6).toFixed(1)} s`);
+  console.log('   self time by package:');
+  for (const [k, t] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`     ${((t / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  console.log('   top functions:');
+  for (const [k, t] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`     ${((t / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${k}`);
+}

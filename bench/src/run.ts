@@ -25,6 +25,29 @@ import { round } from './stats';
 /** Messages the pipeline sends per replayed call: 4 call events, 2 dispatch events, 1 case event. */
 const MESSAGES_PER_CALL = 7;
 
+/** Progress bars on a terminal; one plain line per finished stage otherwise (CI logs). */
+class Progress {
+  private readonly multi = process.stderr.isTTY
+    ? new MultiBar({ format: '{stage} |{bar}| {value}/{total}', hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic)
+    : undefined;
+
+  bar(total: number, start: number, payload: { stage: string }) {
+    const b = this.multi?.create(total, start, payload);
+    let last = start;
+    return {
+      update: (n: number) => {
+        b?.update(n);
+        if (!this.multi && n >= total && last < total) process.stderr.write(`[bench] ${payload.stage.trim()}: done\n`);
+        last = n;
+      },
+    };
+  }
+
+  stop() {
+    this.multi?.stop();
+  }
+}
+
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
@@ -37,7 +60,7 @@ export async function runBench(args: string[]): Promise<number> {
   const seconds = Number(flag(args, 'seconds') ?? (quick ? 5 : 20));
   const started = new Date();
   const kafka = ensureKafka();
-  const bars = new MultiBar({ format: '{stage} |{bar}| {value}/{total}', hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic);
+  const bars = new Progress();
   const result: Record<string, unknown> = {
     startedAt: started.toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
@@ -47,10 +70,10 @@ export async function runBench(args: string[]): Promise<number> {
   try {
     // 1. floor
     const floorMessages = count * MESSAGES_PER_CALL;
-    const kb = bars.create(floorMessages, 0, { stage: 'floor: kafka round trip   ' });
+    const kb = bars.bar(floorMessages, 0, { stage: 'floor: kafka round trip   ' });
     const kf = await kafkaFloor(kafka.brokers.split(','), floorMessages, 900, (n) => kb.update(Math.min(n, floorMessages)));
     kb.update(floorMessages);
-    const pb = bars.create(1, 0, { stage: 'floor: postgres inserts    ' });
+    const pb = bars.bar(1, 0, { stage: 'floor: postgres inserts    ' });
     const pf = await pgFloor(quick ? 5000 : 20000, 900);
     pb.update(1);
     result.floor = { kafka: kf, postgres: pf };
@@ -60,13 +83,13 @@ export async function runBench(args: string[]): Promise<number> {
     const env: Record<string, string> = { LOG_LEVEL: 'warn' };
     const nodeArgs = args.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     stack = new Stack({ brokers: kafka.brokers, topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, env, nodeArgs });
-    const sb = bars.create(1, 0, { stage: 'starting the four services ' });
+    const sb = bars.bar(1, 0, { stage: 'starting the four services ' });
     await stack.start();
     sb.update(1);
     const token = stack.token('call_taker', 'bench');
     const calls = await benchCalls(count, 't');
-    const ab = bars.create(count, 0, { stage: 'pipeline: accepted         ' });
-    const db = bars.create(count, 0, { stage: 'pipeline: fully processed  ' });
+    const ab = bars.bar(count, 0, { stage: 'pipeline: accepted         ' });
+    const db = bars.bar(count, 0, { stage: 'pipeline: fully processed  ' });
     const tp = await throughput(stack, calls, token, 32, (stage, n) => (stage === 'accepted' ? ab : db).update(n));
     const { times: _t, ...tpResult } = tp;
     const perCallRows = await rowsPerCall(stack, tp.accepted);
@@ -76,7 +99,7 @@ export async function runBench(args: string[]): Promise<number> {
     const latency = [];
     for (const rate of rates) {
       const n = Math.max(1, Math.round(rate * seconds));
-      const lb = bars.create(1, 0, { stage: `latency at ${String(rate).padStart(4)} calls/s     ` });
+      const lb = bars.bar(1, 0, { stage: `latency at ${String(rate).padStart(4)} calls/s     ` });
       latency.push(await latencyAt(stack, await benchCalls(n, `r${rate}`), rate, token));
       lb.update(1);
     }

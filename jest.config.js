@@ -8,7 +8,7 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  testMatch: ['<rootDir>/{libs,services,tools,bench}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{libs,services,tools,bench,infra}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
   testTimeout: 60_000,
   maxWorkers: 2,

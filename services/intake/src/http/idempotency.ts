@@ -62,7 +62,7 @@ export function idempotencyOf(req: Request, actorId: string): IdempotencyRequest
 interface Row {
   request_hash: string;
   status: number;
-  body: unknown;
+  body: string;
   headers: Record<string, string>;
 }
 
@@ -74,7 +74,7 @@ interface Row {
  */
 export async function claimKey(tx: SqlTx, r: IdempotencyRequest): Promise<HttpOutcome | null> {
   const inserted = await tx.$executeRawUnsafe(
-    `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, 'null'::jsonb, '{}'::jsonb)
+    `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
      ON CONFLICT (actor_id, key) DO NOTHING`,
     r.actorId,
     r.key,
@@ -87,13 +87,13 @@ export async function claimKey(tx: SqlTx, r: IdempotencyRequest): Promise<HttpOu
   if (row.request_hash !== r.hash) {
     throw new ProblemError(422, 'Idempotency key reused', 'This Idempotency-Key was already used for a different request (method, path, If-Match or body). Use a new key.');
   }
-  return { status: row.status, body: row.body, headers: row.headers, replayed: true };
+  return { status: row.status, body: JSON.parse(row.body) as unknown, headers: row.headers, replayed: true };
 }
 
 /** Stores the response of a claimed key (same transaction as the append). */
 export async function saveResponse(tx: SqlTx, r: IdempotencyRequest, out: HttpOutcome): Promise<void> {
   await tx.$executeRawUnsafe(
-    `UPDATE idempotency_keys SET status = $3, body = $4::jsonb, headers = $5::jsonb WHERE actor_id = $1 AND key = $2`,
+    `UPDATE idempotency_keys SET status = $3, body = $4, headers = $5::jsonb WHERE actor_id = $1 AND key = $2`,
     r.actorId,
     r.key,
     out.status,

@@ -11,7 +11,7 @@ CREATE TABLE "idempotency_keys" (
     "key" TEXT NOT NULL,
     "request_hash" TEXT NOT NULL,
     "status" INTEGER NOT NULL,
-    "body" JSONB NOT NULL,
+    "body" TEXT NOT NULL,
     "headers" JSONB NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 

@@ -9,7 +9,10 @@ import { CALL_STATUSES } from './call';
 /** Allowed clock skew for client-supplied timestamps, milliseconds. */
 const MAX_FUTURE_SKEW_MS = 60_000;
 
-const notInFuture = (v: string | undefined) => v === undefined || Date.parse(v) <= Date.now() + MAX_FUTURE_SKEW_MS;
+const notInFuture = (v: string | undefined) => {
+  const t = v === undefined ? NaN : Date.parse(v);
+  return Number.isNaN(t) || t <= Date.now() + MAX_FUTURE_SKEW_MS; // unparsable: the format check reports it
+};
 
 const clientTime = (description: string) => IsoUtc.optional().refine(notInFuture, 'must not be in the future').describe(`${description} (UTC ISO-8601, not in the future; 60 s skew allowed)`);
 

@@ -131,7 +131,13 @@ export function buildOpenApi(routes: readonly RouteDoc[], info: { title: string;
       responses[status] = {
         description: spec.description,
         ...(spec.headers?.length ? { headers: Object.fromEntries(spec.headers.map((h) => [h, HEADER_DOCS[h] ?? { schema: { type: 'string' } }])) } : {}),
-        ...(spec.schema ? { content: { [spec.contentType ?? 'application/json']: { schema: schemas.convert(spec.schema, 'output') } } } : spec.contentType ? { content: { [spec.contentType]: { schema: { type: 'string' } } } } : {}),
+        ...(spec.schema
+          ? { content: { [spec.contentType ?? 'application/json']: { schema: schemas.convert(spec.schema, 'output') } } }
+          : spec.contentType
+            ? { content: { [spec.contentType]: { schema: { type: 'string' } } } }
+            : Number(status) >= 400
+              ? { content: { 'application/problem+json': { schema: PROBLEM } } }
+              : {}),
       };
     }
     const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: PROBLEM } } });

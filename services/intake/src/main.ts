@@ -2,11 +2,16 @@ import './instrument';
 import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type IntakeTx, type PrismaClient } from './prisma';
 import { createServer } from './server';
+import { purgeIdempotencyKeys } from './http/idempotency';
 
 async function main() {
   const rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
   const { app } = createServer(rt);
   await serve(rt, app, 8081);
+  // Idempotency-Key records are kept 24 h; purge hourly
+  const purge = () => purgeIdempotencyKeys(rt.prisma).catch((err) => rt.logger.warn({ err }, 'idempotency key purge failed'));
+  void purge();
+  setInterval(purge, 3600_000).unref();
 }
 
 main().catch((err) => {

@@ -57,6 +57,9 @@ export const CallClassified = defineEvent({
     classifiedAt: IsoUtc,
     reason: z.string().max(500).optional().describe('why (re)classified'),
     sourceCode: z.string().max(64).optional().describe('call-type code of the source system for replays'),
+    classifiedBy: z.string().max(128).optional().describe('user id of the call taker who classified (also in the event metadata)'),
+    previousSubtype: z.string().max(64).optional().describe('subtype before a reclassification'),
+    previousPriority: Priority.optional().describe('priority before a reclassification'),
   }),
 });
 
@@ -78,6 +81,24 @@ export const CallLinkedAsDuplicate = defineEvent({
     distanceMetres: z.number().nonnegative().optional(),
     secondsApart: z.number().nonnegative().optional(),
     reason: z.string().max(500),
+    score: z.number().min(0).max(1).optional().describe('duplicate score of the candidate when the link was made (0..1)'),
+    matchedOn: z.array(z.string().max(64)).max(16).optional().describe('what matched: near, close-in-time, same-caller-number, same-subtype, ...'),
+    linkedAt: IsoUtc.optional(),
+  }),
+});
+
+/**
+ * The call taker reviewed the proposed duplicate candidates and confirmed the call as a new
+ * incident (nothing is merged silently: either this or CallLinkedAsDuplicate).
+ */
+export const CallConfirmedAsNew = defineEvent({
+  type: 'CallConfirmedAsNew',
+  topic: 'calls',
+  schema: z.object({
+    callId: z.uuid(),
+    candidateCallIds: z.array(z.uuid()).max(50).default([]).describe('candidates shown and rejected'),
+    reason: z.string().max(500).optional(),
+    confirmedAt: IsoUtc,
   }),
 });
 
@@ -86,7 +107,13 @@ export const TransferTarget = z.enum(['fire-119', 'medical-120', 'traffic-122', 
 export const CallTransferred = defineEvent({
   type: 'CallTransferred',
   topic: 'calls',
-  schema: z.object({ callId: z.uuid(), to: TransferTarget, agency: z.string().max(120).optional(), reason: z.string().max(500).optional() }),
+  schema: z.object({
+    callId: z.uuid(),
+    to: TransferTarget,
+    agency: z.string().max(120).optional(),
+    reason: z.string().max(500).optional(),
+    transferredAt: IsoUtc.optional(),
+  }),
 });
 
 export const CancelReason = z.enum(['silent', 'misdial', 'prank', 'caller-hung-up', 'other']);
@@ -94,7 +121,7 @@ export const CancelReason = z.enum(['silent', 'misdial', 'prank', 'caller-hung-u
 export const CallCancelled = defineEvent({
   type: 'CallCancelled',
   topic: 'calls',
-  schema: z.object({ callId: z.uuid(), reason: CancelReason, note: z.string().max(500).optional() }),
+  schema: z.object({ callId: z.uuid(), reason: CancelReason, note: z.string().max(500).optional(), cancelledAt: IsoUtc.optional() }),
 });
 
 /** 出警 request: the call goes to dispatch with the snapshot dispatch needs. */
@@ -128,6 +155,7 @@ export const CALL_EVENTS = [
   CallClassified,
   CallNarrativeAppended,
   CallLinkedAsDuplicate,
+  CallConfirmedAsNew,
   CallTransferred,
   CallCancelled,
   CallHandedToDispatch,

@@ -1,10 +1,14 @@
 import type { EventEnvelope } from '@cad110/contracts';
+import { isLatLon } from '@cad110/geo';
 import type { IntakeTx } from '../prisma';
+import { geoCell } from '../duplicates/geo-cell';
+import { normaliseNumber } from '../duplicates/score';
 import type { CallEvent } from './call';
 
 /**
  * Applies newly appended call events to the `calls` read model in the same transaction.
- * The row holds the latest state of each call for listing and duplicate lookup.
+ * The row holds the latest state of each call for listing and for the duplicate lookup
+ * (grid cell of the coordinates, normalised caller number).
  */
 export async function projectCall(tx: IntakeTx, events: readonly EventEnvelope[]): Promise<void> {
   const last = events.at(-1);
@@ -20,6 +24,7 @@ export async function projectCall(tx: IntakeTx, events: readonly EventEnvelope[]
           id: callId,
           status: 'open',
           channel: e.data.channel,
+          ringingAt: e.data.ringingAt ? new Date(e.data.ringingAt) : null,
           answeredAt: new Date(e.data.answeredAt),
           createdAt: new Date(e.data.createdAt),
           externalSource: e.data.externalRef?.source ?? null,
@@ -27,24 +32,58 @@ export async function projectCall(tx: IntakeTx, events: readonly EventEnvelope[]
         };
         break;
       case 'CallerRecorded':
-        patch.callerNumber = e.data.callerNumber ?? null;
+        if (e.data.callerNumber) patch.callerNumber = normaliseNumber(e.data.callerNumber);
         break;
-      case 'CallLocated':
-        Object.assign(patch, { lat: e.data.lat ?? null, lon: e.data.lon ?? null, district: e.data.district ?? null, beat: e.data.beat ?? null, address: e.data.address ?? null });
+      case 'CallLocated': {
+        const ll = isLatLon(e.data) ? e.data : undefined;
+        Object.assign(patch, {
+          lat: ll?.lat ?? null,
+          lon: ll?.lon ?? null,
+          geoCell: ll ? BigInt(geoCell(ll.lat, ll.lon)) : null,
+          district: e.data.district ?? null,
+          beat: e.data.beat ?? null,
+          address: e.data.address ?? null,
+        });
         break;
+      }
       case 'CallClassified':
         Object.assign(patch, { kind: e.data.kind, category: e.data.category, subtype: e.data.subtype, priority: e.data.priority });
+        if (created && !created.classifiedAt) created.classifiedAt = new Date(e.data.classifiedAt);
+        else if (!created) patch.classifiedAtIfUnset = new Date(e.data.classifiedAt);
         break;
       case 'CallHandedToDispatch':
         Object.assign(patch, { status: 'handed-to-dispatch', handedAt: new Date(e.data.handedAt) });
         break;
-      case 'CallNarrativeAppended':
+      case 'CallLinkedAsDuplicate':
+        Object.assign(patch, { status: 'duplicate', duplicateOf: e.data.duplicateOfCallId ?? null });
         break;
+      case 'CallTransferred':
+        patch.status = 'transferred';
+        break;
+      case 'CallCancelled':
+        patch.status = 'cancelled';
+        break;
+      case 'CallClosed':
+        Object.assign(patch, { status: 'closed', closedAt: new Date(e.data.closedAt) });
+        break;
+      case 'CallNarrativeAppended':
+      case 'CallConfirmedAsNew':
+        break;
+      default: {
+        const _exhaustive: never = e;
+        void _exhaustive;
+        break;
+      }
     }
   }
+  const classifiedAtIfUnset = patch.classifiedAtIfUnset as Date | undefined;
+  delete patch.classifiedAtIfUnset;
   if (created) {
     await tx.call.create({ data: { ...created, ...patch } as never });
-  } else {
-    await tx.call.update({ where: { id: callId }, data: patch });
+    return;
+  }
+  await tx.call.update({ where: { id: callId }, data: patch });
+  if (classifiedAtIfUnset) {
+    await tx.call.updateMany({ where: { id: callId, classifiedAt: null }, data: { classifiedAt: classifiedAtIfUnset } });
   }
 }

@@ -1,72 +1,371 @@
-import { Router } from 'express';
-import { actorOf, maySeeCallerNumbers, requireRole } from '@cad110/auth';
+import type { z } from 'zod';
+import type { Request, Response } from 'express';
+import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
 import { parseOr400, ProblemError } from '@cad110/http';
 import type { Taxonomy } from '@cad110/contracts';
 import type { PrismaClient } from '../prisma';
-import { CallRejected, CallService } from './call-service';
-import { createCallBody, ListCallsQuery } from './schemas';
+import type { DuplicateFinder } from '../duplicates/finder';
+import { normaliseNumber } from '../duplicates/score';
+import { claimKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
+import type { RouteSpec } from '../http/openapi';
+import { CallRejected, CallService, type CommandResult, type Respond } from './call-service';
+import type { CallCommand, CallState } from './call';
+import {
+  AppendNarrativeBody,
+  CallIdParams,
+  CallListResponse,
+  CallResponse,
+  CancelCallBody,
+  classificationInput,
+  CloseCallBody,
+  CommandResponse,
+  ConfirmNewBody,
+  createCallBody,
+  duplicateSearchBody,
+  DuplicatesQuery,
+  DuplicatesResponse,
+  GetCallQuery,
+  HandOverBody,
+  LinkDuplicateBody,
+  ListCallsQuery,
+  LocateCallBody,
+  RecordCallerBody,
+  TaxonomyResponse,
+  TransferCallBody,
+} from './schemas';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WRITERS: Role[] = ['call_taker', 'supervisor'];
+const READERS: Role[] = ['call_taker', 'dispatcher', 'supervisor', 'analyst'];
 
-export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy: Taxonomy): Router {
-  const r = Router();
-  const bodySchema = createCallBody(taxonomy);
+/**
+ * Parses `If-Match`: `"<version>"` (or `W/"<version>"`), or `*` for any version.
+ * @returns the expected version, or undefined for `*`
+ * @throws ProblemError 428 when missing, 400 when malformed
+ */
+export function expectedVersionOf(req: Request): number | undefined {
+  const h = req.header('if-match');
+  if (h === undefined) throw new ProblemError(428, 'Precondition required', 'Send If-Match: "<version>" with the ETag of the call you last read (or * for any version).');
+  if (h.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(h);
+  if (!m) throw ProblemError.validation([{ field: 'If-Match', message: 'must be "<version>" (the ETag of the call) or *' }]);
+  return Number(m[1]);
+}
 
-  /**
-   * POST /calls — 接警: create a call.
-   * Body: see `createCallBody` (UTC ISO-8601 times; lat/lon WGS84 degrees; narrative ≤ 4000 chars).
-   * 201 `{callId, version, events}` with `Location` and `ETag: "<version>"`.
-   * 400 problem+json listing every bad field; 409 when the call conflicts (e.g. same externalRef);
-   * 415 when the body is not JSON.
-   */
-  r.post('/calls', requireRole('call_taker', 'supervisor'), async (req, res) => {
-    const body = parseOr400(bodySchema, req.body);
-    try {
-      const out = await service.create(body, actorOf(req));
-      res.status(201).location(`/calls/${out.callId}`).set('ETag', `"${out.version}"`).json(out);
-    } catch (err) {
-      if (err instanceof CallRejected) throw ProblemError.conflict(err.message, { code: err.code });
-      throw err;
-    }
+function send(res: Response, out: HttpOutcome): void {
+  res.status(out.status).set(out.headers);
+  if (out.replayed) res.set('Idempotency-Replayed', 'true');
+  res.json(out.body);
+}
+
+function rethrow(err: unknown): never {
+  if (err instanceof CallRejected) throw ProblemError.conflict(err.message, { code: err.code });
+  throw err;
+}
+
+/**
+ * Intake's call routes (see services/intake/README.md "API"). Every route is declared once with
+ * its schemas; the same table registers the express handlers and generates /openapi.json.
+ */
+export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy: Taxonomy, finder: DuplicateFinder): RouteSpec[] {
+  const createBody = createCallBody(taxonomy);
+  const classifyBody = classificationInput(taxonomy);
+  const searchBody = duplicateSearchBody(taxonomy);
+
+  const plain: Respond = (r) => ({ status: 200, body: r, headers: { ETag: `"${r.version}"` } });
+  const withCandidates =
+    (extra?: (state: CallState) => Record<string, unknown>): Respond =>
+    async (r, tx, state) => {
+      const found = await finder.findForCall(tx, r.callId);
+      return { status: 200, body: { ...r, ...(extra ? extra(state) : {}), ...(found ? { duplicateCandidates: found } : {}) }, headers: { ETag: `"${r.version}"` } };
+    };
+
+  /** A command endpoint: params + body parsed, If-Match required, Idempotency-Key honoured. */
+  const command = <B>(
+    req: Request,
+    res: Response,
+    bodySchema: { safeParse: (v: unknown) => { success: boolean } } & Parameters<typeof parseOr400>[0],
+    build: (body: B, callId: string, now: string, by: string, state: CallState, tx: Parameters<Respond>[1]) => Promise<CallCommand> | CallCommand,
+    respond: Respond = plain,
+  ) => {
+    const { id } = parseOr400(CallIdParams, req.params);
+    const body = parseOr400(bodySchema, req.body ?? {}) as B;
+    const expectedVersion = expectedVersionOf(req);
+    const by = actorOf(req);
+    const idempotency = idempotencyOf(req, by.actor.id);
+    return service
+      .execute({
+        callId: id,
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        by,
+        ...(idempotency ? { idempotency } : {}),
+        command: (state, tx) => build(body, id, new Date().toISOString(), by.actor.id, state, tx),
+        respond,
+      })
+      .then((out) => send(res, out), rethrow);
+  };
+
+  const commandDoc = (path: string, operationId: string, summary: string, description: string) => ({
+    method: 'post' as const,
+    path: `/calls/:id/${path}`,
+    operationId,
+    summary,
+    description,
+    tags: ['calls'],
+    roles: WRITERS,
+    params: CallIdParams,
+    ifMatch: true,
+    idempotent: true,
+    responses: {
+      200: { description: 'Command applied: the events appended and the new version', schema: CommandResponse, headers: ['ETag', 'Idempotency-Replayed'] },
+      409: { description: 'The decider rejected the command in the call\'s current state (`code` says why)', schema: undefined },
+    },
   });
 
-  /**
-   * GET /calls/{id}?reveal=caller — the call's state and full event history. The caller number
-   * is masked (`138****1234`) unless `reveal=caller` is asked by a call taker or supervisor.
-   * 200 `{callId, version, state, events}` with `ETag`; 404 when unknown.
-   */
-  r.get('/calls/:id', requireRole('call_taker', 'dispatcher', 'supervisor', 'analyst'), async (req, res) => {
-    const id = String(req.params.id);
-    if (!UUID.test(id)) throw ProblemError.validation([{ field: 'id', message: 'must be a UUID' }]);
-    const call = await service.get(id, req.query.reveal === 'caller' && maySeeCallerNumbers(req.user));
-    if (!call) throw ProblemError.notFound(`call ${id}`);
-    res.set('ETag', `"${call.version}"`).json(call);
-  });
-
-  /**
-   * GET /calls?status=&since=&until=&limit=&cursor= — calls newest first by answer time.
-   * 200 `{items:[...], nextCursor}`; times UTC ISO-8601; caller numbers never included.
-   */
-  r.get('/calls', requireRole('call_taker', 'dispatcher', 'supervisor', 'analyst'), async (req, res) => {
-    const { access_token: _t, ...query } = req.query;
-    const q = parseOr400(ListCallsQuery, query);
-    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const rows = await prisma.call.findMany({
-      where: {
-        ...(q.status ? { status: q.status } : {}),
-        answeredAt: { ...(q.since ? { gte: new Date(q.since) } : {}), ...(q.until ? { lt: new Date(q.until) } : {}) },
-        ...(cursor ? { OR: [{ answeredAt: { lt: cursor.t } }, { answeredAt: cursor.t, id: { lt: cursor.id } }] } : {}),
+  return [
+    {
+      method: 'post',
+      path: '/calls',
+      operationId: 'createCall',
+      summary: '接警: create a call',
+      description:
+        'Creates a call (CallReceived) and, when given, records caller, location, classification and first narrative entry, and hands it to dispatch (`handToDispatch`). Replays (the importer) send source times and `externalRef`.',
+      tags: ['calls'],
+      roles: WRITERS,
+      body: createBody,
+      idempotent: true,
+      responses: {
+        201: { description: 'Created', schema: CommandResponse, headers: ['ETag', 'Location', 'Idempotency-Replayed'] },
+        409: { description: 'Rejected, e.g. a call with the same externalRef exists' },
       },
-      orderBy: [{ answeredAt: 'desc' }, { id: 'desc' }],
-      take: q.limit + 1,
-      omit: { callerNumber: true, address: true },
-    });
-    const items = rows.slice(0, q.limit);
-    const last = items.at(-1);
-    res.json({ items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.answeredAt, last.id) : null });
-  });
-
-  return r;
+      handler: async (req, res) => {
+        const body = parseOr400(createBody, req.body);
+        const by = actorOf(req);
+        const { category: _c, ...classification } = body.classification ?? { subtype: '' };
+        const input = { ...body, ...(body.classification ? { classification } : {}) };
+        if (!body.classification) delete (input as { classification?: unknown }).classification;
+        const respond: Respond = (r: CommandResult) => ({ status: 201, body: r, headers: { ETag: `"${r.version}"`, Location: `/calls/${r.callId}` } });
+        const out = await service.create(input, by, respond, idempotencyOf(req, by.actor.id)).catch(rethrow);
+        send(res, out);
+      },
+    },
+    {
+      method: 'get',
+      path: '/calls',
+      operationId: 'listCalls',
+      summary: 'List calls, newest answer time first (paginated)',
+      description: 'Caller numbers and addresses are never included. Times UTC ISO-8601.',
+      tags: ['calls'],
+      roles: READERS,
+      query: ListCallsQuery,
+      responses: { 200: { description: 'A page of calls', schema: CallListResponse } },
+      handler: async (req, res) => {
+        const { access_token: _t, ...query } = req.query;
+        const q = parseOr400(ListCallsQuery, query);
+        const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+        const rows = await prisma.call.findMany({
+          where: {
+            ...(q.status ? { status: q.status } : {}),
+            answeredAt: { ...(q.since ? { gte: new Date(q.since) } : {}), ...(q.until ? { lt: new Date(q.until) } : {}) },
+            ...(cursor ? { OR: [{ answeredAt: { lt: cursor.t } }, { answeredAt: cursor.t, id: { lt: cursor.id } }] } : {}),
+          },
+          orderBy: [{ answeredAt: 'desc' }, { id: 'desc' }],
+          take: q.limit + 1,
+          omit: { callerNumber: true, address: true, geoCell: true },
+        });
+        const items = rows.slice(0, q.limit);
+        const last = items.at(-1);
+        res.json({ items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.answeredAt, last.id) : null });
+      },
+    },
+    {
+      method: 'get',
+      path: '/calls/:id',
+      operationId: 'getCall',
+      summary: 'A call: state, timings and full event history',
+      description: 'The caller number is masked (`138****1234`) and the caller name left out unless `reveal=caller` is asked by a call taker or supervisor.',
+      tags: ['calls'],
+      roles: READERS,
+      params: CallIdParams,
+      query: GetCallQuery,
+      responses: { 200: { description: 'The call', schema: CallResponse, headers: ['ETag'] } },
+      handler: async (req, res) => {
+        const { id } = parseOr400(CallIdParams, req.params);
+        const { access_token: _t, ...query } = req.query;
+        const q = parseOr400(GetCallQuery, query);
+        const call = await service.get(id, q.reveal === 'caller' && maySeeCallerNumbers(req.user));
+        if (!call) throw ProblemError.notFound(`call ${id}`);
+        res.set('ETag', `"${call.version}"`).json(call);
+      },
+    },
+    {
+      ...commandDoc('caller', 'recordCaller', 'Record the caller number and/or name (CallerRecorded)', 'Allowed while the call is open or handed to dispatch. The number is stored, shown masked, and never logged.'),
+      body: RecordCallerBody,
+      handler: (req, res) => command<{ number?: string; name?: string }>(req, res, RecordCallerBody, (b, callId, now, by) => ({ type: 'RecordCaller', callId, now, by, ...b })),
+    },
+    {
+      ...commandDoc('location', 'locateCall', 'Locate the call (CallLocated) and get duplicate candidates', 'Allowed while open or handed to dispatch. The response lists calls within the duplicate radius and window (`duplicateCandidates`).'),
+      body: LocateCallBody,
+      handler: (req, res) =>
+        command<z.infer<typeof LocateCallBody>>(
+          req,
+          res,
+          LocateCallBody,
+          (b, callId, now, by) => ({ type: 'LocateCall', callId, now, by, location: b }),
+          withCandidates(),
+        ),
+    },
+    {
+      ...commandDoc(
+        'classification',
+        'classifyCall',
+        'Classify or reclassify the call (CallClassified) and get duplicate candidates and the SOP questions',
+        'Allowed while open or handed to dispatch (a reclassification after the handover emits CallClassified again; it needs a `reason`). Rejected (409) for closed, cancelled, transferred or duplicate calls.',
+      ),
+      body: classifyBody,
+      handler: (req, res) =>
+        command<z.infer<typeof classifyBody>>(
+          req,
+          res,
+          classifyBody,
+          (b, callId, now, by) => ({ type: 'ClassifyCall', callId, now, by, classification: b }),
+          withCandidates((state) => ({ sop: taxonomy.subtype(state.classification?.subtype ?? '')?.sop ?? [] })),
+        ),
+    },
+    {
+      ...commandDoc('narrative', 'appendNarrative', 'Append a narrative entry (CallNarrativeAppended)', `Text of 1 to 4000 characters. Allowed unless the call is closed or cancelled.`),
+      body: AppendNarrativeBody,
+      handler: (req, res) => command<{ text: string }>(req, res, AppendNarrativeBody, (b, callId, now, by) => ({ type: 'AppendNarrative', callId, now, by, text: b.text })),
+    },
+    {
+      ...commandDoc(
+        'duplicate-link',
+        'linkDuplicate',
+        'Link the call as a duplicate of another call (CallLinkedAsDuplicate)',
+        'Only an open call (not yet handed to dispatch) can be linked. Rejected: a link to itself (`self-link`), to an unknown call (`unknown-target`), to a call that is itself a duplicate (`target-is-duplicate`) or cancelled. Distance, time apart and score are recorded from the lookup.',
+      ),
+      body: LinkDuplicateBody,
+      handler: (req, res) =>
+        command<{ duplicateOfCallId: string; reason: string }>(req, res, LinkDuplicateBody, async (b, callId, now, by, _state, tx) => {
+          const target = b.duplicateOfCallId === callId ? null : await tx.call.findUnique({ where: { id: b.duplicateOfCallId }, select: { id: true, status: true, duplicateOf: true } });
+          const m = target ? await finder.compare(tx, callId, b.duplicateOfCallId) : null;
+          return {
+            type: 'LinkAsDuplicate',
+            callId,
+            now,
+            by,
+            duplicateOfCallId: b.duplicateOfCallId,
+            reason: b.reason,
+            target: target ? { callId: target.id, status: target.status as CallState['status'], duplicateOf: target.duplicateOf } : null,
+            ...(m?.distanceMetres != null ? { distanceMetres: m.distanceMetres } : {}),
+            ...(m ? { secondsApart: m.secondsApart } : {}),
+            ...(m?.score !== undefined ? { score: m.score, matchedOn: m.reasons } : {}),
+          };
+        }),
+    },
+    {
+      ...commandDoc('confirm-new', 'confirmNew', 'Confirm the call as a new incident after reviewing the candidates (CallConfirmedAsNew)', 'Records which candidates were shown and judged different. Allowed while open or handed to dispatch.'),
+      body: ConfirmNewBody,
+      handler: (req, res) =>
+        command<{ candidateCallIds: string[]; reason?: string }>(req, res, ConfirmNewBody, (b, callId, now, by) => ({ type: 'ConfirmAsNew', callId, now, by, candidateCallIds: b.candidateCallIds, ...(b.reason ? { reason: b.reason } : {}) })),
+    },
+    {
+      ...commandDoc('transfer', 'transferCall', 'Transfer the call to fire 119, medical 120, traffic 122 or another agency (CallTransferred)', 'Only an open call; `agency` is required for other-agency.'),
+      body: TransferCallBody,
+      handler: (req, res) =>
+        command<{ to: 'fire-119' | 'medical-120' | 'traffic-122' | 'other-agency'; agency?: string; reason?: string }>(req, res, TransferCallBody, (b, callId, now, by) => ({ type: 'TransferCall', callId, now, by, ...b })),
+    },
+    {
+      ...commandDoc('cancel', 'cancelCall', 'Cancel the call: silent, misdial, prank, caller hung up, other (CallCancelled)', 'Only an open call; `note` is required for reason other. Cancelled is final.'),
+      body: CancelCallBody,
+      handler: (req, res) =>
+        command<{ reason: 'silent' | 'misdial' | 'prank' | 'caller-hung-up' | 'other'; note?: string }>(req, res, CancelCallBody, (b, callId, now, by) => ({ type: 'CancelCall', callId, now, by, ...b })),
+    },
+    {
+      ...commandDoc('hand-over', 'handOverCall', '出警: hand the call to dispatch (CallHandedToDispatch with the snapshot dispatch needs)', 'Only an open, classified call (`unclassified` otherwise). Body optional (`{}`).'),
+      body: HandOverBody,
+      bodyOptional: true,
+      handler: (req, res) => command<Record<string, never>>(req, res, HandOverBody, (_b, callId, now, by) => ({ type: 'HandOverCall', callId, now, by })),
+    },
+    {
+      ...commandDoc('close', 'closeCall', 'Close the call (CallClosed)', 'Allowed when open (with a `reason`), handed to dispatch, transferred or a duplicate; closed and cancelled calls cannot be closed again.'),
+      body: CloseCallBody,
+      handler: (req, res) => command<{ reason?: string }>(req, res, CloseCallBody, (b, callId, now, by) => ({ type: 'CloseCall', callId, now, by, ...b })),
+    },
+    {
+      method: 'get',
+      path: '/calls/:id/duplicates',
+      operationId: 'callDuplicates',
+      summary: 'Duplicate candidates of a call',
+      description:
+        'Open calls (open, handed to dispatch, transferred) within `radiusMetres` (default 200 m) with a compatible category, or with the same caller number, answered within `windowSeconds` (default 900 s) of this call; best score first. Nothing is merged: the call taker links (duplicate-link) or confirms it as new (confirm-new).',
+      tags: ['duplicates'],
+      roles: WRITERS,
+      params: CallIdParams,
+      query: DuplicatesQuery,
+      responses: { 200: { description: 'Candidates', schema: DuplicatesResponse } },
+      handler: async (req, res) => {
+        const { id } = parseOr400(CallIdParams, req.params);
+        const { access_token: _t, ...query } = req.query;
+        const q = parseOr400(DuplicatesQuery, query);
+        const found = await finder.findForCall(prisma, id, q);
+        if (!found) throw ProblemError.notFound(`call ${id}`);
+        res.json(found);
+      },
+    },
+    {
+      method: 'post',
+      path: '/duplicates/search',
+      operationId: 'searchDuplicates',
+      summary: 'Duplicate candidates for a call being typed (no call needed yet)',
+      description:
+        'Same rules as GET /calls/{id}/duplicates for a point, an instant (default now), a caller number and/or a classification. A POST so that the caller number stays out of URLs, logs and spans. Writes nothing; an Idempotency-Key replays the first answer.',
+      tags: ['duplicates'],
+      roles: WRITERS,
+      body: searchBody,
+      idempotent: true,
+      responses: { 200: { description: 'Candidates', schema: DuplicatesResponse, headers: ['Idempotency-Replayed'] } },
+      handler: async (req, res) => {
+        const b = parseOr400(searchBody, req.body);
+        const by = actorOf(req);
+        const idem = idempotencyOf(req, by.actor.id);
+        const sub = b.subtype ? taxonomy.subtype(b.subtype) : undefined;
+        const subject = {
+          ...(b.excludeCallId ? { callId: b.excludeCallId } : {}),
+          at: b.at ?? new Date().toISOString(),
+          lat: b.lat ?? null,
+          lon: b.lon ?? null,
+          callerNumber: normaliseNumber(b.callerNumber),
+          category: sub?.category ?? b.category ?? null,
+          subtype: sub?.code ?? null,
+        };
+        const opts = { ...(b.radiusMetres ? { radiusMetres: b.radiusMetres } : {}), ...(b.windowSeconds ? { windowSeconds: b.windowSeconds } : {}), ...(b.limit ? { limit: b.limit } : {}) };
+        if (!idem) {
+          res.json(await finder.find(prisma, subject, opts));
+          return;
+        }
+        const out = await prisma.$transaction(async (tx) => {
+          const replay = await claimKey(tx, idem);
+          if (replay) return replay;
+          const found: HttpOutcome = { status: 200, body: await finder.find(tx, subject, opts), headers: {} };
+          await saveResponse(tx, idem, found);
+          return found;
+        });
+        send(res, out);
+      },
+    },
+    {
+      method: 'get',
+      path: '/taxonomy',
+      operationId: 'getTaxonomy',
+      summary: 'The 110 taxonomy: kinds, categories, subtypes with default priority, SOP questions and flags',
+      tags: ['reference'],
+      roles: [...READERS, 'ops'],
+      responses: { 200: { description: 'The taxonomy file in force', schema: TaxonomyResponse } },
+      handler: (_req, res) => {
+        res.json(taxonomy.file);
+      },
+    },
+  ];
 }
 
 function encodeCursor(t: Date, id: string): string {

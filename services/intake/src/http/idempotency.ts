@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { ProblemError } from '@cad110/http';
+import type { SqlTx } from '@cad110/eventstore';
+
+/**
+ * `Idempotency-Key` support (IETF draft-ietf-httpapi-idempotency-key-header): the first
+ * successful (2xx) response of a POST is stored under (user, key) in the same transaction as
+ * the events it appended; a retry with the same key and the same request returns that response
+ * (header `Idempotency-Replayed: true`) and appends nothing. Reusing a key for a different
+ * request (other path, body or If-Match) answers 422. Failed requests (4xx/5xx) store nothing,
+ * so a retry runs again. Keys are kept {@link IDEMPOTENCY_RETENTION_HOURS} hours.
+ */
+export const IDEMPOTENCY_RETENTION_HOURS = 24;
+
+/** A request's idempotency identity. */
+export interface IdempotencyRequest {
+  actorId: string;
+  key: string;
+  /** SHA-256 (hex) of method, path, If-Match and the canonical JSON body */
+  hash: string;
+}
+
+/** A response as stored and replayed. */
+export interface HttpOutcome {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+  replayed?: boolean;
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** JSON with object keys sorted, so equal bodies hash equally whatever their key order. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Reads the `Idempotency-Key` header of a request.
+ * @returns undefined when the header is absent
+ * @throws ProblemError 400 when it is not 1–255 visible ASCII characters
+ */
+export function idempotencyOf(req: Request, actorId: string): IdempotencyRequest | undefined {
+  const key = req.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!KEY.test(key)) throw ProblemError.validation([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+  const hash = createHash('sha256')
+    .update(`${req.method} ${req.baseUrl}${req.path}\n${req.header('if-match') ?? ''}\n${canonicalJson(req.body ?? null)}`)
+    .digest('hex');
+  return { actorId, key, hash };
+}
+
+interface Row {
+  request_hash: string;
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Claims the key in the caller's transaction. A concurrent request with the same key waits on
+ * the primary key until the first one commits or rolls back.
+ * @returns null when the key is new (go on, then {@link saveResponse}), or the stored response
+ * @throws ProblemError 422 when the key was used for a different request
+ */
+export async function claimKey(tx: SqlTx, r: IdempotencyRequest): Promise<HttpOutcome | null> {
+  const inserted = await tx.$executeRawUnsafe(
+    `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
+     ON CONFLICT (actor_id, key) DO NOTHING`,
+    r.actorId,
+    r.key,
+    r.hash,
+  );
+  if (inserted === 1) return null;
+  const rows = await tx.$queryRawUnsafe<Row[]>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, r.actorId, r.key);
+  const row = rows[0];
+  if (!row) throw new ProblemError(409, 'Conflict', 'The Idempotency-Key is being used by a request in progress; retry.');
+  if (row.request_hash !== r.hash) {
+    throw new ProblemError(422, 'Idempotency key reused', 'This Idempotency-Key was already used for a different request (method, path, If-Match or body). Use a new key.');
+  }
+  return { status: row.status, body: JSON.parse(row.body) as unknown, headers: row.headers, replayed: true };
+}
+
+/** Stores the response of a claimed key (same transaction as the append). */
+export async function saveResponse(tx: SqlTx, r: IdempotencyRequest, out: HttpOutcome): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `UPDATE idempotency_keys SET status = $3, body = $4, headers = $5::jsonb WHERE actor_id = $1 AND key = $2`,
+    r.actorId,
+    r.key,
+    out.status,
+    JSON.stringify(out.body),
+    JSON.stringify(out.headers),
+  );
+}
+
+/**
+ * Deletes keys older than the retention.
+ * @returns the number of keys deleted
+ */
+export async function purgeIdempotencyKeys(db: SqlTx, olderThanHours = IDEMPOTENCY_RETENTION_HOURS): Promise<number> {
+  return db.$executeRawUnsafe(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int)`, olderThanHours);
+}

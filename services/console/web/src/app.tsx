@@ -96,7 +96,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           <span className="spacer" />
           <LiveIndicator />
           <span className="user" data-testid="user">
-            {session.user.displayName} · {tx(`role.${session.user.role}`)}
+            {session.user.username} · {tx(`role.${session.user.role}`)}
           </span>
           <button className="link-button" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-toggle">
             {t('language')}

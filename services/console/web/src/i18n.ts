@@ -91,6 +91,11 @@ const zh = {
   'unit.transporting': '转运',
   'unit.cleared': '处置完毕',
   'unit.out-of-service': '停勤',
+  'unitType.station-car': '派出所巡逻车',
+  'unitType.armed-vehicle-patrol': '武装巡逻车',
+  'unitType.one-minute-point': '1分钟处置点',
+  'unitType.foot-patrol': '步巡',
+  'unitType.traffic-car': '交警车',
 };
 
 export type MessageKey = keyof typeof zh;
@@ -184,6 +189,11 @@ const en: Record<MessageKey, string> = {
   'unit.transporting': 'Transporting',
   'unit.cleared': 'Cleared',
   'unit.out-of-service': 'Out of service',
+  'unitType.station-car': 'Station patrol car',
+  'unitType.armed-vehicle-patrol': 'Armed vehicle patrol',
+  'unitType.one-minute-point': 'One-minute point',
+  'unitType.foot-patrol': 'Foot patrol',
+  'unitType.traffic-car': 'Traffic car',
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh, en };

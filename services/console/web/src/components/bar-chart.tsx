@@ -9,7 +9,10 @@ export interface Bar {
 export function ColumnChart({ bars, height = 180, testId }: { bars: Bar[]; height?: number; testId?: string }) {
   const W = 720;
   const pad = { l: 36, r: 8, t: 10, b: 22 };
-  const max = Math.max(1, ...bars.map((b) => b.value));
+  const top = Math.max(1, ...bars.map((b) => b.value));
+  // a round axis maximum (1, 2 or 5 × 10^n, or a multiple of it) at or above the highest bar
+  const p = 10 ** Math.floor(Math.log10(top));
+  const max = [1, 2, 5, 10].map((m) => m * p).find((m) => m >= top) ?? top;
   const bw = (W - pad.l - pad.r) / Math.max(1, bars.length);
   const ticks = [0, 0.5, 1].map((f) => Math.round(max * f));
   const y = (v: number) => pad.t + (height - pad.t - pad.b) * (1 - v / max);

@@ -79,22 +79,33 @@ function paths(g: unknown): { rings: Ring[]; lines: Ring[]; labels: { at: LatLon
  */
 export function MapView({ geojson, incidents = [], units = [], marker, selectedIncidentId, linkedUnitIds = [], onPick, onSelectIncident, height = 420 }: Props) {
   const { t } = useI18n();
-  const H = Math.round((height / 420) * 420);
   const shapes = useMemo(() => (geojson ? paths(geojson) : undefined), [geojson]);
   const extent: Extent = useMemo(() => {
     // the picked point does not move the view (it would jump under the cursor) unless nothing else is shown
     const base = geojson ? geoJsonPositions(geojson) : units.length || incidents.length ? [...units, ...incidents] : marker ? [marker] : [];
     return extentOf(base) ?? { minLon: 119.55, minLat: 29.0, maxLon: 119.75, maxLat: 29.15 };
   }, [geojson, units, incidents, marker]);
+  // drawing height follows the extent's shape (north–south over east–west at mid-latitude), at most `height` × 2
+  const H = useMemo(() => {
+    const k = Math.cos((((extent.minLat + extent.maxLat) / 2) * Math.PI) / 180);
+    const aspect = (extent.maxLat - extent.minLat) / ((extent.maxLon - extent.minLon) * k);
+    return Math.round(Math.min(Math.max(W * aspect, 300), height * 2));
+  }, [extent, height]);
   const proj = useMemo(() => projection(extent, W, H), [extent, H]);
+  // the grid covers the whole drawing (the extent is centred in it, keeping the aspect ratio)
+  const visible = useMemo(() => {
+    const sw = proj.toLatLon(0, H);
+    const ne = proj.toLatLon(W, 0);
+    return { minLon: sw.lon, minLat: sw.lat, maxLon: ne.lon, maxLat: ne.lat };
+  }, [proj, H]);
   const grid = useMemo(() => {
     const step = gridStep(Math.max(extent.maxLon - extent.minLon, extent.maxLat - extent.minLat));
     const lons: number[] = [];
     const lats: number[] = [];
-    for (let x = Math.ceil(extent.minLon / step) * step; x <= extent.maxLon; x += step) lons.push(x);
-    for (let y = Math.ceil(extent.minLat / step) * step; y <= extent.maxLat; y += step) lats.push(y);
+    for (let x = Math.ceil(visible.minLon / step) * step; x <= visible.maxLon; x += step) lons.push(x);
+    for (let y = Math.ceil(visible.minLat / step) * step; y <= visible.maxLat; y += step) lats.push(y);
     return { step, lons, lats };
-  }, [extent]);
+  }, [extent, visible]);
   const decimals = Math.max(0, -Math.floor(Math.log10(grid.step)));
   const toPath = (r: Ring, close: boolean) =>
     r.map(([lon, lat], i) => {
@@ -114,8 +125,8 @@ export function MapView({ geojson, incidents = [], units = [], marker, selectedI
     <svg className={`map${onPick ? ' pickable' : ''}`} viewBox={`0 0 ${W} ${H}`} onClick={click} data-testid="map" role="img" aria-label={t('map')}>
       <rect x={0} y={0} width={W} height={H} className="map-bg" />
       {grid.lons.map((lon) => {
-        const a = proj.toXY({ lon, lat: extent.minLat });
-        const b = proj.toXY({ lon, lat: extent.maxLat });
+        const a = proj.toXY({ lon, lat: visible.minLat });
+        const b = proj.toXY({ lon, lat: visible.maxLat });
         return (
           <g key={`lon${lon}`}>
             <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} className="grid" />
@@ -124,8 +135,8 @@ export function MapView({ geojson, incidents = [], units = [], marker, selectedI
         );
       })}
       {grid.lats.map((lat) => {
-        const a = proj.toXY({ lon: extent.minLon, lat });
-        const b = proj.toXY({ lon: extent.maxLon, lat });
+        const a = proj.toXY({ lon: visible.minLon, lat });
+        const b = proj.toXY({ lon: visible.maxLon, lat });
         return (
           <g key={`lat${lat}`}>
             <line x1={a.x} y1={a.y} x2={b.x} y2={b.y} className="grid" />

@@ -159,7 +159,7 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
               <div className="rec-head">
                 <span className="rank">#{r.rank}</span>
                 <strong>{r.callSign}</strong>
-                <span className="muted small">{r.unitType}</span>
+                <span className="muted small">{tx(`unitType.${r.unitType}`)}</span>
                 <span className="eta" title={t('eta')}>
                   {t('eta')} {formatEta(r.etaSeconds)}
                 </span>
@@ -193,7 +193,7 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
         <div className="panel-head">
           <h2>{t('map')}</h2>
         </div>
-        <MapView geojson={geojson} incidents={mapIncidents} units={mapUnits} selectedIncidentId={selected?.id} linkedUnitIds={recs.map((r) => r.unitId)} onSelectIncident={setSelectedId} height={360} />
+        <MapView geojson={geojson} incidents={mapIncidents} units={mapUnits} selectedIncidentId={selected?.id} linkedUnitIds={recs.map((r) => r.unitId)} onSelectIncident={setSelectedId} height={560} />
       </section>
       <section className="panel board" data-testid="unit-board">
         <div className="panel-head">
@@ -202,7 +202,7 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
         {units.error && <ProblemBox error={units.error} />}
         {board.map(([type, byDistrict]) => (
           <div key={type} className="board-group">
-            <h3>{type}</h3>
+            <h3>{tx(`unitType.${type}`)}</h3>
             {[...byDistrict.entries()]
               .sort(([a], [b]) => a.localeCompare(b))
               .map(([district, us]) => (

@@ -97,8 +97,8 @@ describe('operator console in the browser', () => {
     expect(await tabs(callTaker)).toEqual(['tab-intake']);
     expect(await tabs(dispatcher)).toEqual(['tab-dispatch']);
     expect(await tabs(ops)).toEqual(['tab-ops']);
-    await dispatcher.waitForSelector('[data-testid=pending-total]:text("0")', { timeout: UI_TIMEOUT });
-    await ops.waitForSelector('[data-testid=stats-total]:text("0")', { timeout: UI_TIMEOUT });
+    await dispatcher.waitForSelector('[data-testid=pending-total]:text-is("0")', { timeout: UI_TIMEOUT });
+    await ops.waitForSelector('[data-testid=stats-total]:text-is("0")', { timeout: UI_TIMEOUT });
   });
 
   it('logs a call from the keyboard: number, location, category search in Chinese, SOP answer, narrative, Ctrl+Enter', async () => {
@@ -178,7 +178,7 @@ describe('operator console in the browser', () => {
 
   it('updates the statistics view without a reload, in both languages', async () => {
     const p = ops;
-    await p.waitForSelector('[data-testid=stats-total]:text("1")', { timeout: UI_TIMEOUT });
+    await p.waitForSelector('[data-testid=stats-total]:text-is("1")', { timeout: UI_TIMEOUT });
     const criminal = p.locator('[data-testid=chart-categories] [data-key=criminal]');
     await criminal.waitFor({ timeout: UI_TIMEOUT });
     expect(await criminal.textContent()).toContain('刑事');

@@ -24,6 +24,9 @@ const METRIC_SOURCES: { name: string; path: string }[] = [
   { name: 'console', path: '/metrics' },
 ];
 
+/** Seconds between re-reads of the statistics when no event asks for one. */
+const STATS_REFRESH_SECONDS = 10;
+
 /** Seconds between metric scrapes. */
 const SCRAPE_SECONDS = 5;
 
@@ -94,6 +97,15 @@ export function OpsView({ taxonomy }: { taxonomy: TaxonomyFile | undefined }) {
     },
     2000,
   );
+  // statistics publishes no events of its own: besides re-reading on the events that feed it,
+  // re-read every STATS_REFRESH_SECONDS so the figures settle even if a re-read came too early
+  useEffect(() => {
+    const timer = setInterval(() => {
+      byHour.reload();
+      byCategory.reload();
+    }, STATS_REFRESH_SECONDS * 1000);
+    return () => clearInterval(timer);
+  }, [byHour.reload, byCategory.reload]); // eslint-disable-line react-hooks/exhaustive-deps
   const pipeline = usePipeline();
   const hours = Array.from({ length: 24 }, (_, h) => ({ key: String(h), label: String(h), value: byHour.data?.rows.find((r) => Number(r.key) === h)?.count ?? 0 }));
   const categories = [...(byCategory.data?.rows ?? [])]

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { verifyToken } from '@cad110/auth';
+import { signToken, verifyToken } from '@cad110/auth';
 import { topicName } from '@cad110/contracts';
 import { dropDatabase } from '@cad110/db';
 import { createRuntime } from '@cad110/runtime';
@@ -89,6 +89,14 @@ describe('console API', () => {
       expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['(body)', 'password', 'username']);
     });
 
+    it('refuses further attempts for a username with 429 after 5 failures, even with the right password', async () => {
+      for (let i = 0; i < 5; i++) await request(app).post('/auth/login').send({ username: 'supervisor', password: `guess-${i}` }).expect(401);
+      const res = await request(app).post('/auth/login').send({ username: 'supervisor', password }).expect(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(res.body.title).toBe('Too many sign-in attempts');
+      await request(app).post('/auth/login').send({ username: 'ops', password }).expect(200); // other users are not locked out
+    });
+
     it('answers /auth/me with 401 without a token', async () => {
       await request(app).get('/auth/me').expect(401);
       await request(app).get('/auth/me').set('authorization', 'Bearer nope').expect(401);
@@ -142,6 +150,14 @@ describe('console API', () => {
       });
       expect(mine[2]).toMatchObject({ district: 'south' });
       for (const secret of ['13812341234', 'Wang Wu', 'Renmin', '29.1', 'bag snatched', 'ws-3', 'calltaker']) expect(sse.raw).not.toContain(secret);
+    });
+
+    it('ends the stream when the token expires', async () => {
+      const shortLived = signToken({ sub: 'analyst', role: 'analyst' }, process.env.CAD110_AUTH_SECRET, 2);
+      sse = await readSse(`${base}/api/live`, { authorization: `Bearer ${shortLived}` });
+      expect(sse.status).toBe(200);
+      const reader = sse;
+      await waitFor(() => reader.ended, { timeoutMs: 20_000, message: 'stream ended at token expiry' });
     });
 
     it('answers 401 to a stream request without a valid token', async () => {

@@ -8,6 +8,8 @@ export interface SseReader {
   raw: string;
   /** parsed `data:` of the default (`message`) events so far */
   data: unknown[];
+  /** true once the server has ended the stream */
+  ended: boolean;
   waitForData(pred: (data: unknown[]) => boolean, timeoutMs: number): Promise<unknown[]>;
   close(): void;
 }
@@ -21,6 +23,7 @@ export async function readSse(url: string, headers: Record<string, string> = {})
     contentType: res.headers.get('content-type') ?? '',
     raw: '',
     data: [],
+    ended: false,
     async waitForData(pred, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
@@ -53,6 +56,7 @@ export async function readSse(url: string, headers: Record<string, string> = {})
     } catch {
       // aborted
     }
+    reader.ended = true;
   })();
   return reader;
 }

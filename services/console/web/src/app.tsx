@@ -49,6 +49,12 @@ export function App() {
     setSession(undefined);
   }, []);
   if (session) setAuth(session.accessToken, signOut);
+  // the token lasts one shift: sign out when it expires (the APIs would answer 401 from then on)
+  useEffect(() => {
+    if (!session) return;
+    const timer = setTimeout(signOut, Math.max(0, Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1)));
+    return () => clearTimeout(timer);
+  }, [session, signOut]);
   const signIn = (s: Session) => {
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(s));
     setAuth(s.accessToken, signOut);

@@ -63,3 +63,4 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
 
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown) => api<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);

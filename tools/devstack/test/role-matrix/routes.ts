@@ -69,6 +69,7 @@ export const ROUTES: Record<Target, RouteCase[]> = {
     { method: 'GET', path: () => '/api/live', allowed: ALL, stream: true },
     { method: 'GET', path: () => '/api/console/taxonomy', allowed: ALL },
     { method: 'GET', path: () => '/api/console/map', allowed: ALL },
+    { method: 'GET', path: () => '/api/console/config', allowed: ALL },
     { method: 'GET', path: () => '/api/intake/metrics', allowed: ['ops', 'analyst', 'supervisor'] },
     { method: 'GET', path: () => '/api/dispatch/metrics', allowed: ['ops', 'analyst', 'supervisor'] },
     { method: 'GET', path: () => '/api/records/metrics', allowed: ['ops', 'analyst', 'supervisor'] },

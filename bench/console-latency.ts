@@ -10,9 +10,10 @@
  * machine and on what else runs on it: quote them with the machine.
  */
 import { randomBytes } from 'node:crypto';
+import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId } from '@cad110/testkit';
-import { Stack } from '../tools/devstack/src';
+import { SERVICES, Stack } from '../tools/devstack/src';
 
 const N_LOGIN = Number(process.env.N_LOGIN ?? 20);
 const N_CALLS = Number(process.env.N_CALLS ?? 200);
@@ -123,6 +124,7 @@ async function main() {
     console.log(JSON.stringify(out));
   } finally {
     await stack.stop();
+    await Promise.all([...SERVICES, 'console' as const].map((n) => dropDatabase(stack.databaseUrl(n))));
   }
 }
 

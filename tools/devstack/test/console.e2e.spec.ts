@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId } from '@cad110/testkit';
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT, Stack } from '../src';
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT, SERVICES, Stack } from '../src';
 
 jest.setTimeout(300_000);
 
@@ -71,6 +72,7 @@ describe('operator console in the browser', () => {
   afterAll(async () => {
     await browser?.close();
     await stack.stop();
+    await Promise.all([...SERVICES, 'console' as const].map((n) => dropDatabase(stack.databaseUrl(n))));
   });
 
   it('refuses a wrong password on the sign-in screen and shows the reason', async () => {

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROLES, signToken, type Role } from '@cad110/auth';
+import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId, waitFor } from '@cad110/testkit';
-import { Stack } from '../src';
+import { SERVICES, Stack } from '../src';
 import { CALL_BODY, ROUTES, type Fixtures, type RouteCase, type Target } from './role-matrix/routes';
 
 jest.setTimeout(240_000);
@@ -59,6 +60,7 @@ describe('role × route matrix (401 without a token, 403 for a wrong role, 2xx f
 
   afterAll(async () => {
     await stack.stop();
+    await Promise.all([...SERVICES, 'console' as const].map((n) => dropDatabase(stack.databaseUrl(n))));
     rmSync(mapDir, { recursive: true, force: true });
   });
 

@@ -13,7 +13,7 @@ const SERVICES = join(__dirname, '..', '..', '..', 'services');
 describe('migrations', () => {
   // The wasm engine's glue is an ES module, which jest's CommonJS runtime cannot import: run the
   // migration CLI as developers do (`npm run migrate:check`).
-  it.each(['intake', 'dispatch', 'records', 'statistics'])('%s: migrations match schema.prisma (Prisma wasm engine diff is empty)', (s) => {
+  it.each(['intake', 'dispatch', 'records', 'statistics', 'console'])('%s: migrations match schema.prisma (Prisma wasm engine diff is empty)', (s) => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'cli.ts'), 'check', '--service', join(SERVICES, s)], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('migrations match schema.prisma');

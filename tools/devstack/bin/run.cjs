@@ -3,7 +3,8 @@
  * Entry point of `npm run demo`, `npm test` and `npm run bench` on a fresh clone.
  * Plain JavaScript so it runs before any dependency is installed: installs the locked
  * dependencies when node_modules is missing or older than package-lock.json, generates the
- * four Prisma clients when their schema changed, then hands over to tools/devstack/src/cli.ts.
+ * Prisma clients (four services and the console) when their schema changed, then hands over to
+ * tools/devstack/src/cli.ts.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -11,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const services = ['intake', 'dispatch', 'records', 'statistics'];
+const services = ['intake', 'dispatch', 'records', 'statistics', 'console'];
 
 function mtime(p) {
   try {

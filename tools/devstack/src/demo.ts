@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadTaxonomy, topicSpecs } from '@cad110/contracts';
 import { loadMapping, postCalls, readCalls } from '@cad110/importer';
@@ -6,6 +7,10 @@ import { BUNDLED_SLICE, SERVICES } from './paths';
 import { categoryCountsFromCsv, categoryMismatches, checkTraces, sample, waitForPipeline } from './pipeline';
 import { Stack } from './stack';
 import { TraceTap } from './trace-tap';
+import { ensureWebBuild } from './web-build';
+
+/** Demo users seeded in the console (services/console/src/auth/users.ts DEMO_USERS), by role. */
+const DEMO_USERNAMES = ['calltaker', 'dispatcher', 'supervisor', 'analyst', 'ops', 'admin'];
 
 export interface DemoOptions {
   exit: boolean;
@@ -32,14 +37,19 @@ async function resetTopics(brokers: string, prefix: string): Promise<void> {
 }
 
 /**
- * `npm run demo`: starts Kafka (unless KAFKA_BROKERS is set), the four services on ports
- * 8081–8084 (`CAD110_PORT_BASE`) with fresh demo databases (`cad110demo_*`) and topics (`cad110demo.*`), replays
+ * `npm run demo`: builds the console's web app if missing or stale, starts Kafka (unless
+ * KAFKA_BROKERS is set), the four services on ports 8081–8084 and the console on 8085
+ * (`CAD110_PORT_BASE` + 0…4) with fresh demo databases (`cad110demo_*`) and topics
+ * (`cad110demo.*`), seeds the console's demo users (one per role) with the password in
+ * `CAD110_DEMO_PASSWORD` or a random one printed in the summary, replays
  * the bundled real calls through intake, waits for dispatch, records and statistics, checks
  * the per-category statistics against the CSV and the traces of sampled calls, prints a summary
  * table and, as the last line, one JSON object. Then serves until Ctrl-C (or exits with --exit).
  */
 export async function demo(opts: DemoOptions): Promise<number> {
   const t0 = performance.now();
+  ensureWebBuild(say);
+  const demoPassword = process.env.CAD110_DEMO_PASSWORD ?? randomBytes(12).toString('base64url');
   const kafka = ensureKafka(say);
   const taxonomy = loadTaxonomy();
   const mapping = loadMapping(opts.mapping, taxonomy);
@@ -54,7 +64,9 @@ export async function demo(opts: DemoOptions): Promise<number> {
     topicPrefix,
     dbPrefix,
     fresh: true,
-    ports: { intake: portBase, dispatch: portBase + 1, records: portBase + 2, statistics: portBase + 3 },
+    ports: { intake: portBase, dispatch: portBase + 1, records: portBase + 2, statistics: portBase + 3, console: portBase + 4 },
+    console: true,
+    demoPassword,
     otlpEndpoint: tapUrl,
     timeZone: process.env.BUREAU_TIME_ZONE ?? mapping.timeZone,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
@@ -65,7 +77,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     kafka.stop();
   };
   try {
-    say(`[cad110] starting ${SERVICES.join(', ')} (logs in ${stack.logDir})`);
+    say(`[cad110] starting ${SERVICES.join(', ')} and the console (logs in ${stack.logDir})`);
     await stack.start();
     const { calls, rejected } = await readCalls(opts.file, mapping, taxonomy, opts.limit);
     say(`[cad110] replaying ${calls.length} real calls from ${opts.file} (${mapping.source}, ${mapping.timeZone})`);
@@ -109,6 +121,10 @@ export async function demo(opts: DemoOptions): Promise<number> {
     say(`  dispatch    ${stack.url('dispatch')}/incidents`);
     say(`  records     ${stack.url('records')}/cases`);
     say(`  statistics  ${stack.url('statistics')}/stats/counts?by=category`);
+    say(`  console     ${stack.url('console')}/`);
+    say('');
+    say(`  console users: ${DEMO_USERNAMES.join(', ')}`);
+    say(process.env.CAD110_DEMO_PASSWORD ? '  password:      the value of CAD110_DEMO_PASSWORD' : `  password:      ${demoPassword}   (generated for this run; set CAD110_DEMO_PASSWORD to choose one)`);
     say('');
     console.log(
       JSON.stringify({

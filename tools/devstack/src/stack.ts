@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { signToken, type Role } from '@cad110/auth';
 import { databaseUrlFor, dropDatabase } from '@cad110/db';
-import { ROOT, SERVICES, STATE_DIR, type ServiceName } from './paths';
+import { CONSOLE, ROOT, SERVICES, STATE_DIR, type StackProcessName } from './paths';
 
 export interface StackOptions {
   /** Kafka bootstrap servers */
@@ -16,8 +16,8 @@ export interface StackOptions {
   dbPrefix: string;
   /** drop the stack's databases before starting */
   fresh?: boolean;
-  /** fixed ports per service; random free ports otherwise */
-  ports?: Partial<Record<ServiceName, number>>;
+  /** fixed ports per service (and the console); random free ports otherwise */
+  ports?: Partial<Record<StackProcessName, number>>;
   /** OTLP/HTTP endpoint the services export traces to */
   otlpEndpoint?: string;
   /** bureau time zone for the services (IANA) */
@@ -30,10 +30,14 @@ export interface StackOptions {
   nodeArgs?: string[];
   /** token signing secret shared by the services (default `CAD110_AUTH_SECRET`, else random per stack) */
   authSecret?: string;
+  /** also run the console (services/console) after the four services (default false) */
+  console?: boolean;
+  /** with `console`: seed the demo users (one per role) with this password */
+  demoPassword?: string;
 }
 
 export interface RunningService {
-  name: ServiceName;
+  name: StackProcessName;
   port: number;
   url: string;
   process: ChildProcess;
@@ -57,12 +61,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * The four services as child processes (`node --import tsx services/<name>/src/main.ts`), each
  * with its own database and the shared broker; logs go to files. Services create their
- * databases and apply their migrations at start-up.
+ * databases and apply their migrations at start-up. With `console: true` the console runs too,
+ * pointed at the four services (`INTAKE_URL`, ...).
  */
 export class Stack {
-  readonly services = new Map<ServiceName, RunningService>();
+  readonly services = new Map<StackProcessName, RunningService>();
   readonly logDir: string;
-  private readonly ports = new Map<ServiceName, number>();
+  private readonly ports = new Map<StackProcessName, number>();
   readonly authSecret: string;
 
   constructor(readonly opts: StackOptions) {
@@ -76,7 +81,14 @@ export class Stack {
   }
 
   /** Environment a service of this stack runs with. */
-  envFor(name: ServiceName, port: number): NodeJS.ProcessEnv {
+  envFor(name: StackProcessName, port: number): NodeJS.ProcessEnv {
+    const consoleEnv: Record<string, string> =
+      name === CONSOLE
+        ? {
+            ...Object.fromEntries(SERVICES.map((s) => [`${s.toUpperCase()}_URL`, `http://127.0.0.1:${this.ports.get(s)}`])),
+            ...(this.opts.demoPassword ? { CONSOLE_SEED_DEMO_USERS: 'true', CAD110_DEMO_PASSWORD: this.opts.demoPassword } : {}),
+          }
+        : {};
     return {
       ...process.env,
       PORT: String(port),
@@ -89,27 +101,30 @@ export class Stack {
       ...(this.opts.timeZone ? { BUREAU_TIME_ZONE: this.opts.timeZone } : {}),
       ...(this.opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.opts.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : {}),
       ...this.opts.env,
+      ...consoleEnv,
       SERVICE_NAME: name,
     };
   }
 
   /** Database URL of one of this stack's services. */
-  databaseUrl(name: ServiceName): string {
+  databaseUrl(name: StackProcessName): string {
     return databaseUrlFor(name, { ...process.env, DATABASE_URL: '', CAD110_DB_PREFIX: this.opts.dbPrefix });
   }
 
   /** Starts all four services and waits until each answers /readyz. */
   async start(timeoutMs = 90_000): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
-    if (this.opts.fresh) await Promise.all(SERVICES.map((s) => dropDatabase(this.databaseUrl(s))));
-    for (const name of SERVICES) this.ports.set(name, this.opts.ports?.[name] ?? (await freePort()));
+    const names: StackProcessName[] = this.opts.console ? [...SERVICES, CONSOLE] : [...SERVICES];
+    if (this.opts.fresh) await Promise.all(names.map((s) => dropDatabase(this.databaseUrl(s))));
+    for (const name of names) this.ports.set(name, this.opts.ports?.[name] ?? (await freePort()));
     // intake first: it creates the topics the others subscribe to
     await this.startService('intake', timeoutMs);
     await Promise.all(SERVICES.filter((s) => s !== 'intake').map((s) => this.startService(s, timeoutMs)));
+    if (this.opts.console) await this.startService(CONSOLE, timeoutMs);
   }
 
   /** Starts one service (again) and waits for /readyz. */
-  async startService(name: ServiceName, timeoutMs = 90_000): Promise<RunningService> {
+  async startService(name: StackProcessName, timeoutMs = 90_000): Promise<RunningService> {
     const port = this.ports.get(name) ?? (await freePort());
     this.ports.set(name, port);
     const env = this.envFor(name, port);
@@ -139,7 +154,7 @@ export class Stack {
   }
 
   /** Stops one service (SIGTERM, SIGKILL after 10 s). */
-  async stopService(name: ServiceName): Promise<void> {
+  async stopService(name: StackProcessName): Promise<void> {
     const svc = this.services.get(name);
     if (!svc || svc.process.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => svc.process.once('exit', () => resolve()));
@@ -154,7 +169,7 @@ export class Stack {
     await Promise.all([...this.services.keys()].map((s) => this.stopService(s)));
   }
 
-  url(name: ServiceName): string {
+  url(name: StackProcessName): string {
     const s = this.services.get(name);
     if (!s) throw new Error(`${name} is not running`);
     return s.url;

@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { ensureChromium } from './browser';
 import { ensureKafka } from './kafka-broker';
 import { ROOT } from './paths';
 
 /**
  * `npm test`: starts what the suite needs (the local Kafka broker unless KAFKA_BROKERS is set;
- * PostgreSQL is expected at POSTGRES_URL, default 127.0.0.1:5432) and runs jest over every
- * workspace. Extra arguments go to jest (e.g. `npm test -- services/intake`).
+ * PostgreSQL is expected at POSTGRES_URL, default 127.0.0.1:5432; Debian's Chromium and a CJK
+ * font for the console's browser tests, installed with apt-get when missing) and runs jest over
+ * every workspace. Extra arguments go to jest (e.g. `npm test -- services/intake`).
  */
 export async function runTests(args: string[]): Promise<number> {
+  ensureChromium();
   const kafka = ensureKafka();
   try {
     return await new Promise<number>((resolve) => {

@@ -1,0 +1,28 @@
+import './instrument';
+import { createRuntime, serve } from '@cad110/runtime';
+import { seedDemoUsers } from './auth/users';
+import { makePrisma, type ConsoleTx, type PrismaClient } from './prisma';
+import { createServer } from './server';
+
+/**
+ * The console service: sign-in, gateway, live updates and the SPA on `PORT` (default 8085).
+ * With `CONSOLE_SEED_DEMO_USERS=true` it (re)creates the demo users with the password in
+ * `CAD110_DEMO_PASSWORD` (npm run demo sets both).
+ */
+async function main() {
+  const rt = await createRuntime<PrismaClient, ConsoleTx>({ name: 'console', serviceDir: `${__dirname}/..`, makePrisma, outbox: false, poolSize: 4 });
+  if (process.env.CONSOLE_SEED_DEMO_USERS === 'true') {
+    const password = process.env.CAD110_DEMO_PASSWORD;
+    if (!password) throw new Error('CONSOLE_SEED_DEMO_USERS=true needs CAD110_DEMO_PASSWORD');
+    const users = await seedDemoUsers(rt.prisma, password);
+    rt.logger.info({ users }, 'demo users seeded');
+  }
+  const { app, feed } = createServer(rt);
+  await feed.start();
+  await serve(rt, app, 8085, () => feed.stop());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import type { Express } from 'express';
+import { authSecret } from '@cad110/auth';
+import { loadTaxonomy, type Taxonomy } from '@cad110/contracts';
+import { createBaseApp, finishApp } from '@cad110/http';
+import type { ServiceRuntime } from '@cad110/runtime';
+import { authRoutes } from './auth/routes';
+import { consoleConfig, type ConsoleConfig } from './config';
+import { consoleApiRoutes } from './console-api';
+import { gatewayRoutes } from './gateway/proxy';
+import { LiveFeed } from './live/live-feed';
+import { liveRoutes } from './live/routes';
+import type { ConsoleTx, PrismaClient } from './prisma';
+import { staticRoutes } from './web-assets/static';
+
+export type ConsoleRuntime = ServiceRuntime<PrismaClient, ConsoleTx>;
+
+/**
+ * Builds the console's express app (used by main.ts and by the tests):
+ * `/auth/login`, `/auth/me` (sign-in), `/api/live` (server-sent events from Kafka),
+ * `/api/console/*` (taxonomy, map), `/api/{intake,dispatch,records,statistics}/*` (gateway),
+ * and the SPA. The live feed is created here and started by the caller (`feed.start()`).
+ */
+export function createServer(rt: ConsoleRuntime, cfg: ConsoleConfig = consoleConfig(), taxonomy: Taxonomy = loadTaxonomy()): { app: Express; feed: LiveFeed } {
+  const secret = authSecret();
+  const feed = new LiveFeed(rt.kafka, rt.logger, rt.metrics);
+  const app = createBaseApp({
+    service: 'console',
+    logger: rt.logger,
+    metrics: rt.metrics,
+    readiness: [...rt.readiness, { name: 'live', check: async () => feed.ready }],
+  });
+  app.use(authRoutes(rt.prisma, secret));
+  app.use(liveRoutes(feed, secret));
+  app.use(consoleApiRoutes(taxonomy, cfg.mapFile, secret));
+  app.use(gatewayRoutes(cfg, rt.logger, secret));
+  app.use(staticRoutes(cfg.webDist));
+  return { app: finishApp(app, rt.logger), feed };
+}

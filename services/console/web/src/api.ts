@@ -1,0 +1,66 @@
+/** A field error of a problem+json 400. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An HTTP error answer of the console or a service (RFC 9457 problem+json when available). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly errors: FieldError[] = [],
+    readonly method = 'GET',
+    readonly path = '',
+  ) {
+    super(`${status} ${title}${detail ? `: ${detail}` : ''}`);
+    this.name = 'ApiError';
+  }
+}
+
+let token: string | undefined;
+let onUnauthorized: (() => void) | undefined;
+
+/** Sets the bearer token sent with every request, and what to do when a request answers 401. */
+export function setAuth(t: string | undefined, unauthorized?: () => void): void {
+  token = t;
+  onUnauthorized = unauthorized;
+}
+
+export function currentToken(): string | undefined {
+  return token;
+}
+
+/**
+ * Calls the console (same origin): JSON in and out, the bearer token attached.
+ * @throws ApiError with the problem's status, title, detail and field errors
+ */
+export async function api<T>(method: string, path: string, body?: unknown, opts: { text?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, 'Network error', (e as Error).message, [], method, path);
+  }
+  if (!res.ok) {
+    let p: { title?: string; detail?: string; errors?: FieldError[] } = {};
+    try {
+      p = await res.json();
+    } catch {
+      // not JSON
+    }
+    if (res.status === 401 && token && onUnauthorized && !path.startsWith('/auth/login')) onUnauthorized();
+    throw new ApiError(res.status, p.title ?? res.statusText, p.detail, p.errors ?? [], method, path);
+  }
+  if (opts.text) return (await res.text()) as T;
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const get = <T>(path: string) => api<T>('GET', path);
+export const post = <T>(path: string, body: unknown) => api<T>('POST', path, body);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);

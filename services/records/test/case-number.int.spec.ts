@@ -41,16 +41,25 @@ describe('case numbers', () => {
     expect(formatCaseNumber(2027, 1, 'JH')).toBe('JH-2027-000001');
   });
 
-  it('gives 240 concurrent openings the numbers 1..216 with no gap and no duplicate, while 24 rolled-back openings give theirs back', async () => {
+  it('gives 240 openings, 8 at a time, the numbers 1..216 with no gap and no duplicate, while 24 rolled-back openings give theirs back', async () => {
     const N = 240;
-    const results = await Promise.allSettled(
-      Array.from({ length: N }, (_, i) =>
-        rt.transaction(async (tx) => {
-          await onEvent(incidentOpened(`2027-06-01T0${i % 10}:00:00.000Z`), tx, rt.registry, TZ);
-          if (i % 10 === 7) throw new Error('simulated failure after numbering');
-        }),
-      ),
-    );
+    // 8 workers keep 8 openings in flight at any moment (below the pool size, so no transaction
+    // waits for a connection); they all contend for the same counter row
+    const results: PromiseSettledResult<void>[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < N; i = next++) {
+        results.push(
+          ...(await Promise.allSettled([
+            rt.transaction(async (tx) => {
+              await onEvent(incidentOpened(`2027-06-01T0${i % 10}:00:00.000Z`), tx, rt.registry, TZ);
+              if (i % 10 === 7) throw new Error('simulated failure after numbering');
+            }),
+          ])),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(24);
     const rows = await rt.prisma.case.findMany({ where: { caseNumber: { startsWith: 'JY-2027-' } }, select: { caseNumber: true } });
     const seqs = rows.map((r) => Number(r.caseNumber.slice(-6))).sort((a, b) => a - b);

@@ -30,7 +30,7 @@ describe('source dispositions onto DispositionCode + counts', () => {
       if (d.kind === 'outcome' && r.Time_CallClosed) expect(d.at).toMatch(/^2020-0[67]-\d\dT\d\d:\d\d:\d\d\.000Z$/);
     }
     expect(kinds.unmapped).toBe(0);
-    expect(kinds.none).toBe(all.filter((r) => !r.Call_Disposition && !r.Cancel_Reason.startsWith('REFER')).length);
+    expect(kinds.none).toBe(all.filter((r) => !r.Call_Disposition && !(r.Cancel_Reason ?? '').startsWith('REFER')).length);
   });
 
   it('knows every code of the San Diego lookup and every value of its calls file but the unlisted DEF', async () => {

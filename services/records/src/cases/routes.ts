@@ -252,11 +252,17 @@ export function caseRoutes(deps: CaseRoutesDeps): Router {
   return r;
 }
 
-/** Timeline order: occurred_at, then cause before effect by source, then arrival. */
+/**
+ * Timeline order: when it happened (occurred_at); at the same instant cause before effect by
+ * source (intake, dispatch, records); then the append it came in (recorded_at) and its version
+ * in its stream; the insert id last. Arrival order is NOT trusted: records consumes the calls and
+ * dispatch topics independently and has seen a call's CallReceived arrive after its
+ * CallHandedToDispatch.
+ */
 export async function timelineOf(prisma: PrismaClient, callId: string) {
   const ids = await prisma.$queryRawUnsafe<{ id: bigint }[]>(
     `SELECT id FROM timeline_entries WHERE call_id = $1::uuid
-     ORDER BY occurred_at, CASE source WHEN 'intake' THEN 1 WHEN 'dispatch' THEN 2 WHEN 'records' THEN 3 ELSE 4 END, recorded_at, id`,
+     ORDER BY occurred_at, CASE source WHEN 'intake' THEN 1 WHEN 'dispatch' THEN 2 WHEN 'records' THEN 3 ELSE 4 END, recorded_at, version, id`,
     callId,
   );
   const rows = await prisma.timelineEntry.findMany({ where: { callId } });

@@ -76,6 +76,7 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
       return { ...state, status: 'open', reopenCount: state.reopenCount + 1 };
     default: {
       const _exhaustive: never = event;
+      void _exhaustive;
       return state;
     }
   }

@@ -41,6 +41,7 @@ describe('case records with real calls through the pipeline', () => {
   let dispatcher: string;
   let supervisor: string;
   let first: Awaited<ReturnType<typeof replayDispositions>>;
+  let schema: ReturnType<typeof loadEidoSchema>;
 
   async function get<T>(path: string, token = dispatcher): Promise<T> {
     const res = await fetch(`${stack.url('records')}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -53,6 +54,9 @@ describe('case records with real calls through the pipeline', () => {
   }
 
   beforeAll(async () => {
+    // compiled before any HTTP traffic: compiling blocks this process for seconds, and pooled
+    // keep-alive sockets the server closes meanwhile would be reused afterwards
+    schema = loadEidoSchema();
     stack = new Stack({
       brokers: kafkaBrokers().join(','),
       topicPrefix: `${uniqueId('e2r')}.`,
@@ -144,7 +148,6 @@ describe('case records with real calls through the pipeline', () => {
   });
 
   it('exports real incidents as EIDOs that validate against EmergencyIncidentDataObjectType', async () => {
-    const schema = loadEidoSchema();
     const sample = replayed.filter((r) => r.call.body.handToDispatch).filter((_, i) => i % 5 === 0);
     expect(sample.length).toBeGreaterThanOrEqual(10);
     const types = new Set<string>();

@@ -5,13 +5,36 @@ import { createBaseApp, finishApp } from '@cad110/http';
 import type { ServiceRuntime } from '@cad110/runtime';
 import type { PrismaClient, RecordsTx } from './prisma';
 import { caseRoutes } from './cases/routes';
+import { CaseService } from './cases/case-service';
+import { loadEidoSchema, type EidoSchema } from './eido/schema';
 
 export type RecordsRuntime = ServiceRuntime<PrismaClient, RecordsTx>;
 
+export interface RecordsServerOptions {
+  /** IANA zone of local days (default `BUREAU_TIME_ZONE`, else Asia/Shanghai) */
+  timeZone?: string;
+  /** validate every EIDO before serving it (default `EIDO_VALIDATE=true`); the schema is compiled here, before the service listens (seconds of CPU) */
+  validateEido?: boolean;
+}
+
 /** Builds records' express app (used by main.ts and by the API tests). */
-export function createServer(rt: RecordsRuntime, timeZone = bureauTimeZone()): Express {
+export function createServer(rt: RecordsRuntime, opts: RecordsServerOptions = {}): Express {
+  const timeZone = opts.timeZone ?? bureauTimeZone();
   const app = createBaseApp({ service: 'records', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
   app.use(authenticate());
-  app.use(caseRoutes(rt.prisma, timeZone));
+  const service = new CaseService({ transaction: rt.transaction, registry: rt.registry, logger: rt.logger, published: () => rt.relay.nudge() });
+  const validate = opts.validateEido ?? process.env.EIDO_VALIDATE === 'true';
+  // compiled up front so no request blocks the event loop while it compiles
+  const schema: EidoSchema | undefined = validate ? loadEidoSchema() : undefined;
+  app.use(
+    caseRoutes({
+      prisma: rt.prisma,
+      service,
+      registry: rt.registry,
+      logger: rt.logger,
+      timeZone,
+      ...(schema ? { eidoSchema: () => schema } : {}),
+    }),
+  );
   return finishApp(app, rt.logger);
 }

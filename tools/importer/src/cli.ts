@@ -4,19 +4,24 @@
  *
  *   npm run import -- --mapping minneapolis-mpd [--file <csv>] [--intake http://127.0.0.1:8081]
  *                     [--rate 50] [--limit 1000] [--concurrency 16]
+ *                     [--with-dispositions [--records http://127.0.0.1:8083]]
  *
  * --mapping   source mapping name in tools/importer/mappings (or a path to one)
  * --file      CSV to read (default: the bundled slice for minneapolis-mpd, else ../shared/data/calls/<dataset>)
  * --rate      offered calls per second (default 0 = as fast as intake accepts)
  * --limit     read at most this many rows
- * Needs an access token with the call_taker role: `CAD110_TOKEN`, or `CAD110_AUTH_SECRET` to sign one.
+ * --with-dispositions  then record each call's source disposition on its case and close it
+ *             (records API; the mapping's `dispositions` table, the source close time as `at`)
+ * --records   records base URL (default RECORDS_URL or http://127.0.0.1:8083)
+ * Needs an access token with the call_taker role: `CAD110_TOKEN`, or `CAD110_AUTH_SECRET` to sign one;
+ * with --with-dispositions also one with the dispatcher role: `CAD110_RECORDS_TOKEN`, or signed.
  * Prints a JSON summary on stdout; the progress bar goes to stderr.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { signToken } from '@cad110/auth';
 import { loadTaxonomy } from '@cad110/contracts';
-import { loadMapping, postCalls, readCalls } from './index';
+import { loadMapping, postCalls, readCalls, replayDispositions } from './index';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,8 +46,22 @@ async function main() {
     concurrency: Number(arg('concurrency', '16')),
     headers: { authorization: `Bearer ${process.env.CAD110_TOKEN ?? signToken({ sub: 'importer', role: 'call_taker' })}` },
   });
-  console.log(JSON.stringify({ file, rows: calls.length + rejected.length, rejected: rejected.length, accepted: res.accepted.length, failed: res.failed.length, seconds: Number(res.seconds.toFixed(2)), callsPerSecond: Number(res.callsPerSecond.toFixed(1)) }));
+  const summary: Record<string, unknown> = { file, rows: calls.length + rejected.length, rejected: rejected.length, accepted: res.accepted.length, failed: res.failed.length, seconds: Number(res.seconds.toFixed(2)), callsPerSecond: Number(res.callsPerSecond.toFixed(1)) };
   if (res.failed.length) console.error('first failures:', res.failed.slice(0, 5));
+  if (process.argv.includes('--with-dispositions')) {
+    if (!mapping.dispositions) throw new Error(`mapping ${mapping.source} has no dispositions table`);
+    const byExternal = new Map(calls.map((c) => [c.body.externalRef.id, c]));
+    const d = await replayDispositions(
+      res.accepted.map((a) => ({ externalId: a.externalId, callId: a.callId, handedToDispatch: byExternal.get(a.externalId)!.body.handToDispatch, disposition: byExternal.get(a.externalId)!.disposition })),
+      {
+        recordsUrl: arg('records', process.env.RECORDS_URL ?? 'http://127.0.0.1:8083')!,
+        headers: { authorization: `Bearer ${process.env.CAD110_RECORDS_TOKEN ?? signToken({ sub: 'importer', role: 'dispatcher' })}` },
+      },
+    );
+    summary.dispositions = { recorded: d.recorded, closed: d.closed, alreadyClosed: d.alreadyClosed, skipped: d.skipped, unmapped: d.unmapped.length, clampedToOpening: d.clampedToOpening, failed: d.failed.length, seconds: Number(d.seconds.toFixed(2)) };
+    if (d.failed.length) console.error('first disposition failures:', d.failed.slice(0, 5));
+  }
+  console.log(JSON.stringify(summary));
 }
 
 if (require.main === module) {

@@ -2,3 +2,5 @@ export * from './mapping';
 export * from './map-row';
 export * from './read-csv';
 export * from './post-calls';
+export * from './dispositions';
+export * from './replay-dispositions';

@@ -1,5 +1,6 @@
 import { localToUtc, type Taxonomy } from '@cad110/contracts';
 import type { SourceMapping } from './mapping';
+import { dispositionOf, type RowDisposition } from './dispositions';
 
 /** The body posted to intake's `POST /calls` for one source row. */
 export interface CallBody {
@@ -19,6 +20,8 @@ export interface MappedCall {
   /** taxonomy category and subtype the row maps to (for independent checks) */
   category: string;
   subtype: string;
+  /** the row's disposition when the mapping has a `dispositions` table */
+  disposition?: RowDisposition;
 }
 
 /** The row could not be mapped (bad time, unknown call type...): reported, never posted. */
@@ -94,7 +97,8 @@ export function mapRow(row: Record<string, string>, m: SourceMapping, taxonomy: 
     handToDispatch: !m.noDispatchPriorities.includes(srcPriority),
     externalRef: { source: m.source, id },
   };
-  return { body, category: sub.category, subtype: sub.code };
+  const disposition = dispositionOf(row, m);
+  return { body, category: sub.category, subtype: sub.code, ...(disposition ? { disposition } : {}) };
 }
 
 function addressOf(row: Record<string, string>, m: SourceMapping): string | undefined {

@@ -1,7 +1,35 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { assertTimeZone, loadTaxonomy, type Taxonomy } from '@cad110/contracts';
+import { assertTimeZone, DispositionCode, loadTaxonomy, type Taxonomy } from '@cad110/contracts';
+
+/** One source disposition's outcome in cad110 terms (DispositionRecorded's codes and counts). */
+export const DispositionOutcome = z
+  .object({
+    codes: z.array(DispositionCode).min(1),
+    suspectsCaught: z.number().int().nonnegative().default(0),
+    peopleRescued: z.number().int().nonnegative().default(0),
+    note: z.string().optional(),
+  })
+  .strict();
+export type DispositionOutcome = z.infer<typeof DispositionOutcome>;
+
+/**
+ * Source disposition codes → cad110 outcomes. `codeFrom`: `whole` = the cell is the code;
+ * `before-dash` = the code is the text before the first `-` of each value (`RPT-Report`).
+ * `separator` splits cells holding several values. A code mapped to `null` records nothing
+ * (e.g. duplicates). `cancelReasons` (codes before the first `-` too) override the disposition.
+ */
+export const DispositionTable = z
+  .object({
+    notes: z.string(),
+    codeFrom: z.enum(['whole', 'before-dash']),
+    separator: z.string().optional(),
+    codes: z.record(z.string(), DispositionOutcome.nullable()),
+    cancelReasons: z.record(z.string(), DispositionOutcome).default({}),
+  })
+  .strict();
+export type DispositionTable = z.infer<typeof DispositionTable>;
 
 /**
  * A per-source mapping file (tools/importer/mappings/<source>.json): which CSV columns hold the
@@ -29,6 +57,12 @@ export const SourceMappingSchema = z.object({
     lon: z.string().optional(),
     district: z.string().optional(),
     beat: z.string().optional(),
+    /** final disposition / outcome of the call (see `dispositions`) */
+    disposition: z.string().optional(),
+    /** when the call was closed in the source CAD (local time): the disposition and closing time */
+    closedAt: z.string().optional(),
+    /** cancel reason code, may override the disposition (see `dispositions.cancelReasons`) */
+    cancelReason: z.string().optional(),
   }),
   redactedMarker: z.string().optional(),
   districtFromBeat: z.enum(['first-digit']).optional(),
@@ -38,6 +72,7 @@ export const SourceMappingSchema = z.object({
   priorities: z.record(z.string(), z.number().int().min(1).max(4)),
   noDispatchPriorities: z.array(z.string()).default([]),
   notes: z.string().optional(),
+  dispositions: DispositionTable.optional(),
   callTypes: z.record(z.string(), z.object({ subtype: z.string(), priority: z.number().int().min(1).max(4).optional() })),
 });
 export type SourceMapping = z.infer<typeof SourceMappingSchema>;

@@ -43,7 +43,11 @@ export const PartyAdded = defineEvent({
   publicData: (d) => ({ caseId: d.caseId, partyId: d.partyId, role: d.role }),
 });
 
-/** Outcome codes in the spirit of GA/T 2000.152. */
+/**
+ * Outcome codes in the spirit of GA/T 2000.152. A case's disposition is its latest
+ * DispositionRecorded (a correction is a new event with a higher `revision`); statistics count
+ * suspects caught, people rescued and disputes mediated from that latest one per case.
+ */
 export const DispositionCode = z.enum([
   'solved',
   'suspects-caught',
@@ -67,6 +71,12 @@ export const DispositionRecorded = defineEvent({
     recordedAt: IsoUtc,
     note: z.string().max(2000).optional(),
     sourceCode: z.string().max(64).optional(),
+    revision: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('1 for the first disposition of a case, +1 for each correction; the latest revision is the case\'s disposition (absent on events written before it existed: count as 1)'),
   }),
 });
 

@@ -3,51 +3,41 @@ import { caseStreamId, IncidentOpened, type EventEnvelope, type EventRegistry } 
 import { appendToStream } from '@cad110/eventstore';
 import type { z } from 'zod';
 import type { RecordsTx } from '../prisma';
+import { decide, initialCaseState } from './case';
 import { nextCaseNumber } from './case-number';
+import { projectCase, recordOnTimeline } from './read-model';
 
-/** The call id an event belongs to (every cad110 event of a call chain carries it). */
-export function callIdOf(event: EventEnvelope): string | undefined {
-  const d = event.data as { callId?: unknown };
-  return typeof d?.callId === 'string' ? d.callId : undefined;
-}
-
-/** Writes an event to the audit timeline (insert-only; a redelivered event is ignored). */
-export async function recordOnTimeline(tx: RecordsTx, event: EventEnvelope): Promise<void> {
-  const callId = callIdOf(event);
-  if (!callId) return;
-  await tx.timelineEntry.createMany({
-    data: [
-      {
-        eventId: event.eventId,
-        callId,
-        source: event.source,
-        type: event.type,
-        streamId: event.streamId,
-        version: event.streamVersion,
-        occurredAt: new Date(event.occurredAt),
-        recordedAt: new Date(event.recordedAt),
-        actorId: event.metadata.actor.id,
-        actorRole: event.metadata.actor.role ?? null,
-        workstation: event.metadata.workstation ?? null,
-        data: event.data as object,
-      },
-    ],
-    skipDuplicates: true,
-  });
-}
+export { callIdOf, recordOnTimeline } from './read-model';
 
 /**
- * Consumer handler for call and dispatch events: every event goes on the timeline; an opened
- * incident opens its case file (CaseOpened with a gapless case number).
+ * Consumer handler for call and dispatch events: every event of a call goes on the timeline; an
+ * opened incident opens its case file (CaseOpened with a gapless case number, taken in this
+ * transaction: a rollback returns the number). An incident that already has a case is skipped,
+ * so a redelivered or replayed IncidentOpened opens nothing twice.
  */
 export async function onEvent(event: EventEnvelope, tx: RecordsTx, registry: EventRegistry, timeZone: string): Promise<void> {
-  await recordOnTimeline(tx, event);
+  await recordOnTimeline(tx, registry, event);
   if (event.type !== 'IncidentOpened') return;
   const inc = event.data as z.infer<typeof IncidentOpened.schema>;
   const exists = await tx.case.findUnique({ where: { incidentId: inc.incidentId }, select: { id: true } });
   if (exists) return;
   const caseId = randomUUID();
   const caseNumber = await nextCaseNumber(tx, inc.openedAt, timeZone);
+  const events = decide(
+    {
+      type: 'OpenCase',
+      caseId,
+      caseNumber,
+      incidentId: inc.incidentId,
+      callId: inc.callId,
+      openedAt: inc.openedAt,
+      category: inc.category,
+      subtype: inc.subtype,
+      ...(inc.location.district ? { district: inc.location.district } : {}),
+    },
+    initialCaseState,
+    { now: new Date().toISOString() },
+  );
   const stored = await appendToStream(tx, registry, {
     streamId: caseStreamId(caseId),
     streamType: 'case',
@@ -55,27 +45,7 @@ export async function onEvent(event: EventEnvelope, tx: RecordsTx, registry: Eve
     source: 'records',
     partitionKey: inc.callId,
     metadata: { actor: { id: 'system:records' }, correlationId: event.metadata.correlationId, causationId: event.eventId },
-    events: [
-      {
-        type: 'CaseOpened',
-        occurredAt: inc.openedAt,
-        data: { caseId, caseNumber, incidentId: inc.incidentId, callId: inc.callId, openedAt: inc.openedAt, category: inc.category, subtype: inc.subtype, ...(inc.location.district ? { district: inc.location.district } : {}) },
-      },
-    ],
+    events,
   });
-  for (const e of stored) await recordOnTimeline(tx, e);
-  await tx.case.create({
-    data: {
-      id: caseId,
-      caseNumber,
-      incidentId: inc.incidentId,
-      callId: inc.callId,
-      status: 'open',
-      category: inc.category,
-      subtype: inc.subtype,
-      district: inc.location.district ?? null,
-      openedAt: new Date(inc.openedAt),
-      version: stored.at(-1)!.streamVersion,
-    },
-  });
+  await projectCase(tx, registry, inc.callId, stored, { kind: inc.kind, priority: inc.priority, ...(inc.location.beat ? { beat: inc.location.beat } : {}) });
 }

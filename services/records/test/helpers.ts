@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope, SourceService } from '@cad110/contracts';
+import type { RecordsRuntime } from '../src/server';
+import { onEvent } from '../src/cases/on-event';
+
+/** An envelope as another service would publish it (for feeding records' consumer handler). */
+export function envelope(type: string, source: SourceService, streamId: string, version: number, occurredAt: string, data: object, actor = { id: `system:${source}` }, recordedAt = new Date().toISOString()): EventEnvelope {
+  return {
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    streamId,
+    streamVersion: version,
+    occurredAt,
+    recordedAt,
+    source,
+    metadata: { actor, correlationId: (data as { callId?: string }).callId ?? 'x', causationId: null },
+    data,
+  };
+}
+
+export interface IncidentSpec {
+  at: string;
+  category?: string;
+  subtype?: string;
+  district?: string;
+  beat?: string;
+  priority?: number;
+  address?: string;
+  lat?: number;
+  lon?: number;
+}
+
+/**
+ * Feeds a call (received, classified, handed over) and its IncidentOpened through records'
+ * consumer handler, each in its own transaction as the Kafka consumer would.
+ * @returns the call id and the case row
+ */
+export async function openIncident(rt: RecordsRuntime, timeZone: string, s: IncidentSpec, arrival?: (events: EventEnvelope[]) => EventEnvelope[]) {
+  const callId = randomUUID();
+  const incidentId = randomUUID();
+  const category = s.category ?? 'dispute';
+  const subtype = s.subtype ?? 'neighbour-dispute';
+  const location = { ...(s.address ? { address: s.address } : {}), ...(s.lat !== undefined ? { lat: s.lat, lon: s.lon } : {}), ...(s.district ? { district: s.district } : {}), ...(s.beat ? { beat: s.beat } : {}) };
+  const taker = { id: 'taker-1', role: 'call_taker' };
+  const appended = new Date().toISOString(); // intake appends a call's events in one transaction
+  const events = [
+    envelope('CallReceived', 'intake', `call-${callId}`, 1, s.at, { callId, channel: '110', answeredAt: s.at, createdAt: s.at }, taker, appended),
+    envelope('CallClassified', 'intake', `call-${callId}`, 2, s.at, { callId, kind: 'report', category, subtype, priority: s.priority ?? 2, flags: [], taxonomyVersion: '1.0.0', classifiedAt: s.at }, taker, appended),
+    envelope('CallNarrativeAppended', 'intake', `call-${callId}`, 3, s.at, { callId, text: 'caller says <neighbours> & dogs' }, taker, appended),
+    envelope('CallHandedToDispatch', 'intake', `call-${callId}`, 4, s.at, { callId, handedAt: s.at, answeredAt: s.at, kind: 'report', category, subtype, priority: s.priority ?? 2, flags: [], location }, taker, appended),
+    envelope('IncidentOpened', 'dispatch', `incident-${incidentId}`, 1, s.at, { incidentId, callId, openedAt: s.at, answeredAt: s.at, kind: 'report', category, subtype, priority: s.priority ?? 2, flags: [], location }),
+  ];
+  for (const e of arrival ? arrival(events) : events) await rt.transaction((tx) => onEvent(e, tx, rt.registry, timeZone));
+  const c = await rt.prisma.case.findUniqueOrThrow({ where: { callId } });
+  return { callId, incidentId, case: c };
+}

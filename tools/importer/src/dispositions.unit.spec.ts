@@ -1,0 +1,96 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import { loadTaxonomy } from '@cad110/contracts';
+import { loadMapping } from './mapping';
+import { dispositionOf } from './dispositions';
+import { replayDispositions } from './replay-dispositions';
+
+const taxonomy = loadTaxonomy();
+const SHARED = join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'calls');
+const mpls = loadMapping('minneapolis-mpd', taxonomy);
+const sd = loadMapping('san-diego-pd', taxonomy);
+
+async function rows(file: string): Promise<Record<string, string>[]> {
+  const out: Record<string, string>[] = [];
+  for await (const r of createReadStream(file).pipe(parse({ columns: true, bom: true })) as AsyncIterable<Record<string, string>>) out.push(r);
+  return out;
+}
+
+describe('source dispositions onto DispositionCode + counts', () => {
+  it('maps every Call_Disposition of the Minneapolis file (empty ones record nothing)', async () => {
+    const file = join(SHARED, mpls.dataset);
+    if (!existsSync(file)) return;
+    const all = await rows(file);
+    const kinds = { outcome: 0, none: 0, unmapped: 0 };
+    for (const r of all) {
+      const d = dispositionOf(r, mpls)!;
+      kinds[d.kind]++;
+      if (d.kind === 'none') expect(r.Call_Disposition).toBe('');
+      if (d.kind === 'outcome' && r.Time_CallClosed) expect(d.at).toMatch(/^2020-0[67]-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    }
+    expect(kinds.unmapped).toBe(0);
+    expect(kinds.none).toBe(all.filter((r) => !r.Call_Disposition && !(r.Cancel_Reason ?? '').startsWith('REFER')).length);
+  });
+
+  it('knows every code of the San Diego lookup and every value of its calls file but the unlisted DEF', async () => {
+    const lookup = join(SHARED, 'san-diego-pd-disposition-codes.csv');
+    if (!existsSync(lookup)) return;
+    const codes = (await rows(lookup)).map((r) => r.dispo_code!);
+    expect(codes.filter((c) => !(c in sd.dispositions!.codes))).toEqual([]);
+    const unmapped = new Set<string>();
+    for (const r of await rows(join(SHARED, sd.dataset))) {
+      const d = dispositionOf(r, sd)!;
+      if (d.kind === 'unmapped') unmapped.add(d.sourceCode);
+    }
+    expect([...unmapped]).toEqual(['DEF']);
+  });
+
+  const mplsRow = (disposition: string, extra: Record<string, string> = {}) => ({ Call_Disposition: disposition, Cancel_Reason: '', Time_CallClosed: '2020-07-13 23:10:05', ...extra });
+
+  it.each([
+    ['BKG-Booking', { codes: ['suspects-caught'], suspectsCaught: 1, peopleRescued: 0 }],
+    ['RPT-Report', { codes: ['solved'], suspectsCaught: 0 }],
+    ['ADV-Advised', { codes: ['advice-given'] }],
+    ['FAL-False', { codes: ['false-report'] }],
+    ['AOK- All OK,GOA-Gone on Arriva', { codes: ['no-offence-found'] }], // unresolved dropped beside an outcome
+    ['AST-Assist,AST-Assist,AST-Assi', { codes: ['solved'] }], // repeated and cut values
+  ])('Minneapolis %s', (value, expected) => {
+    const d = dispositionOf(mplsRow(value), mpls);
+    expect(d).toMatchObject({ kind: 'outcome', sourceCode: value, at: '2020-07-14T04:10:05.000Z', outcome: expected });
+  });
+
+  it('Minneapolis: a cancel referred to another agency is a transfer; no close time means none given', () => {
+    expect(dispositionOf(mplsRow('CNL-Cancel', { Cancel_Reason: 'REFER-Refer to Other Agency', Time_CallClosed: '' }), mpls)).toEqual({ kind: 'outcome', sourceCode: 'CNL-Cancel', outcome: expect.objectContaining({ codes: ['transferred'] }) });
+  });
+
+  it.each([
+    ['A', { kind: 'outcome', outcome: { codes: ['suspects-caught'], suspectsCaught: 1 } }],
+    ['K', { kind: 'outcome', outcome: { codes: ['solved'] } }],
+    ['U', { kind: 'outcome', outcome: { codes: ['no-offence-found'] } }],
+    ['X', { kind: 'outcome', outcome: { codes: ['false-report'] } }],
+    ['DUP', { kind: 'none' }],
+    ['', { kind: 'none' }],
+    ['DEF', { kind: 'unmapped', unknown: ['DEF'] }],
+  ])('San Diego %j', (value, expected) => {
+    const d = dispositionOf({ disposition: value }, sd);
+    expect(d).toMatchObject(expected);
+    expect(d).not.toHaveProperty('at'); // the file has no close time
+  });
+});
+
+describe('replayDispositions without a records service', () => {
+  it('refuses a close time in the future and skips rows with nothing to record, before calling records', async () => {
+    const r = await replayDispositions(
+      [
+        { externalId: 'F1', callId: '00000000-0000-4000-8000-000000000001', handedToDispatch: true, disposition: { kind: 'outcome', sourceCode: 'A', outcome: { codes: ['suspects-caught'], suspectsCaught: 1, peopleRescued: 0 }, at: '2031-01-01T00:00:00.000Z' } },
+        { externalId: 'N1', callId: '00000000-0000-4000-8000-000000000002', handedToDispatch: true, disposition: { kind: 'none', sourceCode: 'DUP' } },
+        { externalId: 'T1', callId: '00000000-0000-4000-8000-000000000003', handedToDispatch: false, disposition: { kind: 'outcome', sourceCode: 'K', outcome: { codes: ['solved'], suspectsCaught: 0, peopleRescued: 0 } } },
+        { externalId: 'U1', callId: '00000000-0000-4000-8000-000000000004', handedToDispatch: true, disposition: { kind: 'unmapped', sourceCode: 'DEF', unknown: ['DEF'] } },
+      ],
+      { recordsUrl: 'http://127.0.0.1:9', now: () => new Date('2026-11-30T00:00:00Z') },
+    );
+    expect(r).toMatchObject({ recorded: 0, closed: 0, skipped: 2, unmapped: [{ externalId: 'U1', sourceCode: 'DEF' }] });
+    expect(r.failed).toEqual([{ externalId: 'F1', status: 0, detail: 'close time 2031-01-01T00:00:00.000Z is in the future: refused' }]);
+  });
+});

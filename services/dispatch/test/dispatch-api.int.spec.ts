@@ -119,7 +119,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: topicName('dispatch'), fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(JSON.parse(message.value!.toString())) });
-    const dispatched = await waitFor(() => seen.find((e) => e.type === 'UnitDispatched' && (e.data as { incidentId: string }).incidentId === incidentId), { timeoutMs: 30_000 });
+    const dispatched: EventEnvelope = await waitFor(() => seen.find((e) => e.type === 'UnitDispatched' && (e.data as { incidentId: string }).incidentId === incidentId), { timeoutMs: 30_000 }) as EventEnvelope;
     await consumer.disconnect();
     expect(dispatched.metadata).toMatchObject({ actor: { id: 'test-dispatcher', role: 'dispatcher' }, correlationId: callId });
     expect(dispatched.data).toMatchObject({ unitId: 'AVP-1', dispatchedAt: '2026-11-29T13:00:00.000Z', callSign: '巡特警1', unitType: 'armed-vehicle-patrol' });
@@ -131,9 +131,10 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     expect(r.body).toMatchObject({ status: 409, code: 'transition-not-allowed' });
     expect(r.body.detail).toMatch(/available to on-scene/);
     const unit = await request(app).get('/units/OMP-2').set('authorization', dispatcher).expect(200);
-    const stale = await status('OMP-2', { status: 'out-of-service' }).set('if-match', `"${Number(JSON.parse(unit.headers.etag)) - 1}"`).expect(412);
-    expect(stale.body.currentVersion).toBe(Number(JSON.parse(unit.headers.etag)));
-    await status('OMP-2', { status: 'out-of-service' }).set('if-match', unit.headers.etag).expect(200);
+    const etag = String(unit.headers.etag);
+    const stale = await status('OMP-2', { status: 'out-of-service' }).set('if-match', `"${Number(JSON.parse(etag)) - 1}"`).expect(412);
+    expect(stale.body.currentVersion).toBe(Number(JSON.parse(etag)));
+    await status('OMP-2', { status: 'out-of-service' }).set('if-match', etag).expect(200);
     await status('OMP-2', { status: 'available', at: new Date(now + 3_600_000).toISOString() }).expect(400);
     const bad = await status('OMP-2', { status: 'sleeping', at: 'yesterday' }).expect(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['at', 'status']);
@@ -266,7 +267,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     });
     const first = randomUUID();
     await rt.producer.send({ topic: topicName('calls'), messages: [first, first, randomUUID()].map((id) => ({ key: callId, value: JSON.stringify(envelope(id)) })) });
-    const inc = await waitFor(() => rt.prisma.incident.findUnique({ where: { callId } }), { timeoutMs: 60_000 });
+    const inc = (await waitFor(() => rt.prisma.incident.findUnique({ where: { callId } }), { timeoutMs: 60_000 }))!;
     await waitFor(async () => (await rt.prisma.processedMessage.count({ where: { consumer: 'dispatch.calls' } })) >= 2, { timeoutMs: 60_000 });
     expect(await rt.prisma.incident.count({ where: { callId } })).toBe(1);
     expect(inc).toMatchObject({ district: 'Precinct 1', status: 'pending', subtype: 'theft' }); // district from the county map

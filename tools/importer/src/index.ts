@@ -2,3 +2,4 @@ export * from './mapping';
 export * from './map-row';
 export * from './read-csv';
 export * from './post-calls';
+export * from './replay-dispatch';

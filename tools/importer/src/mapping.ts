@@ -29,6 +29,12 @@ export const SourceMappingSchema = z.object({
     lon: z.string().optional(),
     district: z.string().optional(),
     beat: z.string().optional(),
+    /** dispatch history (local times of the source) replayed by `replayDispatchHistory` */
+    firstUnitAssignedAt: z.string().optional(),
+    firstUnitEnRouteAt: z.string().optional(),
+    firstUnitArrivedAt: z.string().optional(),
+    firstUnitClearedAt: z.string().optional(),
+    callClosedAt: z.string().optional(),
   }),
   redactedMarker: z.string().optional(),
   districtFromBeat: z.enum(['first-digit']).optional(),

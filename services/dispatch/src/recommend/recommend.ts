@@ -1,6 +1,6 @@
 import type { DutyLevel, UnitStatus } from '@cad110/contracts';
 import { haversineMetres, type LatLon } from '@cad110/geo';
-import { dutyStatus, type Shift } from '../units/duty';
+import { dutyStatus, isOnDuty, type Shift } from '../units/duty';
 import type { EtaModel } from './eta';
 import type { RunCard, RunCards } from './run-cards';
 
@@ -82,7 +82,7 @@ interface Scored {
   bonus: number;
   score: number | null;
   sameDistrict: boolean;
-  reasons: string[];
+  fresh: boolean;
 }
 
 const byScore = (a: Scored, b: Scored): number => {
@@ -127,29 +127,18 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
     if (!FREE_STATUSES.has(u.status)) continue;
     if (u.replay && !ctx.includeReplayUnits) continue;
     if (excluded.has(u.type)) continue;
-    const duty = dutyStatus(u, ctx.dutyLevels.get(u.district) ?? 'normal', ctx.minute);
-    if (!duty.onDuty) continue;
-    const reasons: string[] = [];
-    const fresh = u.avl && ctx.atMs - u.avl.atMs <= freshMs && u.avl.atMs <= ctx.atMs + 60_000;
+    if (!isOnDuty(u, ctx.dutyLevels.get(u.district) ?? 'normal', ctx.minute)) continue;
+    const fresh = !!u.avl && ctx.atMs - u.avl.atMs <= freshMs && u.avl.atMs <= ctx.atMs + 60_000;
     const from = fresh ? u.avl : u.anchor;
     let distance: number | null = null;
     let eta: number | null = null;
     if (target && from) {
       distance = haversineMetres(target, from);
-      const { mode, metresPerSecond } = ctx.eta.speed(u.type, band);
-      eta = Math.round((distance * ctx.eta.circuity) / metresPerSecond);
-      reasons.push(
-        `ETA ${eta} s: ${Math.round(distance)} m great-circle × ${ctx.eta.circuity} circuity ÷ ${metresPerSecond} m/s (${mode}, ${band}) from ${fresh ? `AVL fix ${Math.round((ctx.atMs - u.avl!.atMs) / 1000)} s old` : 'its post/patrol anchor'}`,
-      );
-    } else {
-      reasons.push(target ? 'unit position unknown: no ETA' : 'incident has no coordinates: ranked by district, no ETA');
+      eta = Math.round((distance * ctx.eta.circuity) / ctx.eta.speed(u.type, band).metresPerSecond);
     }
     const sameDistrict = !!incident.district && u.district === incident.district;
-    reasons.push(sameDistrict ? `in the incident's district ${u.district}` : `from district ${u.district}`);
-    reasons.push(duty.reason);
     const bonus = card.preferTypes[u.type] ?? 0;
-    if (bonus) reasons.push(`run card "${card.id}" prefers ${u.type}: ranked as if ${bonus} s closer`);
-    scored.push({ u, distance, eta, bonus, score: eta === null ? null : eta - bonus, sameDistrict, reasons });
+    scored.push({ u, distance, eta, bonus, score: eta === null ? null : eta - bonus, sameDistrict, fresh });
   }
   scored.sort(byScore);
 
@@ -172,7 +161,7 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
   const alternates = scored.filter((s) => !picked.has(s)).slice(0, ctx.alternates ?? 3);
   const out: RecommendedUnit[] = [...primaries, ...alternates].map((s, k) => {
     const need = picked.get(s);
-    const reasons = [...s.reasons];
+    const reasons = reasonsFor(s, incident, card, ctx, band, target !== null);
     if (need !== undefined) {
       const n = card.needs[need]!;
       reasons.unshift(`fills need ${need + 1} of run card "${card.id}": ${n.label ?? 'unit'}${n.capabilities?.length ? ` (${n.capabilities.join(', ')})` : ''}${n.types?.length ? ` [${n.types.join('/')}]` : ''}`);
@@ -194,6 +183,25 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
     };
   });
   return { runCard: { id: card.id, name: card.name, needs: card.needs, unmet }, recommendations: out, considered: scored.length };
+}
+
+/** The reasons shown for a recommended unit (built only for the units returned). */
+function reasonsFor(s: Scored, incident: IncidentForRecommendation, card: RunCard, ctx: RecommendContext, band: string, hasTarget: boolean): string[] {
+  const reasons: string[] = [];
+  const u = s.u;
+  if (s.eta !== null && s.distance !== null) {
+    const { mode, metresPerSecond } = ctx.eta.speed(u.type, band);
+    reasons.push(
+      `ETA ${s.eta} s: ${Math.round(s.distance)} m great-circle × ${ctx.eta.circuity} circuity ÷ ${metresPerSecond} m/s (${mode}, ${band}) from ${s.fresh ? `AVL fix ${Math.round((ctx.atMs - u.avl!.atMs) / 1000)} s old` : 'its post/patrol anchor'}`,
+    );
+  } else {
+    reasons.push(hasTarget ? 'unit position unknown: no ETA' : 'incident has no coordinates: ranked by district, no ETA');
+  }
+  reasons.push(s.sameDistrict ? `in the incident's district ${u.district}` : `from district ${u.district}`);
+  reasons.push(dutyStatus(u, ctx.dutyLevels.get(u.district) ?? 'normal', ctx.minute).reason);
+  if (s.bonus) reasons.push(`run card "${card.id}" prefers ${u.type}: ranked as if ${s.bonus} s closer`);
+  void incident;
+  return reasons;
 }
 
 function constraint(n: RunCard['needs'][number]): number {

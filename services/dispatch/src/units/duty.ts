@@ -14,9 +14,15 @@ export interface Shift {
 
 /** Minutes since local midnight of `HH:MM` (`24:00` = 1440). */
 export function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h! * 60 + m!;
+  let m = MINUTES.get(hhmm);
+  if (m === undefined) {
+    const [h, mm] = hhmm.split(':').map(Number);
+    m = h! * 60 + mm!;
+    MINUTES.set(hhmm, m);
+  }
+  return m;
 }
+const MINUTES = new Map<string, number>();
 
 /** True when local minute-of-day `minute` (0..1439) falls in [start, end), crossing midnight when end ≤ start. */
 export function inWindow(start: string, end: string, minute: number): boolean {
@@ -40,4 +46,10 @@ export function dutyStatus(unit: { minDutyLevel: DutyLevel; shift: Shift }, leve
   if (level === 'wartime') return { onDuty: true, reason: 'wartime (战时): all units on duty' };
   if (!inWindow(unit.shift.start, unit.shift.end, minute)) return { onDuty: false, reason: `off shift (${unit.shift.start}–${unit.shift.end})` };
   return { onDuty: true, reason: `on shift ${unit.shift.start}–${unit.shift.end} at ${level} (${DUTY_LEVEL_ZH[level]})` };
+}
+
+/** {@link dutyStatus} without the reason text (the recommender's hot path). */
+export function isOnDuty(unit: { minDutyLevel: DutyLevel; shift: Shift }, level: DutyLevel, minute: number): boolean {
+  if (DUTY_RANK[level] < DUTY_RANK[unit.minDutyLevel]) return false;
+  return level === 'wartime' || inWindow(unit.shift.start, unit.shift.end, minute);
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { haversineMetres } from '@cad110/geo';
 import { anchorOf, loadCountyMap } from '../map/county-map';
 import { loadSeed } from '../units/seed';
@@ -184,6 +187,14 @@ describe('the example county map and the seed roster', () => {
     expect(by('foot-patrol').every((u) => u.geometry?.type === 'Polygon')).toBe(true);
     for (const u of units) expect(map.districts.has(u.district)).toBe(true);
     for (const u of units) expect(u.homeStation && map.feature(u.homeStation)).toBeTruthy();
+  });
+
+  it('puts at least 90 % of the bundled real calls with coordinates inside their own precinct', () => {
+    const rows = parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'data', 'calls', 'minneapolis-mpd-911-cad.slice-2000.csv')), { columns: true }) as Record<string, string>[];
+    const located = rows.filter((r) => Number(r.Latitude) > 40);
+    const inside = located.filter((r) => map.districtAt({ lat: Number(r.Latitude), lon: Number(r.Longitude) }) === r.Division);
+    expect(located.length).toBeGreaterThan(1500);
+    expect(inside.length / located.length).toBeGreaterThanOrEqual(0.9);
   });
 
   it('keys districts by the source names with Chinese display names and a rural edge', () => {

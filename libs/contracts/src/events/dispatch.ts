@@ -185,6 +185,8 @@ export const UnitReassigned = defineEvent({
   topic: 'dispatch',
   schema: z.object({
     unitId: z.string().max(64),
+    /** the call of the incident the unit leaves (= fromCallId), so the call's audit timeline has it */
+    callId: z.uuid(),
     fromIncidentId: z.uuid(),
     fromCallId: z.uuid(),
     toIncidentId: z.uuid(),

@@ -132,7 +132,7 @@ export function decide(command: IncidentCommand, state: IncidentState): Incident
       ];
     case 'ReleaseForReassignment':
       mustBeOpen(state);
-      return [{ type: 'UnitReassigned', data: { unitId: command.unitId, fromIncidentId: state.incidentId!, fromCallId: state.callId!, toIncidentId: command.toIncidentId, toCallId: command.toCallId, at: command.at } }];
+      return [{ type: 'UnitReassigned', data: { unitId: command.unitId, callId: state.callId!, fromIncidentId: state.incidentId!, fromCallId: state.callId!, toIncidentId: command.toIncidentId, toCallId: command.toCallId, at: command.at } }];
     case 'CloseIfAllCleared':
       if (state.lifecycle !== 'open' || command.activeUnitIds.length > 0 || state.dispatchedUnits.length === 0) return [];
       return [{ type: 'IncidentClosed', data: { incidentId: state.incidentId!, callId: state.callId!, closedAt: command.at, reason: 'all units cleared' } }];

@@ -44,7 +44,7 @@ describe('incident decider', () => {
   it('records a reassignment away on the incident the unit leaves', () => {
     const other = '33333333-3333-4333-8333-333333333333';
     spec.given([opened, dispatched('A')]).when({ type: 'ReleaseForReassignment', unitId: 'A', toIncidentId: other, toCallId: other, at: T }).then([
-      { type: 'UnitReassigned', data: { unitId: 'A', fromIncidentId: INC, fromCallId: CALL, toIncidentId: other, toCallId: other, at: T } },
+      { type: 'UnitReassigned', data: { unitId: 'A', callId: CALL, fromIncidentId: INC, fromCallId: CALL, toIncidentId: other, toCallId: other, at: T } },
     ]);
   });
 });

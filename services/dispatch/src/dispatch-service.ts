@@ -525,6 +525,8 @@ export class DispatchService {
         openedAt: new Date(call.handedAt),
         recommendations: rec.recommendations as unknown as object[],
         runCard: rec.runCard as unknown as object,
+        externalSource: call.externalRef?.source ?? null,
+        externalId: call.externalRef?.id ?? null,
         version: stored.at(-1)!.streamVersion,
       },
     });

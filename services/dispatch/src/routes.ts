@@ -15,6 +15,8 @@ const ListQuery = z
   .object({
     status: z.enum(['pending', 'assigned', 'closed', 'cancelled']).optional(),
     callId: z.uuid().optional(),
+    externalSource: z.string().max(64).optional(),
+    externalId: z.string().max(64).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
@@ -87,12 +89,18 @@ export function dispatchRoutes(service: DispatchService, prisma: PrismaClient): 
   const r = Router();
 
   /**
-   * GET /incidents?status=&callId=&limit= — incidents by priority (1 first) then age (oldest
-   * first); `status=pending` is the pending queue. 200 `{items, total}`.
+   * GET /incidents?status=&callId=&externalSource=&externalId=&limit= — incidents by priority
+   * (1 first) then age (oldest first); `status=pending` is the pending queue; `externalSource` +
+   * `externalId` find the incident of a replayed source call. 200 `{items, total}`.
    */
   r.get('/incidents', requireRole(...READ), async (req, res) => {
     const q = parseOr400(ListQuery, query(req));
-    const where = { ...(q.status ? { status: q.status } : {}), ...(q.callId ? { callId: q.callId } : {}) };
+    const where = {
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.callId ? { callId: q.callId } : {}),
+      ...(q.externalSource ? { externalSource: q.externalSource } : {}),
+      ...(q.externalId ? { externalId: q.externalId } : {}),
+    };
     const [items, total] = await Promise.all([
       prisma.incident.findMany({ where, orderBy: [{ priority: 'asc' }, { openedAt: 'asc' }], take: q.limit }),
       prisma.incident.count({ where }),

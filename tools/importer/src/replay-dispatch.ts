@@ -27,7 +27,9 @@ import type { DispatchHistory, MappedCall } from './map-row';
  *    come before this unit's arrival). The last clear closes the incident.
  *
  * Calls whose incident already has units (an earlier replay) are skipped, so a replay can be
- * re-run. Needs a token with the supervisor role (registers mutual-aid units).
+ * re-run. Incidents are found by call id for calls intake accepted in this run, else by the
+ * source's external id (so calls posted by an earlier run, which intake now answers 409, are
+ * replayed too). Needs a token with the supervisor role (registers mutual-aid units).
  */
 export interface ReplayDispatchOptions {
   /** dispatch base URL, e.g. http://127.0.0.1:8082 */
@@ -71,8 +73,9 @@ interface Step {
 }
 
 interface Plan {
+  externalSource: string;
   externalId: string;
-  callId: string;
+  callId?: string;
   incidentId?: string;
   district?: string | null;
   steps: Step[];
@@ -114,7 +117,7 @@ async function call(method: string, url: string, headers: Record<string, string>
 /**
  * Replays the dispatch history of calls already posted to intake (see the module comment).
  * @param calls mapped rows (with `dispatchHistory`)
- * @param accepted intake's answers: external id → call id (from `postCalls`)
+ * @param accepted intake's answers: external id → call id (from `postCalls`); calls missing here are looked up by external id
  * @returns counts of the steps replayed, the mutual-aid units used, skipped and failed calls
  */
 export async function replayDispatchHistory(calls: readonly MappedCall[], accepted: readonly { externalId: string; callId: string }[], opts: ReplayDispatchOptions): Promise<ReplayDispatchResult> {
@@ -128,7 +131,6 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
   for (const c of calls) {
     const externalId = c.body.externalRef.id;
     const callId = callIds.get(externalId);
-    if (!callId) continue; // not accepted by intake: nothing to replay
     if (!c.body.handToDispatch) {
       result.skipped.push({ externalId, reason: 'not handed to dispatch' });
       continue;
@@ -138,7 +140,7 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
       result.skipped.push({ externalId, reason: 'no source first-assigned time' });
       continue;
     }
-    const plan: Plan = { externalId, callId, steps: [], next: 0, failed: false };
+    const plan: Plan = { externalSource: c.body.externalRef.source, externalId, ...(callId ? { callId } : {}), steps: [], next: 0, failed: false };
     plan.steps = steps.map((s, index) => ({ ...s, plan, index, popped: false }));
     plans.push(plan);
   }
@@ -151,7 +153,8 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
       const plan = plans[nextLookup++];
       if (!plan) return;
       for (;;) {
-        const r = await call('GET', `${base}/incidents?callId=${plan.callId}&limit=1`, headers);
+        const by = plan.callId ? `callId=${plan.callId}` : `externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}`;
+        const r = await call('GET', `${base}/incidents?${by}&limit=1`, headers);
         const inc = r.status === 200 ? (r.body.items?.[0] as { id: string; activeUnits: number; firstDispatchedAt: string | null; status: string; district: string | null } | undefined) : undefined;
         if (inc) {
           if (inc.firstDispatchedAt || inc.activeUnits > 0 || inc.status === 'closed' || inc.status === 'cancelled') {
@@ -163,9 +166,10 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
           }
           break;
         }
-        if (Date.now() > deadline) {
+        if (!plan.callId || Date.now() > deadline) {
+          // a call posted by an earlier run has its incident already; only this run's calls are waited for
           plan.failed = true;
-          result.skipped.push({ externalId: plan.externalId, reason: 'no incident opened by dispatch before the timeout' });
+          result.skipped.push({ externalId: plan.externalId, reason: plan.callId ? 'no incident opened by dispatch before the timeout' : 'no incident for this source call (not posted to intake?)' });
           break;
         }
         await new Promise((res) => setTimeout(res, 200));
@@ -254,7 +258,7 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
   };
 
   // one timeline of every step, in source time order; a call's steps run in their own order
-  const timeline = live.flatMap((p) => p.steps).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : KIND_RANK[a.kind] - KIND_RANK[b.kind] || a.plan.callId.localeCompare(b.plan.callId)));
+  const timeline = live.flatMap((p) => p.steps).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : KIND_RANK[a.kind] - KIND_RANK[b.kind] || a.plan.externalId.localeCompare(b.plan.externalId)));
   let done = 0;
   for (const s of timeline) {
     s.popped = true;

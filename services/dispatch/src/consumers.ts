@@ -1,11 +1,17 @@
-import { topicName } from '@cad110/contracts';
+import { topicName, type CallCancelled, type CallHandedToDispatch } from '@cad110/contracts';
 import { runIdempotentConsumer } from '@cad110/kafka';
 import { exitOnFatal, groupId } from '@cad110/runtime';
+import type { z } from 'zod';
 import type { DispatchRuntime } from './server';
-import { onCallEvent } from './incidents/open-incident';
+import type { DispatchService } from './dispatch-service';
 
-/** Starts dispatch's consumer of intake's call events. */
-export async function startConsumers(rt: DispatchRuntime): Promise<void> {
+/**
+ * Starts dispatch's consumer of intake's call events (idempotent: the effect and the processed
+ * marker commit together):
+ * - CallHandedToDispatch opens exactly one incident per call with its recommendation;
+ * - CallCancelled cancels the call's open incident (its units are cleared).
+ */
+export async function startConsumers(rt: DispatchRuntime, service: DispatchService): Promise<void> {
   rt.consumers.push(
     await runIdempotentConsumer({
       kafka: rt.kafka,
@@ -17,7 +23,13 @@ export async function startConsumers(rt: DispatchRuntime): Promise<void> {
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,
-      handle: (event, tx) => onCallEvent(event, tx, rt.registry),
+      handle: async (event, tx) => {
+        if (event.type === 'CallHandedToDispatch') await service.openIncident(tx, event.data as z.infer<typeof CallHandedToDispatch.schema>, event);
+        else if (event.type === 'CallCancelled') {
+          const d = event.data as z.infer<typeof CallCancelled.schema>;
+          await service.cancelForCall(tx, d.callId, `call cancelled: ${d.reason}${d.note ? ` (${d.note})` : ''}`, event.occurredAt, event);
+        }
+      },
       afterCommit: () => rt.relay.nudge(),
       onFatal: exitOnFatal(rt.logger),
     }),

@@ -10,6 +10,12 @@
  * --file      CSV to read (default: the bundled slice for minneapolis-mpd, else ../shared/data/calls/<dataset>)
  * --rate      offered calls per second (default 0 = as fast as intake accepts)
  * --limit     read at most this many rows
+ * --with-dispatch-history
+ *             after posting, replay the source's dispatch times into dispatch (first unit assigned,
+ *             en route, on scene, cleared) for mappings that name those columns; see
+ *             replay-dispatch.ts for how units are chosen. Needs dispatch at --dispatch
+ *             (default DISPATCH_URL or http://127.0.0.1:8082) and a supervisor token
+ *             (`CAD110_DISPATCH_TOKEN`, else signed from `CAD110_AUTH_SECRET`).
  * --with-dispositions  then record each call's source disposition on its case and close it
  *             (records API; the mapping's `dispositions` table, the source close time as `at`)
  * --records   records base URL (default RECORDS_URL or http://127.0.0.1:8083)
@@ -21,7 +27,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { signToken } from '@cad110/auth';
 import { loadTaxonomy } from '@cad110/contracts';
-import { loadMapping, postCalls, readCalls, replayDispositions } from './index';
+import { loadMapping, postCalls, readCalls, replayDispatchHistory, replayDispositions } from './index';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,6 +54,14 @@ async function main() {
   });
   const summary: Record<string, unknown> = { file, rows: calls.length + rejected.length, rejected: rejected.length, accepted: res.accepted.length, failed: res.failed.length, seconds: Number(res.seconds.toFixed(2)), callsPerSecond: Number(res.callsPerSecond.toFixed(1)) };
   if (res.failed.length) console.error('first failures:', res.failed.slice(0, 5));
+  if (process.argv.includes('--with-dispatch-history')) {
+    if (!mapping.columns.firstUnitAssignedAt) throw new Error(`mapping ${mapping.source} has no dispatch-history columns`);
+    const token = process.env.CAD110_DISPATCH_TOKEN ?? signToken({ sub: 'importer', role: 'supervisor' });
+    const replay = await replayDispatchHistory(calls, res.accepted, { dispatchUrl: arg('dispatch', process.env.DISPATCH_URL ?? 'http://127.0.0.1:8082')!, headers: { authorization: `Bearer ${token}` }, progressEvery: 1000 });
+    const { skipped, failed, ...counts } = replay;
+    summary.dispatchHistory = { ...counts, seconds: Number(replay.seconds.toFixed(2)), skipped: skipped.length, failed: failed.length };
+    if (failed.length) console.error('first dispatch replay failures:', failed.slice(0, 5));
+  }
   if (process.argv.includes('--with-dispositions')) {
     if (!mapping.dispositions) throw new Error(`mapping ${mapping.source} has no dispositions table`);
     const byExternal = new Map(calls.map((c) => [c.body.externalRef.id, c]));

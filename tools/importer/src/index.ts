@@ -4,3 +4,4 @@ export * from './read-csv';
 export * from './post-calls';
 export * from './dispositions';
 export * from './replay-dispositions';
+export * from './replay-dispatch';

@@ -22,6 +22,17 @@ export interface MappedCall {
   subtype: string;
   /** the row's disposition when the mapping has a `dispositions` table */
   disposition?: RowDisposition;
+  /** the source's dispatch times (UTC) when the mapping names those columns and the row has them */
+  dispatchHistory?: DispatchHistory;
+}
+
+/** Dispatch times of a source row, UTC ISO-8601 (first unit assigned / en route / arrived / cleared; call closed). */
+export interface DispatchHistory {
+  assignedAt?: string;
+  enRouteAt?: string;
+  arrivedAt?: string;
+  clearedAt?: string;
+  closedAt?: string;
 }
 
 /** The row could not be mapped (bad time, unknown call type...): reported, never posted. */
@@ -97,8 +108,26 @@ export function mapRow(row: Record<string, string>, m: SourceMapping, taxonomy: 
     handToDispatch: !m.noDispatchPriorities.includes(srcPriority),
     externalRef: { source: m.source, id },
   };
+  const history: DispatchHistory = {};
+  const optionalUtc = (col?: string) => {
+    try {
+      return toUtc(col);
+    } catch {
+      return undefined; // a bad dispatch time never rejects the call; that step is just not replayed
+    }
+  };
+  for (const [key, col] of [
+    ['assignedAt', c.firstUnitAssignedAt],
+    ['enRouteAt', c.firstUnitEnRouteAt],
+    ['arrivedAt', c.firstUnitArrivedAt],
+    ['clearedAt', c.firstUnitClearedAt],
+    ['closedAt', c.callClosedAt],
+  ] as const) {
+    const t = optionalUtc(col);
+    if (t) history[key] = t;
+  }
   const disposition = dispositionOf(row, m);
-  return { body, category: sub.category, subtype: sub.code, ...(disposition ? { disposition } : {}) };
+  return { body, category: sub.category, subtype: sub.code, ...(disposition ? { disposition } : {}), ...(Object.keys(history).length ? { dispatchHistory: history } : {}) };
 }
 
 function addressOf(row: Record<string, string>, m: SourceMapping): string | undefined {

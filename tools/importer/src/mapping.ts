@@ -63,6 +63,12 @@ export const SourceMappingSchema = z.object({
     closedAt: z.string().optional(),
     /** cancel reason code, may override the disposition (see `dispositions.cancelReasons`) */
     cancelReason: z.string().optional(),
+    /** dispatch history (local times of the source) replayed by `replayDispatchHistory` */
+    firstUnitAssignedAt: z.string().optional(),
+    firstUnitEnRouteAt: z.string().optional(),
+    firstUnitArrivedAt: z.string().optional(),
+    firstUnitClearedAt: z.string().optional(),
+    callClosedAt: z.string().optional(),
   }),
   redactedMarker: z.string().optional(),
   districtFromBeat: z.enum(['first-digit']).optional(),

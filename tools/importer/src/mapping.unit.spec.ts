@@ -62,6 +62,19 @@ describe('mapRow on real rows', () => {
     expect(body.handToDispatch).toBe(true);
   });
 
+  it('carries the source dispatch times (UTC) for the dispatch history replay', async () => {
+    const row = (await sliceRows())[0]!;
+    expect(mapRow(row, mpls, taxonomy).dispatchHistory).toEqual({
+      assignedAt: '2020-07-14T05:01:57.000Z',
+      enRouteAt: '2020-07-14T05:01:57.000Z',
+      arrivedAt: '2020-07-14T05:06:10.000Z',
+      clearedAt: '2020-07-14T05:12:01.000Z',
+      closedAt: '2020-07-14T05:28:02.000Z',
+    });
+    const { Time_First_Unit_Assigned: _a, Time_First_Unit_Enroute: _e, Time_First_Unit_Arrived: _r, TimeFirstCallCleared: _c, Time_CallClosed: _x, ...rest } = row;
+    expect(mapRow({ ...rest, Time_First_Unit_Arrived: 'not a time' }, mpls, taxonomy).dispatchHistory).toBeUndefined();
+  });
+
   it('drops REDACTED coordinates and addresses but keeps the precinct', async () => {
     const row = (await sliceRows()).find((r) => r.Latitude === 'REDACTED');
     expect(row).toBeDefined();

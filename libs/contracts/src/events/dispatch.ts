@@ -5,6 +5,8 @@ import { CallKind, Location, Priority } from './common';
 
 export const incidentStreamId = (incidentId: string) => `incident-${incidentId}`;
 export const unitStreamId = (unitId: string) => `unit-${unitId}`;
+/** Stream of one district's duty level: `duty-<district>`. */
+export const dutyLevelStreamId = (district: string) => `duty-${district}`;
 
 /** Unit status lifecycle (see services/dispatch). */
 export const UnitStatus = z.enum(['available', 'dispatched', 'en-route', 'on-scene', 'transporting', 'cleared', 'out-of-service']);
@@ -39,6 +41,29 @@ export const Recommendation = z.object({
   circles: ResponseCircles,
   rank: z.number().int().positive(),
   reasons: z.array(z.string().max(300)),
+  /** added with run cards: `primary` fills a need of the run card, `alternate` is a back-up */
+  role: z.enum(['primary', 'alternate']).optional(),
+  /** index of the run-card need this unit fills (primaries only) */
+  need: z.number().int().nonnegative().optional(),
+  /** ranking score, seconds: ETA minus run-card preference bonuses (lower ranks first) */
+  scoreSeconds: z.number().nullable().optional(),
+});
+
+/** One need of a run card: how many units, of which types, with which capabilities. */
+export const RunCardNeed = z.object({
+  count: z.number().int().positive(),
+  types: z.array(z.string().max(64)).optional().describe('any of these unit types; absent = any type'),
+  capabilities: z.array(z.string().max(64)).optional().describe('every one of these capabilities'),
+  label: z.string().max(120).optional(),
+});
+
+/** The run card a recommendation applied (category × area × time window → units). */
+export const AppliedRunCard = z.object({
+  id: z.string().max(64),
+  name: z.string().max(200),
+  needs: z.array(RunCardNeed),
+  /** needs (index, missing count) no free on-duty unit could fill */
+  unmet: z.array(z.object({ need: z.number().int().nonnegative(), missing: z.number().int().positive() })),
 });
 
 export const UnitsRecommended = defineEvent({
@@ -49,13 +74,25 @@ export const UnitsRecommended = defineEvent({
     callId: z.uuid(),
     recommendedAt: IsoUtc,
     recommendations: z.array(Recommendation).max(50),
+    /** added: the run card applied (absent in events recorded before run cards) */
+    runCard: AppliedRunCard.optional(),
+    /** added: the instant the recommendation was computed for (UTC; replays give the source time) */
+    asOf: IsoUtc.optional(),
   }),
 });
 
 export const UnitDispatched = defineEvent({
   type: 'UnitDispatched',
   topic: 'dispatch',
-  schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), unitId: z.string().max(64), dispatchedAt: IsoUtc }),
+  schema: z.object({
+    incidentId: z.uuid(),
+    callId: z.uuid(),
+    unitId: z.string().max(64),
+    dispatchedAt: IsoUtc,
+    /** added: call sign and type of the unit at dispatch time */
+    callSign: z.string().max(64).optional(),
+    unitType: z.string().max(64).optional(),
+  }),
 });
 
 export const UnitStatusChanged = defineEvent({
@@ -83,12 +120,112 @@ export const IncidentCancelled = defineEvent({
   schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), cancelledAt: IsoUtc, reason: z.string().max(500) }),
 });
 
+/** Duty levels: 常态 normal, 加强 reinforced, 战时 wartime. */
 export const DutyLevel = z.enum(['normal', 'reinforced', 'wartime']);
+export type DutyLevel = z.infer<typeof DutyLevel>;
 
 export const DutyLevelChanged = defineEvent({
   type: 'DutyLevelChanged',
   topic: 'dispatch',
   schema: z.object({ district: z.string().max(64), from: DutyLevel, to: DutyLevel, at: IsoUtc, reason: z.string().max(500).optional() }),
+});
+
+/** Local shift window `HH:MM`–`HH:MM` in the bureau's zone; end ≤ start crosses midnight; 00:00–24:00 = all day. */
+export const ShiftWindow = z.object({
+  name: z.string().max(64),
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  end: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/),
+});
+
+/** Unit types of the bureau ("points, lines and areas"), plus mutual-aid units registered for history replays. */
+export const UnitType = z.enum([
+  'one-minute-point',
+  'armed-vehicle-patrol',
+  'foot-patrol',
+  'station-car',
+  'rural-auxiliary',
+  'village-volunteer',
+  'night-assistance',
+  'mutual-aid',
+]);
+export type UnitType = z.infer<typeof UnitType>;
+
+/** GeoJSON geometry of a post (Point), patrol line (LineString) or patrol area (Polygon), WGS84 [lon, lat]. */
+export const UnitGeometry = z.union([
+  z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) }),
+  z.object({ type: z.literal('LineString'), coordinates: z.array(z.tuple([z.number(), z.number()])).min(2) }),
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()])).min(4)).min(1) }),
+]);
+
+/** A unit joined the registry (seed roster, a supervisor, or a history replay's mutual-aid unit). */
+export const UnitRegistered = defineEvent({
+  type: 'UnitRegistered',
+  topic: 'dispatch',
+  schema: z.object({
+    unitId: z.string().max(64),
+    callSign: z.string().max(64),
+    type: UnitType,
+    district: z.string().max(64),
+    homeStation: z.string().max(120),
+    capabilities: z.array(z.string().max(64)).max(32),
+    crewSize: z.number().int().positive(),
+    shift: ShiftWindow,
+    /** lowest duty level at which the unit is rostered on duty */
+    minDutyLevel: DutyLevel,
+    geometry: UnitGeometry.optional(),
+    /** true for units a history replay registered (never recommended live) */
+    replay: z.boolean().default(false),
+    registeredAt: IsoUtc,
+  }),
+});
+
+/** A unit was taken from one incident to another (改派): published on the incident it left. */
+export const UnitReassigned = defineEvent({
+  type: 'UnitReassigned',
+  topic: 'dispatch',
+  schema: z.object({
+    unitId: z.string().max(64),
+    /** the call of the incident the unit leaves (= fromCallId), so the call's audit timeline has it */
+    callId: z.uuid(),
+    fromIncidentId: z.uuid(),
+    fromCallId: z.uuid(),
+    toIncidentId: z.uuid(),
+    toCallId: z.uuid(),
+    at: IsoUtc,
+  }),
+});
+
+/**
+ * A status timer ran out: `not-en-route` (dispatched but not en route after the limit, 60 s) or
+ * `check-in-due` (on scene longer than the incident subtype's `onSceneLimitMinutes`; repeats
+ * every limit with a rising `sequence`).
+ */
+export const UnitOverdueAlerted = defineEvent({
+  type: 'UnitOverdueAlerted',
+  topic: 'dispatch',
+  schema: z.object({
+    unitId: z.string().max(64),
+    incidentId: z.uuid().optional(),
+    callId: z.uuid().optional(),
+    kind: z.enum(['not-en-route', 'check-in-due']),
+    status: UnitStatus,
+    since: IsoUtc.describe('when the unit entered the status'),
+    dueAt: IsoUtc.describe('since + limitSeconds × sequence'),
+    limitSeconds: z.number().int().positive(),
+    sequence: z.number().int().positive(),
+  }),
+});
+
+/** An AVL (or manually entered) position fix of a unit, WGS84 degrees. */
+export const UnitPositionUpdated = defineEvent({
+  type: 'UnitPositionUpdated',
+  topic: 'dispatch',
+  schema: z.object({
+    unitId: z.string().max(64),
+    lat: z.number().min(-90).max(90),
+    lon: z.number().min(-180).max(180),
+    at: IsoUtc,
+  }),
 });
 
 export const DISPATCH_EVENTS = [
@@ -99,4 +236,8 @@ export const DISPATCH_EVENTS = [
   IncidentClosed,
   IncidentCancelled,
   DutyLevelChanged,
+  UnitRegistered,
+  UnitReassigned,
+  UnitOverdueAlerted,
+  UnitPositionUpdated,
 ] as const;

@@ -1,31 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { PrismaClient } from '../prisma';
+import { DutyLevel, ShiftWindow, UnitGeometry, UnitType } from '@cad110/contracts';
+import type { UnitDefinition } from '../dispatch-service';
 
-const SeedUnit = z.object({
-  id: z.string(),
-  callSign: z.string(),
-  type: z.string(),
-  district: z.string(),
-  homeStation: z.string(),
-  lat: z.number().min(-90).max(90).nullable().optional(),
-  lon: z.number().min(-180).max(180).nullable().optional(),
-  capabilities: z.array(z.string()).default([]),
-  crewSize: z.number().int().positive(),
-});
+export const SeedUnit = z
+  .object({
+    id: z.string().min(1).max(64),
+    callSign: z.string().min(1).max(64),
+    type: UnitType,
+    district: z.string().min(1).max(64),
+    homeStation: z.string().min(1).max(120),
+    geometry: UnitGeometry.optional(),
+    capabilities: z.array(z.string().max(64)).default([]),
+    crewSize: z.number().int().positive(),
+    shift: ShiftWindow,
+    minDutyLevel: DutyLevel.default('normal'),
+  })
+  .strict();
 
-/** The roster seed file (`DISPATCH_SEED_FILE`, default services/dispatch/seed/units.json). */
-export function loadSeed(path = process.env.DISPATCH_SEED_FILE ?? join(__dirname, '..', '..', 'seed', 'units.json')) {
-  return z.object({ units: z.array(SeedUnit) }).parse(JSON.parse(readFileSync(path, 'utf8'))).units;
-}
+export const SeedFile = z.object({ description: z.string(), units: z.array(SeedUnit).min(1) });
 
-/** Inserts seed units that are not registered yet (existing units keep their state). */
-export async function seedUnits(prisma: PrismaClient): Promise<number> {
-  const units = loadSeed();
-  const res = await prisma.unit.createMany({
-    data: units.map((u) => ({ ...u, lat: u.lat ?? null, lon: u.lon ?? null, status: 'available', onDuty: true })),
-    skipDuplicates: true,
-  });
-  return res.count;
+/**
+ * The roster seed (`DISPATCH_SEED_FILE`, default services/dispatch/seed/units.json) as unit
+ * definitions for registration.
+ * @throws ZodError when the file is invalid
+ */
+export function loadSeed(path = process.env.DISPATCH_SEED_FILE ?? join(__dirname, '..', '..', 'seed', 'units.json')): UnitDefinition[] {
+  return SeedFile.parse(JSON.parse(readFileSync(path, 'utf8'))).units.map(({ id, ...u }) => ({ unitId: id, ...u, replay: false }));
 }

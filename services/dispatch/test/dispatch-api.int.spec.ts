@@ -1,0 +1,278 @@
+/**
+ * Dispatch's API and consumer on the real PostgreSQL and Kafka: multi-unit lifecycle,
+ * reassignment, cancellation, duty levels, AVL, overdue timers with a fake clock, 409/412/400.
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { Express } from 'express';
+import { Kafka, logLevel } from 'kafkajs';
+import { topicName, type EventEnvelope } from '@cad110/contracts';
+import { dropDatabase } from '@cad110/db';
+import { kafkaBrokers } from '@cad110/kafka';
+import { createRuntime } from '@cad110/runtime';
+import { bearer, uniqueId, waitFor } from '@cad110/testkit';
+import { makePrisma, type DispatchTx, type PrismaClient } from '../src/prisma';
+import { createDispatchService, createServer } from '../src/server';
+import { startConsumers } from '../src/consumers';
+import type { DispatchService } from '../src/dispatch-service';
+import { loadSeed } from '../src/units/seed';
+import { anchorOf } from '../src/map/county-map';
+
+jest.setTimeout(120_000);
+
+describe('dispatch API on PostgreSQL and Kafka', () => {
+  let rt: Awaited<ReturnType<typeof createRuntime<PrismaClient, DispatchTx>>>;
+  let app: Express;
+  let service: DispatchService;
+  // fake clock: 2026-11-29 21:00 in Asia/Shanghai
+  let now = Date.parse('2026-11-29T13:00:00.000Z');
+  const tick = (seconds: number) => (now += seconds * 1000);
+  const dispatcher = bearer('dispatcher');
+  const supervisor = bearer('supervisor');
+  const seed = loadSeed();
+  const post = (id: string) => anchorOf(seed.find((u) => u.unitId === id)!.geometry as never)!;
+
+  beforeAll(async () => {
+    process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
+    process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
+    rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: `${__dirname}/..`, makePrisma });
+    service = createDispatchService(rt, { clock: () => new Date(now), timeZone: 'Asia/Shanghai' });
+    app = createServer(rt, service).app;
+    expect(await service.seed(seed)).toBe(seed.length);
+    expect(await service.seed(seed)).toBe(0);
+    rt.relay.start();
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(rt.consumers.map((c) => c.disconnect()));
+    await rt.relay.stop();
+    await rt.producer.disconnect();
+    await rt.prisma.$disconnect();
+    await rt.pool.end();
+    await dropDatabase(rt.databaseUrl);
+  });
+
+  /** Opens an incident as the consumer does for CallHandedToDispatch. */
+  async function openIncident(over: { subtype?: string; category?: string; priority?: number; lat?: number; lon?: number; district?: string; flags?: string[] } = {}) {
+    const callId = randomUUID();
+    const t = new Date(now).toISOString();
+    const call = {
+      callId,
+      handedAt: t,
+      answeredAt: t,
+      kind: 'report' as const,
+      category: over.category ?? 'public-order',
+      subtype: over.subtype ?? 'noise',
+      priority: over.priority ?? 3,
+      flags: over.flags ?? [],
+      location: { ...(over.lat !== undefined ? { lat: over.lat, lon: over.lon } : {}), ...(over.district ? { district: over.district } : {}) },
+    };
+    const cause = { eventId: randomUUID(), metadata: { actor: { id: 'test' }, correlationId: callId, causationId: null } } as unknown as EventEnvelope;
+    const incidentId = (await rt.transaction((tx) => service.openIncident(tx, call, cause)))!;
+    return { incidentId, callId };
+  }
+
+  const types = async (streamId: string) => (await rt.prisma.storedEvent.findMany({ where: { streamId }, orderBy: { version: 'asc' } })).map((e) => e.type);
+  const status = (unitId: string, body: object) => request(app).post(`/units/${unitId}/status`).set('authorization', dispatcher).send(body);
+  const assign = (incidentId: string, body: object) => request(app).post(`/incidents/${incidentId}/assignments`).set('authorization', dispatcher).send(body);
+
+  it('runs a two-unit incident from recommendation to closing when the last unit clears', async () => {
+    const p = post('AVP-1');
+    const { incidentId, callId } = await openIncident({ category: 'criminal', subtype: 'robbery', priority: 1, flags: ['two-robberies-one-theft'], ...p, district: 'Precinct 1' });
+    const recs = await request(app).get(`/incidents/${incidentId}/recommendations`).set('authorization', dispatcher).expect(200);
+    expect(recs.body.runCard.id).toBe('crime-in-progress');
+    const primaries = recs.body.recommendations.filter((r: { role: string }) => r.role === 'primary').map((r: { unitId: string }) => r.unitId);
+    expect(primaries).toHaveLength(2);
+    expect(primaries[0]).toBe('AVP-1');
+
+    const a1 = await assign(incidentId, { unitId: primaries[0] }).expect(201);
+    expect(a1.body).toMatchObject({ incidentId, unitId: 'AVP-1', status: 'dispatched', events: ['UnitDispatched', 'UnitStatusChanged'] });
+    expect(a1.headers.etag).toBe(`"${a1.body.incidentVersion}"`);
+    await assign(incidentId, { unitId: primaries[1] }).expect(201);
+    await assign(incidentId, { unitId: primaries[1] }).expect(409);
+    tick(30);
+    for (const u of primaries) await status(u, { status: 'en-route', incidentId }).expect(200);
+    tick(120);
+    for (const u of primaries) await status(u, { status: 'on-scene' }).expect(200);
+    tick(600);
+    const c1 = await status(primaries[0], { status: 'cleared' }).expect(200);
+    expect(c1.body.events).toEqual(['UnitStatusChanged']);
+    expect((await rt.prisma.incident.findUnique({ where: { id: incidentId } }))!.status).toBe('assigned');
+    tick(60);
+    const c2 = await status(primaries[1], { status: 'cleared' }).expect(200);
+    expect(c2.body.events).toEqual(['UnitStatusChanged', 'IncidentClosed']);
+
+    const inc = await request(app).get(`/incidents/${incidentId}`).set('authorization', dispatcher).expect(200);
+    expect(inc.body).toMatchObject({ status: 'closed', activeUnits: 0, closeReason: 'all units cleared', firstDispatchedAt: '2026-11-29T13:00:00.000Z', firstOnSceneAt: '2026-11-29T13:02:30.000Z' });
+    expect(inc.body.units).toHaveLength(2);
+    expect(inc.body.units[0]).toMatchObject({ unitId: 'AVP-1', status: 'cleared', active: false, enRouteAt: '2026-11-29T13:00:30.000Z', onSceneAt: '2026-11-29T13:02:30.000Z' });
+    expect(await types(`incident-${incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'UnitDispatched', 'IncidentClosed']);
+    expect(await types('unit-AVP-1')).toEqual(['UnitRegistered', 'UnitStatusChanged', 'UnitStatusChanged', 'UnitStatusChanged', 'UnitStatusChanged']);
+    // a closed incident takes no more units; the cleared unit is free again and reports back available
+    await assign(incidentId, { unitId: 'OMP-1' }).expect(409);
+    await status('AVP-1', { status: 'available' }).expect(200);
+
+    // the events reach Kafka with actor and correlation (the call id)
+    const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, clientId: 'dispatch-test' });
+    const consumer = kafka.consumer({ groupId: uniqueId('g') });
+    const seen: EventEnvelope[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: topicName('dispatch'), fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(JSON.parse(message.value!.toString())) });
+    const dispatched: EventEnvelope = await waitFor(() => seen.find((e) => e.type === 'UnitDispatched' && (e.data as { incidentId: string }).incidentId === incidentId), { timeoutMs: 30_000 }) as EventEnvelope;
+    await consumer.disconnect();
+    expect(dispatched.metadata).toMatchObject({ actor: { id: 'test-dispatcher', role: 'dispatcher' }, correlationId: callId });
+    expect(dispatched.data).toMatchObject({ unitId: 'AVP-1', dispatchedAt: '2026-11-29T13:00:00.000Z', callSign: '巡特警1', unitType: 'armed-vehicle-patrol' });
+  });
+
+  it('answers 409 problem+json for refused transitions, 412 for a stale If-Match, 400 for future times, 404 for unknown units', async () => {
+    const r = await status('OMP-2', { status: 'on-scene' }).expect(409);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(r.body).toMatchObject({ status: 409, code: 'transition-not-allowed' });
+    expect(r.body.detail).toMatch(/available to on-scene/);
+    const unit = await request(app).get('/units/OMP-2').set('authorization', dispatcher).expect(200);
+    const etag = String(unit.headers.etag);
+    const stale = await status('OMP-2', { status: 'out-of-service' }).set('if-match', `"${Number(JSON.parse(etag)) - 1}"`).expect(412);
+    expect(stale.body.currentVersion).toBe(Number(JSON.parse(etag)));
+    await status('OMP-2', { status: 'out-of-service' }).set('if-match', etag).expect(200);
+    await status('OMP-2', { status: 'available', at: new Date(now + 3_600_000).toISOString() }).expect(400);
+    const bad = await status('OMP-2', { status: 'sleeping', at: 'yesterday' }).expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['at', 'status']);
+    await status('OMP-2', { status: 'available' }).expect(200);
+    await status('NOPE', { status: 'available' }).expect(404);
+    await status('OMP-2', { status: 'available' }).set('authorization', bearer('analyst')).expect(403);
+  });
+
+  it('reassigns a unit: the incident it leaves goes back to the pending queue', async () => {
+    const low = await openIncident({ subtype: 'noise', ...post('OMP-4'), district: 'Precinct 5' });
+    tick(10);
+    const high = await openIncident({ category: 'assistance', subtype: 'person-down', priority: 1, ...post('OMP-4'), district: 'Precinct 5' });
+    await assign(low.incidentId, { unitId: 'OMP-4' }).expect(201);
+    await status('OMP-4', { status: 'en-route' }).expect(200);
+    const busy = await assign(high.incidentId, { unitId: 'OMP-4' }).expect(409);
+    expect(busy.body.code).toBe('busy');
+    tick(5);
+    const moved = await assign(high.incidentId, { unitId: 'OMP-4', reassign: true }).expect(201);
+    expect(moved.body.events).toEqual(['UnitDispatched', 'UnitReassigned', 'UnitStatusChanged']);
+    const queue = await request(app).get('/incidents/queue').set('authorization', dispatcher).expect(200);
+    const ids = queue.body.items.map((i: { id: string }) => i.id);
+    expect(ids).toContain(low.incidentId);
+    expect(ids).not.toContain(high.incidentId);
+    // the queue is ordered by priority, then age
+    const order = queue.body.items.map((i: { priority: number; openedAt: string }) => [i.priority, i.openedAt]);
+    expect(order).toEqual([...order].sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])));
+    expect(await types(`incident-${low.incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'UnitReassigned']);
+    const u = await request(app).get('/units/OMP-4').set('authorization', dispatcher).expect(200);
+    expect(u.body).toMatchObject({ status: 'dispatched', incidentId: high.incidentId });
+    await status('OMP-4', { status: 'cleared' }).expect(200);
+    expect((await rt.prisma.incident.findUnique({ where: { id: high.incidentId } }))!.status).toBe('closed');
+    // the abandoned low-priority incident closes by hand once resolved by phone
+    const closed = await request(app).post(`/incidents/${low.incidentId}/close`).set('authorization', dispatcher).send({ reason: 'resolved by phone' }).expect(200);
+    expect(closed.body.events).toEqual(['IncidentClosed']);
+    await status('OMP-4', { status: 'available' }).expect(200);
+  });
+
+  it('cancels an incident and clears the units on it', async () => {
+    const { incidentId } = await openIncident({ ...post('OMP-5'), district: 'Precinct 4 North PSA' });
+    await assign(incidentId, { unitId: 'OMP-5' }).expect(201);
+    const c = await request(app).post(`/incidents/${incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'caller called back: all fine' }).expect(200);
+    expect(c.body.events).toEqual(['IncidentCancelled', 'UnitStatusChanged']);
+    expect(await rt.prisma.unit.findUnique({ where: { id: 'OMP-5' } })).toMatchObject({ status: 'cleared', incidentId: null });
+    await request(app).post(`/incidents/${incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'again' }).expect(409);
+    await status('OMP-5', { status: 'available' }).expect(200);
+  });
+
+  it('changes availability and recommendations immediately with the duty level (events and API)', async () => {
+    const { incidentId } = await openIncident({ ...post('NAT-3'), district: 'Precinct 2' });
+    const before = await request(app).get(`/incidents/${incidentId}/recommendations`).set('authorization', dispatcher).expect(200);
+    expect(before.body.recommendations.map((r: { unitId: string }) => r.unitId)).not.toContain('NAT-3');
+    await assign(incidentId, { unitId: 'NAT-3' }).expect(409);
+    await request(app).put('/duty-levels/Precinct 2').set('authorization', dispatcher).send({ level: 'reinforced' }).expect(403);
+    await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).set('if-match', '"1"').send({ level: 'reinforced' }).expect(412);
+    const set = await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).set('if-match', '"0"').send({ level: 'reinforced', reason: 'festival' }).expect(200);
+    expect(set.body).toMatchObject({ district: 'Precinct 2', level: 'reinforced', version: 1, events: ['DutyLevelChanged'] });
+    await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).send({ level: 'reinforced' }).expect(409);
+    await request(app).put('/duty-levels/Atlantis').set('authorization', supervisor).send({ level: 'wartime' }).expect(404);
+    const after = await request(app).get(`/incidents/${incidentId}/recommendations`).set('authorization', dispatcher).expect(200);
+    expect(after.body.recommendations[0]).toMatchObject({ unitId: 'NAT-3', etaSeconds: 0 });
+    const levels = await request(app).get('/duty-levels').set('authorization', dispatcher).expect(200);
+    const p2 = levels.body.items.find((d: { district: string }) => d.district === 'Precinct 2');
+    expect(p2).toMatchObject({ level: 'reinforced', nameZh: '城东北', version: 1, reason: 'festival' });
+    expect(p2.onDutyUnitIds).toContain('NAT-3');
+    expect(await types('duty-Precinct 2')).toEqual(['DutyLevelChanged']);
+    await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).send({ level: 'normal' }).expect(200);
+    await request(app).post(`/incidents/${incidentId}/close`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
+  });
+
+  it('feeds ETAs from AVL positions', async () => {
+    const target = post('STN-W');
+    const { incidentId } = await openIncident({ ...target, district: 'Precinct 5' });
+    await request(app).post('/units/STN-S/position').set('authorization', dispatcher).send({ lat: target.lat, lon: target.lon }).expect(200);
+    // a stale fix arriving late is ignored
+    const late = await request(app).post('/units/STN-S/position').set('authorization', dispatcher).send({ lat: 45, lon: -93, at: new Date(now - 60_000).toISOString() }).expect(200);
+    expect(late.body.applied).toBe(false);
+    const recs = await request(app).get(`/incidents/${incidentId}/recommendations?alternates=10`).set('authorization', dispatcher).expect(200);
+    const stnS = recs.body.recommendations.find((r: { unitId: string }) => r.unitId === 'STN-S');
+    expect(stnS).toMatchObject({ etaSeconds: 0, distanceMetres: 0 });
+    expect(stnS.reasons.join(' ')).toMatch(/AVL fix 0 s old/);
+    await request(app).post(`/incidents/${incidentId}/close`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
+  });
+
+  it('raises overdue alerts with the injected clock: not en route after 60 s, on-scene check-ins per subtype limit', async () => {
+    const { incidentId } = await openIncident({ subtype: 'noise', ...post('OMP-3'), district: 'Precinct 3' }); // noise: 20 min on scene
+    await assign(incidentId, { unitId: 'OMP-3' }).expect(201);
+    tick(59);
+    expect(await service.checkOverdue()).toEqual([]);
+    tick(2);
+    expect(await service.checkOverdue()).toEqual([{ unitId: 'OMP-3', kind: 'not-en-route', sequence: 1 }]);
+    tick(60);
+    expect(await service.checkOverdue()).toEqual([]); // once per dispatch
+    await status('OMP-3', { status: 'on-scene' }).expect(200);
+    tick(20 * 60 - 1);
+    expect(await service.checkOverdue()).toEqual([]);
+    tick(1);
+    expect(await service.checkOverdue()).toEqual([{ unitId: 'OMP-3', kind: 'check-in-due', sequence: 1 }]);
+    tick(20 * 60);
+    expect(await service.checkOverdue()).toEqual([{ unitId: 'OMP-3', kind: 'check-in-due', sequence: 2 }]);
+    const alerts = await request(app).get('/alerts').set('authorization', dispatcher).expect(200);
+    expect(alerts.body.items.slice(0, 3).map((a: { kind: string; sequence: number }) => [a.kind, a.sequence])).toEqual([['check-in-due', 2], ['check-in-due', 1], ['not-en-route', 1]]);
+    expect(await types('unit-OMP-3')).toEqual(expect.arrayContaining(['UnitOverdueAlerted']));
+    await status('OMP-3', { status: 'cleared' }).expect(200);
+    await status('OMP-3', { status: 'available' }).expect(200);
+
+    // a back-dated dispatch (late entry, replay) gets the full limit of clock time from when it was recorded
+    const old = await openIncident({ ...post('STN-N'), district: 'Precinct 4' });
+    await assign(old.incidentId, { unitId: 'STN-N', at: new Date(now - 3_600_000).toISOString() }).expect(201);
+    expect(await service.checkOverdue()).toEqual([]);
+    tick(61);
+    expect((await service.checkOverdue()).map((a) => a.unitId)).toEqual(['STN-N']);
+    await status('STN-N', { status: 'cleared' }).expect(200);
+  });
+
+  it('opens one incident per call from Kafka, idempotently, with a recommendation', async () => {
+    await startConsumers(rt, service);
+    const callId = randomUUID();
+    const p = post('OMP-1');
+    const envelope = (eventId: string) => ({
+      eventId,
+      type: 'CallHandedToDispatch',
+      schemaVersion: 1,
+      streamId: `call-${callId}`,
+      streamVersion: 3,
+      occurredAt: new Date(now).toISOString(),
+      recordedAt: new Date(now).toISOString(),
+      source: 'intake',
+      metadata: { actor: { id: 'ct1', role: 'call_taker' }, correlationId: callId, causationId: null },
+      data: { callId, handedAt: new Date(now).toISOString(), answeredAt: new Date(now).toISOString(), kind: 'report', category: 'criminal', subtype: 'theft', priority: 3, flags: ['two-robberies-one-theft'], location: { lat: p.lat, lon: p.lon } },
+    });
+    const first = randomUUID();
+    await rt.producer.send({ topic: topicName('calls'), messages: [first, first, randomUUID()].map((id) => ({ key: callId, value: JSON.stringify(envelope(id)) })) });
+    const inc = (await waitFor(() => rt.prisma.incident.findUnique({ where: { callId } }), { timeoutMs: 60_000 }))!;
+    await waitFor(async () => (await rt.prisma.processedMessage.count({ where: { consumer: 'dispatch.calls' } })) >= 2, { timeoutMs: 60_000 });
+    expect(await rt.prisma.incident.count({ where: { callId } })).toBe(1);
+    expect(inc).toMatchObject({ district: 'Precinct 1', status: 'pending', subtype: 'theft' }); // district from the county map
+    expect(await types(`incident-${inc.id}`)).toEqual(['IncidentOpened', 'UnitsRecommended']);
+    expect((inc.runCard as { id: string }).id).toBe('crime-report');
+    expect((inc.recommendations as { unitId: string }[]).length).toBeGreaterThan(0);
+  });
+});

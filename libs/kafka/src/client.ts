@@ -26,20 +26,37 @@ export function createKafka(clientId: string, logger?: Logger, extra: Partial<Ka
 }
 
 /**
- * Creates the topics that do not exist yet (idempotent; several services may race).
- * @throws when the broker is unreachable
+ * Creates the topics that do not exist yet and waits until every partition of every topic has
+ * a leader (idempotent; several services may race, and a topic another process just created
+ * may not have its partitions yet). Retries with backoff for up to `timeoutMs`.
+ * @throws the last error when the topics are still not usable after `timeoutMs`
  */
-export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[]): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  const deadline = Date.now() + timeoutMs;
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await admin.createTopics({ topics: missing, waitForLeaders: true });
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.topic));
+        if (missing.length) {
+          try {
+            await admin.createTopics({ topics: missing, waitForLeaders: true });
+          } catch (e) {
+            if (!/already exists/i.test(String((e as Error).message))) throw e;
+          }
+        }
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+        const ready = meta.every((m) => {
+          const want = topics.find((t) => t.topic === m.name)?.numPartitions ?? 1;
+          return m.partitions.length >= want && m.partitions.every((p) => p.leader >= 0);
+        });
+        if (ready) return;
+        throw new Error('topic partitions have no leader yet');
       } catch (e) {
-        if (!/already exists/i.test(String((e as Error).message))) throw e;
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
       }
     }
   } finally {

@@ -1,2 +1,3 @@
 export * from './sql';
 export * from './event-store';
+export * from './pg-transaction';

@@ -5,7 +5,7 @@ import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs'
 import { Pool } from 'pg';
 import { eventRegistry, topicSpecs } from '@cad110/contracts';
 import { databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
-import type { RunInTransaction, SqlTx } from '@cad110/eventstore';
+import { pgTransaction, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
 import { createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
 import { createLogger, type Logger } from '@cad110/logging';
 import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
@@ -28,8 +28,10 @@ export interface ServiceRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx> {
   producer: Producer;
   relay: OutboxRelay;
   registry: typeof eventRegistry;
-  /** one interactive Prisma transaction (default timeout 15 s) */
+  /** one interactive Prisma transaction (default timeout 15 s), for typed reads and rare commands */
   transaction: RunInTransaction<Tx>;
+  /** one plain `pg` transaction for the write paths (commands, consumers): raw SQL, ~4× less CPU */
+  sql: RunInTransaction<SqlTx>;
   /** readiness checks for /readyz */
   readiness: { name: string; check: () => Promise<boolean> }[];
   consumers: Consumer[];
@@ -87,6 +89,7 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     relay,
     registry: eventRegistry,
     transaction,
+    sql: pgTransaction(pool),
     consumers: [],
     outbox,
     readiness: [

@@ -40,7 +40,7 @@ export function createServer(
   taxonomy: Taxonomy = loadTaxonomy(),
   config: DuplicateConfig = duplicateConfig(),
 ): { app: Express; calls: CallService; finder: DuplicateFinder; openapi: Record<string, unknown>; routes: RouteDoc[] } {
-  const calls = new CallService({ transaction: rt.transaction, registry: rt.registry, taxonomy, published: () => rt.relay.nudge() });
+  const calls = new CallService({ transaction: rt.sql, registry: rt.registry, taxonomy, published: () => rt.relay.nudge() });
   const finder = new DuplicateFinder(config, loadCategoryCompatibility(taxonomy));
   const routes = callRoutes(calls, rt.prisma, taxonomy, finder);
   const openApiRoute: RouteDoc = {

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { callStreamId, maskPhone, type EventEnvelope, type EventMetadata, type EventRegistry, type Taxonomy } from '@cad110/contracts';
-import { appendToStream, ConcurrencyError, readStream, type RunInTransaction } from '@cad110/eventstore';
+import { appendToStream, ConcurrencyError, readStream, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
 import { isUniqueViolation } from '@cad110/db';
 import { ProblemError } from '@cad110/http';
-import type { IntakeTx } from '../prisma';
 import { claimKey, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
 import { decide, evolve, foldCall, initialCallState, CallRejected, type CallCommand, type CallEvent, type CallState, type CreateCall } from './call';
 import { projectCall } from './read-model';
 
 export interface CallServiceDeps {
-  transaction: RunInTransaction<IntakeTx>;
+  transaction: RunInTransaction<SqlTx>;
   registry: EventRegistry;
   taxonomy: Taxonomy;
   /** called after a commit that wrote outbox rows */
@@ -29,7 +28,7 @@ export interface CommandResult {
 }
 
 /** Turns the result of a command into the HTTP response (computed inside the transaction, so it can be stored for idempotent replay). */
-export type Respond = (r: CommandResult, tx: IntakeTx, state: CallState) => Promise<HttpOutcome> | HttpOutcome;
+export type Respond = (r: CommandResult, tx: SqlTx, state: CallState) => Promise<HttpOutcome> | HttpOutcome;
 
 export interface ExecuteOptions {
   callId: string;
@@ -38,7 +37,7 @@ export interface ExecuteOptions {
   by: ActingUser;
   idempotency?: IdempotencyRequest;
   /** builds the command from the current state (may read other rows in the same transaction) */
-  command: (state: CallState, tx: IntakeTx) => Promise<CallCommand> | CallCommand;
+  command: (state: CallState, tx: SqlTx) => Promise<CallCommand> | CallCommand;
   respond: Respond;
 }
 

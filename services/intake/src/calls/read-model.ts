@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@cad110/contracts';
 import { isLatLon } from '@cad110/geo';
-import type { IntakeTx } from '../prisma';
+import { insertRow, updateRows, type SqlTx } from '@cad110/eventstore';
 import { geoCell } from '../duplicates/geo-cell';
 import { normaliseNumber } from '../duplicates/score';
 import type { CallEvent } from './call';
@@ -10,7 +10,7 @@ import type { CallEvent } from './call';
  * The row holds the latest state of each call for listing and for the duplicate lookup
  * (grid cell of the coordinates, normalised caller number).
  */
-export async function projectCall(tx: IntakeTx, events: readonly EventEnvelope[]): Promise<void> {
+export async function projectCall(tx: SqlTx, events: readonly EventEnvelope[]): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
   const callId = (events[0]!.data as { callId: string }).callId;
@@ -78,12 +78,13 @@ export async function projectCall(tx: IntakeTx, events: readonly EventEnvelope[]
   }
   const classifiedAtIfUnset = patch.classifiedAtIfUnset as Date | undefined;
   delete patch.classifiedAtIfUnset;
+  const now = new Date();
   if (created) {
-    await tx.call.create({ data: { ...created, ...patch } as never });
+    await insertRow(tx, 'calls', { ...created, ...patch, updatedAt: now });
     return;
   }
-  await tx.call.update({ where: { id: callId }, data: patch });
+  await updateRows(tx, 'calls', { id: callId }, { ...patch, updatedAt: now });
   if (classifiedAtIfUnset) {
-    await tx.call.updateMany({ where: { id: callId, classifiedAt: null }, data: { classifiedAt: classifiedAtIfUnset } });
+    await tx.$executeRawUnsafe('UPDATE calls SET classified_at = $2 WHERE id = $1::uuid AND classified_at IS NULL', callId, classifiedAtIfUnset);
   }
 }

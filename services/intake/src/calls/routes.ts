@@ -246,7 +246,10 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
       body: LinkDuplicateBody,
       handler: (req, res) =>
         command<{ duplicateOfCallId: string; reason: string }>(req, res, LinkDuplicateBody, async (b, callId, now, by, _state, tx) => {
-          const target = b.duplicateOfCallId === callId ? null : await tx.call.findUnique({ where: { id: b.duplicateOfCallId }, select: { id: true, status: true, duplicateOf: true } });
+          const target =
+            b.duplicateOfCallId === callId
+              ? null
+              : ((await tx.$queryRawUnsafe<{ id: string; status: string; duplicateOf: string | null }[]>('SELECT id::text, status, duplicate_of::text AS "duplicateOf" FROM calls WHERE id = $1::uuid', b.duplicateOfCallId))[0] ?? null);
           const m = target ? await finder.compare(tx, callId, b.duplicateOfCallId) : null;
           return {
             type: 'LinkAsDuplicate',

@@ -1,0 +1,85 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RunInTransaction, SqlTx } from './sql';
+
+/** {@link SqlTx} over one pg client (the client must be inside a transaction). */
+export function sqlTxOf(client: PoolClient): SqlTx {
+  return {
+    $executeRawUnsafe: async (query, ...values) => (await client.query(query, values)).rowCount ?? 0,
+    $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) => (await client.query(query, values)).rows as T,
+  };
+}
+
+/**
+ * Runs `fn` in one PostgreSQL transaction on a pooled `pg` client (READ COMMITTED).
+ *
+ * The services' write paths (HTTP commands, consumers) use this instead of Prisma's interactive
+ * transactions: the statements are the same raw SQL (the {@link SqlTx} interface both satisfy),
+ * and measured on this project's machine a statement costs about 0.06 ms of Node CPU through
+ * `pg` against 0.23 ms through Prisma's raw API and 0.34 ms through its typed API
+ * (bench/src/prisma-vs-pg.ts). Prisma keeps owning the schema, the migrations and the read APIs.
+ * @throws whatever `fn` or the database throws; the transaction is rolled back
+ */
+export function pgTransaction(pool: Pool): RunInTransaction<SqlTx> {
+  return async <T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(sqlTxOf(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}
+
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const SAFE = /^[a-z_][a-z0-9_]*$/;
+
+function columns(row: Record<string, unknown>): { cols: string[]; values: unknown[] } {
+  const cols: string[] = [];
+  const values: unknown[] = [];
+  for (const [k, v] of Object.entries(row)) {
+    if (v === undefined) continue;
+    const c = snake(k);
+    if (!SAFE.test(c)) throw new Error(`unsafe column name ${k}`);
+    cols.push(`"${c}"`);
+    values.push(v);
+  }
+  return { cols, values };
+}
+
+/**
+ * INSERT of one row whose keys are the Prisma field names (camelCase, mapped to the snake_case
+ * columns the schemas use). `undefined` values are left to the column default.
+ * @returns rows inserted (0 when `onConflictDoNothing` and the row exists)
+ */
+export async function insertRow(tx: SqlTx, table: string, row: Record<string, unknown>, opts: { onConflictDoNothing?: boolean } = {}): Promise<number> {
+  if (!SAFE.test(table)) throw new Error(`unsafe table name ${table}`);
+  const { cols, values } = columns(row);
+  return tx.$executeRawUnsafe(
+    `INSERT INTO "${table}" (${cols.join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})${opts.onConflictDoNothing ? ' ON CONFLICT DO NOTHING' : ''}`,
+    ...values,
+  );
+}
+
+/**
+ * UPDATE of the rows matching `where` (equality on each key) with `patch` (camelCase keys as in
+ * {@link insertRow}; `undefined` values are skipped).
+ * @returns rows updated
+ */
+export async function updateRows(tx: SqlTx, table: string, where: Record<string, unknown>, patch: Record<string, unknown>): Promise<number> {
+  if (!SAFE.test(table)) throw new Error(`unsafe table name ${table}`);
+  const set = columns(patch);
+  if (set.cols.length === 0) return 0;
+  const cond = columns(where);
+  const n = set.values.length;
+  return tx.$executeRawUnsafe(
+    `UPDATE "${table}" SET ${set.cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE ${cond.cols.map((c, i) => `${c} = $${n + i + 1}`).join(' AND ')}`,
+    ...set.values,
+    ...cond.values,
+  );
+}

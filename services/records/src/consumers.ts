@@ -13,7 +13,7 @@ export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZo
       consumerName: 'records.calls+dispatch',
       topics: [topicName('calls'), topicName('dispatch')],
       registry: rt.registry,
-      transaction: rt.transaction,
+      transaction: rt.sql,
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,

@@ -1,5 +1,5 @@
 import { localParts } from '@cad110/contracts';
-import type { RecordsTx } from '../prisma';
+import type { SqlTx } from '@cad110/eventstore';
 
 /**
  * Format of case numbers: `CASE_NUMBER_PREFIX` (default `JY`), the local year and a 6-digit
@@ -14,7 +14,7 @@ export function formatCaseNumber(year: number, seq: number, prefix = process.env
  * transaction. The counter row stays locked until the transaction ends, so concurrent openings
  * queue; a rollback returns the number. Result: gapless and unique per year.
  */
-export async function nextCaseNumber(tx: RecordsTx, at: string, timeZone: string): Promise<string> {
+export async function nextCaseNumber(tx: SqlTx, at: string, timeZone: string): Promise<string> {
   const year = Number(localParts(at, timeZone).day.slice(0, 4));
   const rows = await tx.$queryRawUnsafe<{ last: number }[]>(
     `INSERT INTO case_number_counters (year, last) VALUES ($1, 1)

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { caseStreamId, IncidentOpened, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
-import { appendToStream } from '@cad110/eventstore';
+import { appendToStream, type SqlTx } from '@cad110/eventstore';
 import type { z } from 'zod';
-import type { RecordsTx } from '../prisma';
 import { decide, initialCaseState } from './case';
 import { nextCaseNumber } from './case-number';
 import { projectCase, recordOnTimeline } from './read-model';
@@ -15,12 +14,12 @@ export { callIdOf, recordOnTimeline } from './read-model';
  * transaction: a rollback returns the number). An incident that already has a case is skipped,
  * so a redelivered or replayed IncidentOpened opens nothing twice.
  */
-export async function onEvent(event: EventEnvelope, tx: RecordsTx, registry: EventRegistry, timeZone: string): Promise<void> {
+export async function onEvent(event: EventEnvelope, tx: SqlTx, registry: EventRegistry, timeZone: string): Promise<void> {
   await recordOnTimeline(tx, registry, event);
   if (event.type !== 'IncidentOpened') return;
   const inc = event.data as z.infer<typeof IncidentOpened.schema>;
-  const exists = await tx.case.findUnique({ where: { incidentId: inc.incidentId }, select: { id: true } });
-  if (exists) return;
+  const exists = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM cases WHERE incident_id = $1::uuid', inc.incidentId);
+  if (exists.length) return;
   const caseId = randomUUID();
   const caseNumber = await nextCaseNumber(tx, inc.openedAt, timeZone);
   const events = decide(

@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
-import type { RecordsTx } from '../prisma';
+import { insertRow, updateRows, type SqlTx } from '@cad110/eventstore';
 import type { CaseEvent } from './case';
 
 /** The call id an event belongs to (every cad110 event of a call chain carries it). */
@@ -13,13 +13,14 @@ export function callIdOf(event: EventEnvelope): string | undefined {
  * ignored). The stored data is the event's public form (`publicData`), so the timeline never
  * holds a party's or caller's personal fields. Case events carry no call id: pass the case's.
  */
-export async function recordOnTimeline(tx: RecordsTx, registry: EventRegistry, event: EventEnvelope, callId = callIdOf(event)): Promise<void> {
+export async function recordOnTimeline(tx: SqlTx, registry: EventRegistry, event: EventEnvelope, callId = callIdOf(event)): Promise<void> {
   if (!callId) return;
   const def = registry.get(event.type);
   const data = def?.publicData ? def.publicData(event.data as never) : event.data;
-  await tx.timelineEntry.createMany({
-    data: [
-      {
+  await insertRow(
+    tx,
+    'timeline_entries',
+    {
         eventId: event.eventId,
         callId,
         source: event.source,
@@ -31,11 +32,10 @@ export async function recordOnTimeline(tx: RecordsTx, registry: EventRegistry, e
         actorId: event.metadata.actor.id,
         actorRole: event.metadata.actor.role ?? null,
         workstation: event.metadata.workstation ?? null,
-        data: data as object,
-      },
-    ],
-    skipDuplicates: true,
-  });
+        data: JSON.stringify(data),
+    },
+    { onConflictDoNothing: true },
+  );
 }
 
 /** Incident facts the case row keeps besides CaseOpened's data. */
@@ -49,7 +49,7 @@ export interface IncidentFacts {
  * Applies newly appended case events to the read model (`cases`, `case_parties`) and the
  * timeline, in the transaction that appended them.
  */
-export async function projectCase(tx: RecordsTx, registry: EventRegistry, callId: string, events: readonly EventEnvelope[], incident: IncidentFacts = {}): Promise<void> {
+export async function projectCase(tx: SqlTx, registry: EventRegistry, callId: string, events: readonly EventEnvelope[], incident: IncidentFacts = {}): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
   let caseId = '';
@@ -59,8 +59,7 @@ export async function projectCase(tx: RecordsTx, registry: EventRegistry, callId
     caseId = e.data.caseId;
     switch (e.type) {
       case 'CaseOpened':
-        await tx.case.create({
-          data: {
+        await insertRow(tx, 'cases', {
             id: e.data.caseId,
             caseNumber: e.data.caseNumber,
             incidentId: e.data.incidentId,
@@ -74,14 +73,13 @@ export async function projectCase(tx: RecordsTx, registry: EventRegistry, callId
             beat: incident.beat ?? null,
             openedAt: new Date(e.data.openedAt),
             version: env.streamVersion,
-          },
+            updatedAt: new Date(),
         });
         break;
       case 'CaseNarrativeAdded':
         break;
       case 'PartyAdded':
-        await tx.caseParty.create({
-          data: {
+        await insertRow(tx, 'case_parties', {
             id: e.data.partyId,
             caseId: e.data.caseId,
             role: e.data.role,
@@ -91,26 +89,25 @@ export async function projectCase(tx: RecordsTx, registry: EventRegistry, callId
             address: e.data.address ?? null,
             addedAt: new Date(env.occurredAt),
             addedBy: env.metadata.actor.id,
-          },
         });
         break;
       case 'DispositionRecorded':
-        await tx.case.update({
-          where: { id: e.data.caseId },
-          data: {
-            dispositionCodes: e.data.codes,
-            suspectsCaught: e.data.suspectsCaught,
-            peopleRescued: e.data.peopleRescued,
-            dispositionAt: new Date(e.data.recordedAt),
-            dispositionRevision: e.data.revision ?? { increment: 1 },
-          },
-        });
+        await tx.$executeRawUnsafe(
+          `UPDATE cases SET disposition_codes = $2, suspects_caught = $3, people_rescued = $4, disposition_at = $5,
+             disposition_revision = COALESCE($6::int, disposition_revision + 1), updated_at = now() WHERE id = $1::uuid`,
+          e.data.caseId,
+          e.data.codes,
+          e.data.suspectsCaught,
+          e.data.peopleRescued,
+          new Date(e.data.recordedAt),
+          e.data.revision ?? null,
+        );
         break;
       case 'CaseClosed':
-        await tx.case.update({ where: { id: e.data.caseId }, data: { status: 'closed', closedAt: new Date(e.data.closedAt) } });
+        await updateRows(tx, 'cases', { id: e.data.caseId }, { status: 'closed', closedAt: new Date(e.data.closedAt), updatedAt: new Date() });
         break;
       case 'CaseReopened':
-        await tx.case.update({ where: { id: e.data.caseId }, data: { status: 'open', closedAt: null, reopenCount: { increment: 1 } } });
+        await tx.$executeRawUnsafe(`UPDATE cases SET status = 'open', closed_at = NULL, reopen_count = reopen_count + 1, updated_at = now() WHERE id = $1::uuid`, e.data.caseId);
         break;
       default: {
         const _exhaustive: never = e;
@@ -118,5 +115,5 @@ export async function projectCase(tx: RecordsTx, registry: EventRegistry, callId
       }
     }
   }
-  await tx.case.update({ where: { id: caseId }, data: { version: last.streamVersion } });
+  await updateRows(tx, 'cases', { id: caseId }, { version: last.streamVersion });
 }

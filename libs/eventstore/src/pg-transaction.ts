@@ -83,3 +83,27 @@ export async function updateRows(tx: SqlTx, table: string, where: Record<string,
     ...cond.values,
   );
 }
+
+const camel = (col: string) => col.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Runs a SELECT and returns its rows with camelCase keys (the Prisma field names of the
+ * snake_case columns), so raw-SQL code reads rows the way typed Prisma code did. Types follow
+ * `pg`: timestamptz → Date, jsonb → parsed value, arrays → arrays, int8/numeric → string.
+ */
+export async function selectRows<T>(tx: SqlTx, query: string, ...values: unknown[]): Promise<T[]> {
+  const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(query, ...values);
+  return rows.map((r) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r)) out[camel(k)] = v;
+    return out as T;
+  });
+}
+
+/**
+ * A value for a jsonb column in {@link insertRow}/{@link updateRows}: `pg` would send a JS array
+ * as a PostgreSQL array, so JSON values are serialised explicitly.
+ */
+export function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}

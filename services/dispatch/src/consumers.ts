@@ -7,7 +7,8 @@ import type { DispatchService } from './dispatch-service';
 
 /**
  * Starts dispatch's consumer of intake's call events (idempotent: the effect and the processed
- * marker commit together):
+ * marker commit together, in one plain `pg` transaction per chunk of messages; other call events
+ * are acknowledged without touching the database):
  * - CallHandedToDispatch opens exactly one incident per call with its recommendation;
  * - CallCancelled cancels the call's open incident (its units are cleared).
  */
@@ -19,7 +20,9 @@ export async function startConsumers(rt: DispatchRuntime, service: DispatchServi
       consumerName: 'dispatch.calls',
       topics: [topicName('calls')],
       registry: rt.registry,
-      transaction: rt.transaction,
+      transaction: rt.sql,
+      // other call events cost no database work here (no processed marker either)
+      accepts: (type) => type === 'CallHandedToDispatch' || type === 'CallCancelled',
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,

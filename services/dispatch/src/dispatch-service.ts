@@ -14,12 +14,11 @@ import {
   type UnitRegistered,
   type UnitStatus,
 } from '@cad110/contracts';
-import { appendToStream, type NewEvent, type RunInTransaction } from '@cad110/eventstore';
-import type { DispatchTx } from './prisma';
-import type { Unit as UnitRow, Incident as IncidentRow } from './generated/prisma/client';
+import { appendToStream, insertRow, json, selectRows, updateRows, type NewEvent, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
+import type { Unit as UnitRow, Incident as IncidentRow, DutyLevelState as DutyLevelRow } from './generated/prisma/client';
 import { anchorOf, type CountyMap, type Geometry } from './map/county-map';
 import type { EtaModel } from './recommend/eta';
-import { recommend, type Recommendation, type UnitCandidate } from './recommend/recommend';
+import { FREE_STATUSES, recommend, type Recommendation, type UnitCandidate } from './recommend/recommend';
 import type { RunCards } from './recommend/run-cards';
 import { DUTY_RANK, dutyStatus } from './units/duty';
 import { decide as decideUnit, evolve as evolveUnit, initialUnitState, ON_INCIDENT, UnitRejected, type UnitCommand, type UnitEvent, type UnitState } from './units/unit';
@@ -63,7 +62,11 @@ export class NotFound extends Error {
 export { UnitRejected, IncidentRejected };
 
 export interface DispatchDeps {
-  transaction: RunInTransaction<DispatchTx>;
+  /**
+   * One database transaction for every read and write of the service (the runtime's plain `pg`
+   * transaction, `rt.sql`: raw SQL, no Prisma client in the write path).
+   */
+  transaction: RunInTransaction<SqlTx>;
   registry: EventRegistry;
   taxonomy: Taxonomy;
   eta: EtaModel;
@@ -120,6 +123,69 @@ function unitStateOf(u: UnitRow): UnitState {
   };
 }
 
+/** A row of {@link CANDIDATES_SQL}: only the columns the recommender needs, with the district's duty level. */
+interface CandidateRow {
+  id: string;
+  call_sign: string;
+  type: string;
+  district: string;
+  status: string;
+  capabilities: string[];
+  min_duty_level: string;
+  shift_name: string;
+  shift_start: string;
+  shift_end: string;
+  anchor_lat: number | null;
+  anchor_lon: number | null;
+  avl_lat: number | null;
+  avl_lon: number | null;
+  /** the AVL fix time in ms since the epoch (float8, so no Date is parsed per row) */
+  avl_ms: number | null;
+  replay: boolean;
+  /** the duty level of the unit's district; null = no row = normal */
+  duty_level: string | null;
+}
+
+/**
+ * The units the recommender can pick (free: available or cleared; replay units only when asked)
+ * with their district's duty level, in one statement. The recommender filters on the same
+ * conditions ({@link FREE_STATUSES}, `replay`), so filtering here changes no recommendation; it
+ * only leaves busy units and their columns out of the per-call read.
+ */
+const CANDIDATES_SQL = `SELECT u.id, u.call_sign, u.type, u.district, u.status, u.capabilities, u.min_duty_level,
+       u.shift_name, u.shift_start, u.shift_end, u.anchor_lat, u.anchor_lon, u.avl_lat, u.avl_lon,
+       (extract(epoch FROM u.avl_at) * 1000)::float8 AS avl_ms, u.replay, d.level AS duty_level
+  FROM units u LEFT JOIN duty_levels d ON d.district = u.district
+ WHERE u.status = ANY($1::text[]) AND ($2::boolean OR NOT u.replay)`;
+
+const FREE = [...FREE_STATUSES];
+
+/**
+ * Free units as recommender candidates plus the duty levels of their districts (districts
+ * without a row are normal, as in {@link DispatchService.recommendWith}).
+ */
+export async function freeCandidates(tx: SqlTx, includeReplayUnits = false): Promise<{ units: UnitCandidate[]; dutyLevels: Map<string, DutyLevel> }> {
+  const rows = await tx.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, FREE, includeReplayUnits);
+  const dutyLevels = new Map<string, DutyLevel>();
+  const units = rows.map((u): UnitCandidate => {
+    if (u.duty_level !== null) dutyLevels.set(u.district, u.duty_level as DutyLevel);
+    return {
+      id: u.id,
+      callSign: u.call_sign,
+      type: u.type,
+      district: u.district,
+      status: u.status,
+      capabilities: u.capabilities,
+      minDutyLevel: u.min_duty_level as DutyLevel,
+      shift: { name: u.shift_name, start: u.shift_start, end: u.shift_end },
+      anchor: u.anchor_lat !== null && u.anchor_lon !== null ? { lat: u.anchor_lat, lon: u.anchor_lon } : null,
+      avl: u.avl_lat !== null && u.avl_lon !== null && u.avl_ms !== null ? { lat: u.avl_lat, lon: u.avl_lon, atMs: u.avl_ms } : null,
+      replay: u.replay,
+    };
+  });
+  return { units, dutyLevels };
+}
+
 /**
  * Dispatch's use cases: the unit registry, unit status lifecycle, AVL positions, incidents
  * (open, assign, reassign, cancel, close), duty levels, recommendations and overdue timers.
@@ -128,6 +194,9 @@ function unitStateOf(u: UnitRow): UnitState {
  * incident-<id>, duty-<district>) and updates the read models in the same transaction. Rows of
  * incidents and units are locked (`FOR UPDATE`, incidents before units) so multi-stream changes
  * (e.g. the last unit clearing closes its incident) are serialised.
+ *
+ * Everything runs on {@link SqlTx} with raw SQL (plain `pg` transactions); the read models'
+ * `updated_at` (Prisma's `@updatedAt`, no database default) is set on every insert and update.
  */
 export class DispatchService {
   constructor(readonly deps: DispatchDeps) {}
@@ -160,10 +229,10 @@ export class DispatchService {
    * Registers a unit (UnitRegistered on its new stream) and its registry row.
    * @throws UnitRejected `unit-exists` when the id or call sign is taken
    */
-  async registerUnit(def: UnitDefinition, by: ActingUser, tx?: DispatchTx): Promise<{ unitId: string; version: number }> {
-    const run = async (t: DispatchTx) => {
-      const clash = await t.unit.findFirst({ where: { OR: [{ id: def.unitId }, { callSign: def.callSign }] }, select: { id: true } });
-      if (clash) throw new UnitRejected('unit-exists', `unit ${def.unitId} or call sign ${def.callSign} is already registered`);
+  async registerUnit(def: UnitDefinition, by: ActingUser, tx?: SqlTx): Promise<{ unitId: string; version: number }> {
+    const run = async (t: SqlTx) => {
+      const clash = await t.$queryRawUnsafe<unknown[]>('SELECT 1 FROM units WHERE id = $1 OR call_sign = $2 LIMIT 1', def.unitId, def.callSign);
+      if (clash.length) throw new UnitRejected('unit-exists', `unit ${def.unitId} or call sign ${def.callSign} is already registered`);
       const data = { ...def, registeredAt: this.now() };
       const events = decideUnit({ type: 'RegisterUnit', unit: data }, initialUnitState);
       const stored = await appendToStream(t, this.deps.registry, {
@@ -176,9 +245,8 @@ export class DispatchService {
         metadata: this.meta(by, def.unitId),
       });
       const anchor = anchorOf(def.geometry as Geometry | undefined);
-      const level = (await t.dutyLevelState.findUnique({ where: { district: def.district } }))?.level as DutyLevel | undefined;
-      await t.unit.create({
-        data: {
+      const level = (await t.$queryRawUnsafe<{ level: DutyLevel }[]>('SELECT level FROM duty_levels WHERE district = $1', def.district))[0]?.level;
+      await insertRow(t, 'units', {
           id: def.unitId,
           callSign: def.callSign,
           type: def.type,
@@ -190,7 +258,7 @@ export class DispatchService {
           shiftStart: def.shift.start,
           shiftEnd: def.shift.end,
           minDutyLevel: def.minDutyLevel,
-          ...(def.geometry ? { geometry: def.geometry as object } : {}),
+          geometry: def.geometry ? json(def.geometry) : undefined,
           anchorLat: anchor?.lat ?? null,
           anchorLon: anchor?.lon ?? null,
           lat: anchor?.lat ?? null,
@@ -199,7 +267,7 @@ export class DispatchService {
           status: 'available',
           onDuty: DUTY_RANK[level ?? 'normal'] >= DUTY_RANK[def.minDutyLevel],
           version: stored.at(-1)!.streamVersion,
-        },
+          updatedAt: new Date(),
       });
       return { unitId: def.unitId, version: stored.at(-1)!.streamVersion };
     };
@@ -213,8 +281,8 @@ export class DispatchService {
   async seed(units: readonly UnitDefinition[]): Promise<number> {
     let n = 0;
     for (const u of units) {
-      const exists = await this.deps.transaction((t) => t.unit.findUnique({ where: { id: u.unitId }, select: { id: true } }));
-      if (exists) continue;
+      const exists = await this.deps.transaction((t) => t.$queryRawUnsafe<unknown[]>('SELECT 1 FROM units WHERE id = $1', u.unitId));
+      if (exists.length) continue;
       try {
         await this.registerUnit(u, SYSTEM_ACTOR);
         n++;
@@ -227,18 +295,27 @@ export class DispatchService {
 
   // ---------------------------------------------------------------- unit commands
 
-  private async lockIncident(tx: DispatchTx, incidentId: string): Promise<IncidentRow | null> {
-    await tx.$queryRawUnsafe('SELECT id FROM incidents WHERE id = $1::uuid FOR UPDATE', incidentId);
-    return tx.incident.findUnique({ where: { id: incidentId } });
+  /** Locks an incident's row and reads it (one statement: FOR UPDATE returns the latest committed row). */
+  private async lockIncident(tx: SqlTx, incidentId: string): Promise<IncidentRow | null> {
+    return (await selectRows<IncidentRow>(tx, 'SELECT * FROM incidents WHERE id = $1::uuid FOR UPDATE', incidentId))[0] ?? null;
   }
 
-  private async lockUnit(tx: DispatchTx, unitId: string): Promise<UnitRow | null> {
-    await tx.$queryRawUnsafe('SELECT id FROM units WHERE id = $1 FOR UPDATE', unitId);
-    return tx.unit.findUnique({ where: { id: unitId } });
+  /** Locks a unit's row and reads it. */
+  private async lockUnit(tx: SqlTx, unitId: string): Promise<UnitRow | null> {
+    return (await selectRows<UnitRow>(tx, 'SELECT * FROM units WHERE id = $1 FOR UPDATE', unitId))[0] ?? null;
+  }
+
+  /** The incident a unit is on (null column → null), or undefined when the unit does not exist. */
+  private async unitIncidentOf(tx: SqlTx, unitId: string): Promise<{ incidentId: string | null } | undefined> {
+    return (await tx.$queryRawUnsafe<{ incidentId: string | null }[]>('SELECT incident_id AS "incidentId" FROM units WHERE id = $1', unitId))[0];
+  }
+
+  private async unitStatusVersion(tx: SqlTx, unitId: string): Promise<{ status: UnitStatus; version: number }> {
+    return (await tx.$queryRawUnsafe<{ status: UnitStatus; version: number }[]>('SELECT status, version FROM units WHERE id = $1', unitId))[0]!;
   }
 
   /** Decides, appends and projects unit events. Returns the stored envelopes. */
-  private async applyUnit(tx: DispatchTx, row: UnitRow, command: UnitCommand, by: ActingUser, occurredAt: string): Promise<{ events: EventEnvelope[]; state: UnitState }> {
+  private async applyUnit(tx: SqlTx, row: UnitRow, command: UnitCommand, by: ActingUser, occurredAt: string): Promise<{ events: EventEnvelope[]; state: UnitState }> {
     const state = unitStateOf(row);
     const events = decideUnit(command, state);
     if (events.length === 0) return { events: [], state };
@@ -257,7 +334,7 @@ export class DispatchService {
     return { events: stored, state: next };
   }
 
-  private async projectUnit(tx: DispatchTx, row: UnitRow, events: UnitEvent[], version: number): Promise<void> {
+  private async projectUnit(tx: SqlTx, row: UnitRow, events: UnitEvent[], version: number): Promise<void> {
     const patch: Record<string, unknown> = { version };
     let state = unitStateOf(row);
     for (const e of events) {
@@ -274,9 +351,7 @@ export class DispatchService {
           break;
         case 'UnitOverdueAlerted':
           patch.alertsInStatus = e.data.sequence;
-          await tx.unitAlert.create({
-            data: { unitId: row.id, incidentId: e.data.incidentId ?? null, kind: e.data.kind, status: e.data.status, sequence: e.data.sequence, since: new Date(e.data.since), dueAt: new Date(e.data.dueAt), alertedAt: this.deps.clock() },
-          });
+          await insertRow(tx, 'unit_alerts', { unitId: row.id, incidentId: e.data.incidentId ?? null, kind: e.data.kind, status: e.data.status, sequence: e.data.sequence, since: new Date(e.data.since), dueAt: new Date(e.data.dueAt), alertedAt: this.deps.clock() });
           break;
         case 'UnitRegistered':
           break;
@@ -285,48 +360,46 @@ export class DispatchService {
         }
       }
     }
-    await tx.unit.update({ where: { id: row.id }, data: patch });
+    await updateRows(tx, 'units', { id: row.id }, { ...patch, updatedAt: new Date() });
   }
 
   /** incident_units and the incident's counters for one status change of a unit on an incident. */
-  private async projectIncidentUnit(tx: DispatchTx, unit: UnitRow, incidentId: string, from: UnitStatus, to: UnitStatus, at: string): Promise<void> {
+  private async projectIncidentUnit(tx: SqlTx, unit: UnitRow, incidentId: string, from: UnitStatus, to: UnitStatus, at: string): Promise<void> {
     const t = new Date(at);
     if (to === 'dispatched') {
-      await tx.incidentUnit.create({ data: { incidentId, unitId: unit.id, callSign: unit.callSign, unitType: unit.type, status: 'dispatched', dispatchedAt: t } });
+      await insertRow(tx, 'incident_units', { incidentId, unitId: unit.id, callSign: unit.callSign, unitType: unit.type, status: 'dispatched', dispatchedAt: t });
     } else {
       const column = { 'en-route': 'enRouteAt', 'on-scene': 'onSceneAt', transporting: 'transportingAt', cleared: 'clearedAt' }[to as string];
-      await tx.incidentUnit.updateMany({
-        where: { incidentId, unitId: unit.id, active: true },
-        data: { status: to, ...(column ? { [column]: t } : {}), ...(to === 'cleared' ? { active: false } : {}) },
-      });
+      await updateRows(tx, 'incident_units', { incidentId, unitId: unit.id, active: true }, { status: to, ...(column ? { [column]: t } : {}), ...(to === 'cleared' ? { active: false } : {}) });
     }
     void from;
     await this.refreshIncidentCounters(tx, incidentId);
   }
 
-  private async refreshIncidentCounters(tx: DispatchTx, incidentId: string): Promise<void> {
-    const rows = await tx.incidentUnit.findMany({ where: { incidentId } });
-    const active = rows.filter((r) => r.active).length;
-    const min = (xs: (Date | null)[]) => xs.filter((x): x is Date => !!x).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
-    const inc = await tx.incident.findUnique({ where: { id: incidentId }, select: { status: true } });
-    if (!inc) return;
-    await tx.incident.update({
-      where: { id: incidentId },
-      data: {
-        activeUnits: active,
-        firstDispatchedAt: min(rows.map((r) => r.dispatchedAt)),
-        firstOnSceneAt: min(rows.map((r) => r.onSceneAt)),
-        ...(inc.status === 'pending' || inc.status === 'assigned' ? { status: active > 0 ? 'assigned' : 'pending' } : {}),
-      },
-    });
+  /**
+   * The incident's counters from its incident_units rows, in one statement: active units, the
+   * first dispatch and on-scene times, and pending ⇄ assigned (closed and cancelled stay).
+   */
+  private async refreshIncidentCounters(tx: SqlTx, incidentId: string): Promise<void> {
+    await tx.$executeRawUnsafe(
+      `UPDATE incidents i
+          SET active_units = s.active, first_dispatched_at = s.first_dispatched, first_on_scene_at = s.first_on_scene,
+              status = CASE WHEN i.status IN ('pending', 'assigned') THEN CASE WHEN s.active > 0 THEN 'assigned' ELSE 'pending' END ELSE i.status END,
+              updated_at = $2
+         FROM (SELECT count(*) FILTER (WHERE active)::int AS active, min(dispatched_at) AS first_dispatched, min(on_scene_at) AS first_on_scene
+                 FROM incident_units WHERE incident_id = $1::uuid) s
+        WHERE i.id = $1::uuid`,
+      incidentId,
+      new Date(),
+    );
   }
 
-  private async activeUnitIds(tx: DispatchTx, incidentId: string): Promise<string[]> {
-    return (await tx.incidentUnit.findMany({ where: { incidentId, active: true }, select: { unitId: true } })).map((r) => r.unitId);
+  private async activeUnitIds(tx: SqlTx, incidentId: string): Promise<string[]> {
+    return (await tx.$queryRawUnsafe<{ unit_id: string }[]>('SELECT unit_id FROM incident_units WHERE incident_id = $1::uuid AND active', incidentId)).map((r) => r.unit_id);
   }
 
-  private async incidentState(tx: DispatchTx, row: IncidentRow): Promise<IncidentState> {
-    const units = await tx.incidentUnit.findMany({ where: { incidentId: row.id }, select: { unitId: true }, distinct: ['unitId'] });
+  private async incidentState(tx: SqlTx, row: IncidentRow): Promise<IncidentState> {
+    const units = (await tx.$queryRawUnsafe<{ unit_id: string }[]>('SELECT DISTINCT unit_id FROM incident_units WHERE incident_id = $1::uuid', row.id)).map((r) => ({ unitId: r.unit_id }));
     return {
       lifecycle: row.status === 'closed' ? 'closed' : row.status === 'cancelled' ? 'cancelled' : 'open',
       incidentId: row.id,
@@ -336,7 +409,7 @@ export class DispatchService {
   }
 
   /** Decides, appends and projects incident events. */
-  private async applyIncident(tx: DispatchTx, row: IncidentRow, command: IncidentCommand, by: ActingUser, occurredAt: string): Promise<EventEnvelope[]> {
+  private async applyIncident(tx: SqlTx, row: IncidentRow, command: IncidentCommand, by: ActingUser, occurredAt: string): Promise<EventEnvelope[]> {
     const events = decideIncident(command, await this.incidentState(tx, row));
     if (!events.length) return [];
     const stored = await appendToStream(tx, this.deps.registry, {
@@ -352,20 +425,20 @@ export class DispatchService {
     for (const e of events as IncidentEvent[]) {
       if (e.type === 'IncidentClosed') Object.assign(patch, { status: 'closed', closedAt: new Date(e.data.closedAt), closeReason: e.data.reason ?? null });
       if (e.type === 'IncidentCancelled') Object.assign(patch, { status: 'cancelled', cancelledAt: new Date(e.data.cancelledAt), closeReason: e.data.reason });
-      if (e.type === 'UnitsRecommended') Object.assign(patch, { recommendations: e.data.recommendations as object[], runCard: (e.data.runCard ?? null) as object });
+      if (e.type === 'UnitsRecommended') Object.assign(patch, { recommendations: json(e.data.recommendations), runCard: json(e.data.runCard ?? null) });
     }
-    await tx.incident.update({ where: { id: row.id }, data: patch });
+    await updateRows(tx, 'incidents', { id: row.id }, { ...patch, updatedAt: new Date() });
     row.version = stored.at(-1)!.streamVersion;
     return stored;
   }
 
   /** The duty level of every district with a row (others are normal). */
-  private async dutyLevels(tx: DispatchTx): Promise<Map<string, DutyLevel>> {
-    return new Map((await tx.dutyLevelState.findMany()).map((d) => [d.district, d.level as DutyLevel]));
+  private async dutyLevelRows(tx: SqlTx): Promise<DutyLevelRow[]> {
+    return selectRows<DutyLevelRow>(tx, 'SELECT district, level, reason, changed_at, version FROM duty_levels');
   }
 
-  private async dutyOf(tx: DispatchTx, unit: UnitRow, at: string) {
-    const level = ((await tx.dutyLevelState.findUnique({ where: { district: unit.district } }))?.level ?? 'normal') as DutyLevel;
+  private async dutyOf(tx: SqlTx, unit: UnitRow, at: string) {
+    const level = ((await tx.$queryRawUnsafe<{ level: string }[]>('SELECT level FROM duty_levels WHERE district = $1', unit.district))[0]?.level ?? 'normal') as DutyLevel;
     return dutyStatus({ minDutyLevel: unit.minDutyLevel as DutyLevel, shift: { name: unit.shiftName, start: unit.shiftStart, end: unit.shiftEnd } }, level, localMinute(at, this.deps.timeZone));
   }
 
@@ -384,7 +457,7 @@ export class DispatchService {
   ): Promise<{ incidentId: string; unitId: string; status: UnitStatus; incidentVersion: number; unitVersion: number; events: string[] }> {
     const at = this.resolveAt(input.at);
     const out = await this.deps.transaction(async (tx) => {
-      const peek = await tx.unit.findUnique({ where: { id: input.unitId }, select: { incidentId: true } });
+      const peek = await this.unitIncidentOf(tx, input.unitId);
       if (!peek) throw new NotFound(`unit ${input.unitId}`);
       const ids = [...new Set([incidentId, ...(peek.incidentId ? [peek.incidentId] : [])])].sort();
       const locked = new Map<string, IncidentRow | null>();
@@ -403,7 +476,7 @@ export class DispatchService {
         events.push(...(await this.applyIncident(tx, incident, { type: 'AssignToIncident', unitId: unit.id, callSign: unit.callSign, unitType: unit.type, at, activeUnitIds: active }, by, at)));
         const moved = await this.applyUnit(tx, unit, { type: 'ReassignUnit', incidentId, callId: incident.callId, at }, by, at);
         // the old incident_units row ends as reassigned
-        await tx.incidentUnit.updateMany({ where: { incidentId: from.id, unitId: unit.id, active: true }, data: { active: false, status: 'reassigned', reassignedAt: new Date(at) } });
+        await updateRows(tx, 'incident_units', { incidentId: from.id, unitId: unit.id, active: true }, { active: false, status: 'reassigned', reassignedAt: new Date(at) });
         events.push(...(await this.applyIncident(tx, from, { type: 'ReleaseForReassignment', unitId: unit.id, toIncidentId: incidentId, toCallId: incident.callId, at }, by, at)));
         await this.refreshIncidentCounters(tx, from.id);
         events.push(...moved.events);
@@ -412,8 +485,8 @@ export class DispatchService {
         const duty = await this.dutyOf(tx, unit, at);
         events.push(...(await this.applyUnit(tx, unit, { type: 'AssignUnit', incidentId, callId: incident.callId, at, onDuty: duty }, by, at)).events);
       }
-      const u = (await tx.unit.findUnique({ where: { id: unit.id } }))!;
-      return { incidentId, unitId: unit.id, status: u.status as UnitStatus, incidentVersion: incident.version, unitVersion: u.version, events: events.map((e) => e.type) };
+      const u = await this.unitStatusVersion(tx, unit.id);
+      return { incidentId, unitId: unit.id, status: u.status, incidentVersion: incident.version, unitVersion: u.version, events: events.map((e) => e.type) };
     });
     this.deps.published();
     return out;
@@ -437,7 +510,7 @@ export class DispatchService {
     }
     const at = this.resolveAt(input.at);
     const out = await this.deps.transaction(async (tx) => {
-      const peek = await tx.unit.findUnique({ where: { id: unitId }, select: { incidentId: true } });
+      const peek = await this.unitIncidentOf(tx, unitId);
       if (!peek) throw new NotFound(`unit ${unitId}`);
       const incident = peek.incidentId ? await this.lockIncident(tx, peek.incidentId) : null;
       const unit = (await this.lockUnit(tx, unitId))!;
@@ -446,11 +519,11 @@ export class DispatchService {
       const { events } = await this.applyUnit(tx, unit, { type: 'ChangeUnitStatus', to: input.status, at, ...(input.incidentId ? { incidentId: input.incidentId } : {}) }, by, at);
       const all = [...events];
       if (incident && input.status === 'cleared') {
-        const fresh = (await tx.incident.findUnique({ where: { id: incident.id } }))!;
+        const fresh = (await selectRows<IncidentRow>(tx, 'SELECT * FROM incidents WHERE id = $1::uuid', incident.id))[0]!;
         all.push(...(await this.applyIncident(tx, fresh, { type: 'CloseIfAllCleared', at, activeUnitIds: await this.activeUnitIds(tx, incident.id) }, by, at)));
       }
-      const u = (await tx.unit.findUnique({ where: { id: unitId } }))!;
-      return { unitId, status: u.status as UnitStatus, version: u.version, incidentId: peek.incidentId, events: all.map((e) => e.type) };
+      const u = await this.unitStatusVersion(tx, unitId);
+      return { unitId, status: u.status, version: u.version, incidentId: peek.incidentId, events: all.map((e) => e.type) };
     });
     this.deps.published();
     return out;
@@ -480,15 +553,16 @@ export class DispatchService {
    * UnitsRecommended for the hand-over time) in the consumer's transaction.
    * @returns the incident id, or null when the call already has one
    */
-  async openIncident(tx: DispatchTx, call: Handed, cause: EventEnvelope): Promise<string | null> {
-    const existing = await tx.incident.findUnique({ where: { callId: call.callId }, select: { id: true } });
-    if (existing) return null;
+  async openIncident(tx: SqlTx, call: Handed, cause: EventEnvelope): Promise<string | null> {
+    const existing = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM incidents WHERE call_id = $1::uuid', call.callId);
+    if (existing.length) return null;
     const incidentId = randomUUID();
     const district = call.location.district ?? (typeof call.location.lat === 'number' && typeof call.location.lon === 'number' ? this.deps.map.districtAt({ lat: call.location.lat, lon: call.location.lon }) : undefined);
+    const { units, dutyLevels } = await freeCandidates(tx);
     const rec = this.recommendWith(
       { category: call.category, subtype: call.subtype, flags: call.flags, priority: call.priority, district: district ?? null, lat: call.location.lat ?? null, lon: call.location.lon ?? null },
-      (await tx.unit.findMany()).map(candidateOf),
-      await this.dutyLevels(tx),
+      units,
+      dutyLevels,
       call.handedAt,
     );
     const events = decideIncident(
@@ -508,8 +582,7 @@ export class DispatchService {
       metadata: { actor: { id: 'system:dispatch' }, correlationId: cause.metadata.correlationId, causationId: cause.eventId },
       events: events.map((e) => ({ type: e.type, data: e.data, occurredAt: call.handedAt })),
     });
-    await tx.incident.create({
-      data: {
+    await insertRow(tx, 'incidents', {
         id: incidentId,
         callId: call.callId,
         status: 'pending',
@@ -523,24 +596,24 @@ export class DispatchService {
         lon: call.location.lon ?? null,
         answeredAt: new Date(call.answeredAt),
         openedAt: new Date(call.handedAt),
-        recommendations: rec.recommendations as unknown as object[],
-        runCard: rec.runCard as unknown as object,
+        recommendations: json(rec.recommendations),
+        runCard: json(rec.runCard),
         externalSource: call.externalRef?.source ?? null,
         externalId: call.externalRef?.id ?? null,
         version: stored.at(-1)!.streamVersion,
-      },
+        updatedAt: new Date(),
     });
     return incidentId;
   }
 
   /** Consumer effect of intake's CallCancelled: cancels the call's open incident, clearing its units. */
-  async cancelForCall(tx: DispatchTx, callId: string, reason: string, at: string, cause: EventEnvelope): Promise<void> {
-    const inc = await tx.incident.findUnique({ where: { callId }, select: { id: true, status: true } });
+  async cancelForCall(tx: SqlTx, callId: string, reason: string, at: string, cause: EventEnvelope): Promise<void> {
+    const inc = (await tx.$queryRawUnsafe<{ id: string; status: string }[]>('SELECT id, status FROM incidents WHERE call_id = $1::uuid', callId))[0];
     if (!inc || inc.status === 'closed' || inc.status === 'cancelled') return;
     await this.cancelIn(tx, inc.id, reason, at, { actor: { id: 'system:dispatch' }, requestId: cause.eventId });
   }
 
-  private async cancelIn(tx: DispatchTx, incidentId: string, reason: string, at: string, by: ActingUser, ifMatch?: number): Promise<EventEnvelope[]> {
+  private async cancelIn(tx: SqlTx, incidentId: string, reason: string, at: string, by: ActingUser, ifMatch?: number): Promise<EventEnvelope[]> {
     const incident = await this.lockIncident(tx, incidentId);
     if (!incident) throw new NotFound(`incident ${incidentId}`);
     if (ifMatch !== undefined && ifMatch !== incident.version) throw new VersionMismatch(incident.version, `incident ${incidentId}`);
@@ -561,7 +634,7 @@ export class DispatchService {
     const at = this.resolveAt(input.at);
     const out = await this.deps.transaction(async (tx) => {
       const events = await this.cancelIn(tx, incidentId, input.reason, at, by, ifMatch);
-      const row = (await tx.incident.findUnique({ where: { id: incidentId } }))!;
+      const row = (await tx.$queryRawUnsafe<{ version: number }[]>('SELECT version FROM incidents WHERE id = $1::uuid', incidentId))[0]!;
       return { incidentId, version: row.version, events: events.map((e) => e.type) };
     });
     this.deps.published();
@@ -607,16 +680,20 @@ export class DispatchService {
    */
   async recommendationsFor(incidentId: string, opts: { at?: string; alternates?: number; includeReplayUnits?: boolean } = {}): Promise<Recommendation & { incidentId: string; asOf: string; status: string }> {
     const at = this.resolveAt(opts.at);
-    const { incident, units, levels } = await this.deps.transaction(async (tx) => ({
-      incident: await tx.incident.findUnique({ where: { id: incidentId } }),
-      units: await tx.unit.findMany(),
-      levels: await this.dutyLevels(tx),
+    const { incident, free } = await this.deps.transaction(async (tx) => ({
+      incident: (
+        await tx.$queryRawUnsafe<Pick<IncidentRow, 'category' | 'subtype' | 'flags' | 'priority' | 'district' | 'lat' | 'lon' | 'status'>[]>(
+          'SELECT category, subtype, flags, priority, district, lat, lon, status FROM incidents WHERE id = $1::uuid',
+          incidentId,
+        )
+      )[0],
+      free: await freeCandidates(tx, opts.includeReplayUnits ?? false),
     }));
     if (!incident) throw new NotFound(`incident ${incidentId}`);
     const rec = this.recommendWith(
       { category: incident.category, subtype: incident.subtype, flags: incident.flags, priority: incident.priority, district: incident.district, lat: incident.lat, lon: incident.lon },
-      units.map(candidateOf),
-      levels,
+      free.units,
+      free.dutyLevels,
       at,
       { ...(opts.alternates !== undefined ? { alternates: opts.alternates } : {}), ...(opts.includeReplayUnits ? { includeReplayUnits: true } : {}) },
     );
@@ -636,9 +713,9 @@ export class DispatchService {
     const at = this.now();
     const out = await this.deps.transaction(async (tx) => {
       await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', dutyLevelStreamId(district));
-      const known = this.deps.map.districts.has(district) || (await tx.unit.count({ where: { district } })) > 0;
+      const known = this.deps.map.districts.has(district) || (await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM units WHERE district = $1 LIMIT 1', district)).length > 0;
       if (!known) throw new NotFound(`district ${district}`);
-      const cur = await tx.dutyLevelState.findUnique({ where: { district } });
+      const cur = (await tx.$queryRawUnsafe<{ level: string; version: number }[]>('SELECT level, version FROM duty_levels WHERE district = $1', district))[0];
       const version = cur?.version ?? 0;
       if (ifMatch !== undefined && ifMatch !== version) throw new VersionMismatch(version, `duty level of ${district}`);
       const from = (cur?.level ?? 'normal') as DutyLevel;
@@ -653,16 +730,27 @@ export class DispatchService {
         metadata: this.meta(by, `duty-${district}`),
       });
       const v = stored.at(-1)!.streamVersion;
-      await tx.dutyLevelState.upsert({
-        where: { district },
-        create: { district, level: input.level, reason: input.reason ?? null, changedAt: new Date(at), version: v },
-        update: { level: input.level, reason: input.reason ?? null, changedAt: new Date(at), version: v },
-      });
+      await tx.$executeRawUnsafe(
+        `INSERT INTO duty_levels (district, level, reason, changed_at, version) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (district) DO UPDATE SET level = EXCLUDED.level, reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at, version = EXCLUDED.version`,
+        district,
+        input.level,
+        input.reason ?? null,
+        new Date(at),
+        v,
+      );
       const rank = DUTY_RANK[input.level];
       const levels = (Object.keys(DUTY_RANK) as DutyLevel[]).filter((l) => DUTY_RANK[l] <= rank);
-      await tx.unit.updateMany({ where: { district, minDutyLevel: { in: levels } }, data: { onDuty: true } });
-      await tx.unit.updateMany({ where: { district, minDutyLevel: { notIn: levels } }, data: { onDuty: false } });
-      const onDutyUnits = await tx.unit.count({ where: { district, onDuty: true } });
+      // every unit of the district: rostered at the new level or not; counted from the same statement
+      const onDutyUnits = (
+        await tx.$queryRawUnsafe<{ n: number }[]>(
+          `WITH u AS (UPDATE units SET on_duty = (min_duty_level = ANY($2::text[])), updated_at = $3 WHERE district = $1 RETURNING on_duty)
+           SELECT count(*) FILTER (WHERE on_duty)::int AS n FROM u`,
+          district,
+          levels,
+          new Date(),
+        )
+      )[0]!.n;
       return { district, level: input.level, version: v, onDutyUnits, events: stored.map((e) => e.type) };
     });
     this.deps.published();
@@ -674,7 +762,8 @@ export class DispatchService {
    * at `at` (level and shift).
    */
   async dutyOverview(at = this.now()) {
-    const { units, levels, rows } = await this.deps.transaction(async (tx) => ({ units: await tx.unit.findMany({ where: { replay: false } }), levels: await this.dutyLevels(tx), rows: await tx.dutyLevelState.findMany() }));
+    const { units, rows } = await this.deps.transaction(async (tx) => ({ units: await selectRows<UnitRow>(tx, 'SELECT * FROM units WHERE NOT replay'), rows: await this.dutyLevelRows(tx) }));
+    const levels = new Map(rows.map((d) => [d.district, d.level as DutyLevel]));
     const minute = localMinute(at, this.deps.timeZone);
     const districts = [...new Set([...this.deps.map.districts.keys(), ...units.map((u) => u.district)])];
     return districts.map((d) => {
@@ -711,7 +800,7 @@ export class DispatchService {
   async checkOverdue(): Promise<{ unitId: string; kind: string; sequence: number }[]> {
     const now = this.deps.clock().getTime();
     const raised: { unitId: string; kind: string; sequence: number }[] = [];
-    const candidates = await this.deps.transaction((tx) => tx.unit.findMany({ where: { status: { in: ['dispatched', 'on-scene'] } } }));
+    const candidates = await this.deps.transaction((tx) => selectRows<UnitRow>(tx, `SELECT * FROM units WHERE status IN ('dispatched', 'on-scene')`));
     for (const c of candidates) {
       const limitSeconds = c.status === 'dispatched' ? NOT_EN_ROUTE_LIMIT_SECONDS : await this.onSceneLimitSeconds(c.incidentId);
       if (!limitSeconds || !c.statusSince) continue;
@@ -737,7 +826,7 @@ export class DispatchService {
 
   private async onSceneLimitSeconds(incidentId: string | null): Promise<number | null> {
     if (!incidentId) return null;
-    const inc = await this.deps.transaction((tx) => tx.incident.findUnique({ where: { id: incidentId }, select: { subtype: true } }));
+    const inc = (await this.deps.transaction((tx) => tx.$queryRawUnsafe<{ subtype: string }[]>('SELECT subtype FROM incidents WHERE id = $1::uuid', incidentId)))[0];
     const minutes = inc ? this.deps.taxonomy.subtype(inc.subtype)?.onSceneLimitMinutes : undefined;
     return minutes ? minutes * 60 : null;
   }

@@ -15,7 +15,7 @@ export type DispatchRuntime = ServiceRuntime<PrismaClient, DispatchTx>;
 /** Builds the dispatch service from the runtime and the configuration files (map, ETA model, run cards, taxonomy). */
 export function createDispatchService(rt: DispatchRuntime, overrides: Partial<DispatchDeps> = {}): DispatchService {
   return new DispatchService({
-    transaction: rt.transaction,
+    transaction: rt.sql,
     registry: rt.registry,
     taxonomy: loadTaxonomy(),
     eta: loadEtaModel(),

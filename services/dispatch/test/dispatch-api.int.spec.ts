@@ -68,10 +68,11 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
       location: { ...(over.lat !== undefined ? { lat: over.lat, lon: over.lon } : {}), ...(over.district ? { district: over.district } : {}) },
     };
     const cause = { eventId: randomUUID(), metadata: { actor: { id: 'test' }, correlationId: callId, causationId: null } } as unknown as EventEnvelope;
-    const incidentId = (await rt.transaction((tx) => service.openIncident(tx, call, cause)))!;
+    const incidentId = (await rt.sql((tx) => service.openIncident(tx, call, cause)))!;
     return { incidentId, callId };
   }
 
+  const q = async <T>(sql: string, ...args: unknown[]) => (await rt.pool.query(sql, args)).rows as T[];
   const types = async (streamId: string) => (await rt.prisma.storedEvent.findMany({ where: { streamId }, orderBy: { version: 'asc' } })).map((e) => e.type);
   const status = (unitId: string, body: object) => request(app).post(`/units/${unitId}/status`).set('authorization', dispatcher).send(body);
   const assign = (incidentId: string, body: object) => request(app).post(`/incidents/${incidentId}/assignments`).set('authorization', dispatcher).send(body);
@@ -190,7 +191,9 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await request(app).put('/duty-levels/Precinct 2').set('authorization', dispatcher).send({ level: 'reinforced' }).expect(403);
     await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).set('if-match', '"1"').send({ level: 'reinforced' }).expect(412);
     const set = await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).set('if-match', '"0"').send({ level: 'reinforced', reason: 'festival' }).expect(200);
-    expect(set.body).toMatchObject({ district: 'Precinct 2', level: 'reinforced', version: 1, events: ['DutyLevelChanged'] });
+    expect(set.body).toMatchObject({ district: 'Precinct 2', level: 'reinforced', version: 1, onDutyUnits: 3, events: ['DutyLevelChanged'] });
+    const onDuty = async () => Object.fromEntries((await q<{ id: string; on_duty: boolean }>(`SELECT id, on_duty FROM units WHERE district = 'Precinct 2' ORDER BY id`)).map((r) => [r.id, r.on_duty]));
+    expect(await onDuty()).toEqual({ 'AVP-3': true, 'NAT-3': true, 'OMP-2': true });
     await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).send({ level: 'reinforced' }).expect(409);
     await request(app).put('/duty-levels/Atlantis').set('authorization', supervisor).send({ level: 'wartime' }).expect(404);
     const after = await request(app).get(`/incidents/${incidentId}/recommendations`).set('authorization', dispatcher).expect(200);
@@ -200,7 +203,10 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     expect(p2).toMatchObject({ level: 'reinforced', nameZh: '城东北', version: 1, reason: 'festival' });
     expect(p2.onDutyUnitIds).toContain('NAT-3');
     expect(await types('duty-Precinct 2')).toEqual(['DutyLevelChanged']);
-    await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).send({ level: 'normal' }).expect(200);
+    const back = await request(app).put('/duty-levels/Precinct 2').set('authorization', supervisor).send({ level: 'normal' }).expect(200);
+    expect(back.body).toMatchObject({ level: 'normal', version: 2, onDutyUnits: 2 });
+    expect(await onDuty()).toEqual({ 'AVP-3': true, 'NAT-3': false, 'OMP-2': true });
+    expect(await q(`SELECT level, reason, version FROM duty_levels WHERE district = 'Precinct 2'`)).toEqual([{ level: 'normal', reason: null, version: 2 }]);
     await request(app).post(`/incidents/${incidentId}/close`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
   });
 
@@ -274,5 +280,62 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     expect(await types(`incident-${inc.id}`)).toEqual(['IncidentOpened', 'UnitsRecommended']);
     expect((inc.runCard as { id: string }).id).toBe('crime-report');
     expect((inc.recommendations as { unitId: string }[]).length).toBeGreaterThan(0);
+    // the read model holds the recommendation as JSON (not a JSON string) exactly as the event has it
+    const [row] = await q<{ recs: string; card: string; same: boolean }>(
+      `SELECT jsonb_typeof(i.recommendations) AS recs, jsonb_typeof(i.run_card) AS card,
+              i.recommendations = (e.data->'recommendations') AND i.run_card = (e.data->'runCard') AS same
+         FROM incidents i JOIN events e ON e.stream_id = 'incident-' || i.id AND e.type = 'UnitsRecommended' WHERE i.id = $1::uuid`,
+      inc.id,
+    );
+    expect(row).toEqual({ recs: 'array', card: 'object', same: true });
+  });
+
+  it('cancels the call\'s incident from Kafka (CallCancelled), clearing its unit; other call events touch no table', async () => {
+    const { incidentId, callId } = await openIncident({ ...post('OMP-2'), district: 'Precinct 2' });
+    await assign(incidentId, { unitId: 'OMP-2' }).expect(201);
+    const at = new Date(now).toISOString();
+    const base = { schemaVersion: 1, streamId: `call-${callId}`, occurredAt: at, recordedAt: at, source: 'intake', metadata: { actor: { id: 'ct1', role: 'call_taker' }, correlationId: callId, causationId: null } };
+    const closedId = randomUUID();
+    const cancelId = randomUUID();
+    await rt.producer.send({
+      topic: topicName('calls'),
+      messages: [
+        { key: callId, value: JSON.stringify({ ...base, eventId: closedId, type: 'CallClosed', streamVersion: 5, data: { callId, closedAt: at } }) },
+        { key: callId, value: JSON.stringify({ ...base, eventId: cancelId, type: 'CallCancelled', streamVersion: 6, data: { callId, reason: 'caller-hung-up', note: 'called back: all fine' } }) },
+      ],
+    });
+    await waitFor(async () => (await q<{ status: string }>('SELECT status FROM incidents WHERE id = $1::uuid', incidentId))[0]?.status === 'cancelled', { timeoutMs: 60_000 });
+    expect(await types(`incident-${incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'IncidentCancelled']);
+    expect(await rt.prisma.unit.findUnique({ where: { id: 'OMP-2' } })).toMatchObject({ status: 'cleared', incidentId: null, callId: null });
+    const inc = (await rt.prisma.incident.findUnique({ where: { id: incidentId } }))!;
+    expect(inc).toMatchObject({ status: 'cancelled', activeUnits: 0, closeReason: 'call cancelled: caller-hung-up (called back: all fine)' });
+    expect(inc.cancelledAt!.toISOString()).toBe(at);
+    const [cancelled] = await q<{ metadata: { actor: { id: string }; causationId: string } }>(`SELECT metadata FROM events WHERE stream_id = $1 AND type = 'IncidentCancelled'`, `incident-${incidentId}`);
+    expect(cancelled!.metadata).toMatchObject({ actor: { id: 'system:dispatch' }, causationId: cancelId });
+    // the CallClosed before it was acknowledged without a processed marker (accepts filter)
+    expect(await q('SELECT 1 FROM processed_messages WHERE event_id = $1::uuid', closedId)).toEqual([]);
+    expect(await q('SELECT 1 FROM processed_messages WHERE event_id = $1::uuid', cancelId)).toHaveLength(1);
+    await status('OMP-2', { status: 'available' }).expect(200);
+  });
+
+  it('writes the read models as the Prisma client did: jsonb values, array columns and updated_at on every change', async () => {
+    const [unit] = await q<{ geometry: string; capabilities: string[] }>(`SELECT jsonb_typeof(geometry) AS geometry, capabilities FROM units WHERE id = 'AVP-1'`);
+    expect(unit).toMatchObject({ geometry: 'object', capabilities: seed.find((u) => u.unitId === 'AVP-1')!.capabilities });
+    const wallBefore = Date.now();
+    const { incidentId } = await openIncident({ ...post('AVP-2'), district: 'Precinct 3', flags: ['two-robberies-one-theft'] });
+    const [inc] = await q<{ flags: string[]; updated_at: Date; version: number }>('SELECT flags, updated_at, version FROM incidents WHERE id = $1::uuid', incidentId);
+    expect(inc!.flags).toEqual(['two-robberies-one-theft']);
+    expect(inc!.updated_at.getTime()).toBeGreaterThanOrEqual(wallBefore - 1000);
+    const [avp2Before] = await q<{ updated_at: Date }>(`SELECT updated_at FROM units WHERE id = 'AVP-2'`);
+    await new Promise((r) => setTimeout(r, 20));
+    await assign(incidentId, { unitId: 'AVP-2' }).expect(201);
+    const [after] = await q<{ updated_at: Date; version: number; status: string; active_units: number }>('SELECT updated_at, version, status, active_units FROM incidents WHERE id = $1::uuid', incidentId);
+    expect(after).toMatchObject({ version: inc!.version + 1, status: 'assigned', active_units: 1 });
+    expect(after!.updated_at.getTime()).toBeGreaterThan(inc!.updated_at.getTime());
+    const [u2] = await q<{ updated_at: Date; status: string }>(`SELECT updated_at, status FROM units WHERE id = 'AVP-2'`);
+    expect(u2!.status).toBe('dispatched');
+    expect(u2!.updated_at.getTime()).toBeGreaterThan(avp2Before!.updated_at.getTime());
+    await request(app).post(`/incidents/${incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
+    await status('AVP-2', { status: 'available' }).expect(200);
   });
 });

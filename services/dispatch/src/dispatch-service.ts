@@ -4,7 +4,6 @@ import {
   CallHandedToDispatch,
   dutyLevelStreamId,
   incidentStreamId,
-  localParts,
   unitStreamId,
   type DutyLevel,
   type EventEnvelope,
@@ -87,10 +86,30 @@ export const NOT_EN_ROUTE_LIMIT_SECONDS = 60;
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-/** Local minute of day (0..1439) of a UTC instant in `zone`. */
+const MINUTE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Local minute of day (0..1439) of a UTC instant (ISO-8601 with `Z`) in the IANA `zone`: the
+ * same value as `localParts` (libs/contracts, luxon) gives, read from one cached
+ * `Intl.DateTimeFormat` per zone (hour and minute only, about a tenth of the CPU: it runs for
+ * every recommendation).
+ * @throws Error when `atIso` is not an instant; RangeError when `zone` is unknown
+ */
 export function localMinute(atIso: string, zone: string): number {
-  const p = localParts(atIso, zone);
-  return p.hour * 60 + Number(p.iso.slice(14, 16));
+  const t = Date.parse(atIso);
+  if (Number.isNaN(t)) throw new Error(`invalid instant: ${atIso}`);
+  let f = MINUTE_FORMATS.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' });
+    MINUTE_FORMATS.set(zone, f);
+  }
+  let hour = 0;
+  let minute = 0;
+  for (const p of f.formatToParts(t)) {
+    if (p.type === 'hour') hour = Number(p.value) % 24;
+    else if (p.type === 'minute') minute = Number(p.value);
+  }
+  return hour * 60 + minute;
 }
 
 /** A unit row as the recommender's candidate. */

@@ -11,12 +11,16 @@ const SOURCE_OF = { calls: 'intake', dispatch: 'dispatch', cases: 'records' } as
 export class EnvelopeFactory {
   private readonly versions = new Map<string, number>();
 
-  constructor(private readonly actor = 'fixture:statistics-test') {}
+  /** @param firstVersion stream version of a stream's first event here (fixtures use 1000+ so they stand out) */
+  constructor(
+    private readonly actor = 'fixture:statistics-test',
+    private readonly firstVersion = 1,
+  ) {}
 
   make(type: string, data: Record<string, unknown>, opts: { streamId: string; occurredAt: string; recordedAt?: string; correlationId: string }): EventEnvelope {
     const def = eventRegistry.get(type);
     if (!def) throw new Error(`unknown event type ${type}`);
-    const v = (this.versions.get(opts.streamId) ?? 0) + 1;
+    const v = (this.versions.get(opts.streamId) ?? this.firstVersion - 1) + 1;
     this.versions.set(opts.streamId, v);
     const env: EventEnvelope = {
       eventId: randomUUID(),

@@ -74,6 +74,17 @@ function summaryWhere(f: Filters & { flag?: string; scope?: 'calls' | 'incidents
 
 const num = (v: unknown) => Number(v ?? 0);
 
+/**
+ * Order of table rows: by key, numbers numerically, text by UTF-16 code units (not the database's
+ * collation), the unknown key (null) last.
+ */
+export function byKey(a: { key?: unknown }, b: { key?: unknown }): number {
+  if (a.key === b.key) return 0;
+  if (a.key === null || a.key === undefined) return 1;
+  if (b.key === null || b.key === undefined) return -1;
+  return (a.key as never) < (b.key as never) ? -1 : 1;
+}
+
 export type CountBy = 'category' | 'subtype' | 'kind' | 'district' | 'beat' | 'day' | 'hour' | 'weekday' | 'hour-of-week';
 
 const COUNT_SOURCES: Record<CountBy, { table: string; col: string }> = {
@@ -99,9 +110,7 @@ export async function counts(sql: Sql, by: CountBy, f: Filters & { flag?: string
     `SELECT ${src.col} AS key, sum(calls) AS count FROM ${src.table} WHERE ${w.sql} GROUP BY 1 ORDER BY 1`,
     w.params,
   );
-  const out = rows.map((r) => ({ key: r.key === '' ? null : r.key, count: num(r.count) }));
-  // '' (not known) sorts first in SQL; the API lists it last
-  out.sort((a, b) => (a.key === null ? 1 : b.key === null ? -1 : 0));
+  const out = rows.map((r) => ({ key: r.key === '' ? null : r.key, count: num(r.count) })).sort(byKey);
   return { rows: out, total: out.reduce((s, r) => s + r.count, 0) };
 }
 
@@ -161,6 +170,7 @@ export async function compare(sql: Sql, metric: Metric, by: 'none' | 'category' 
     const c = cur.get(k) ?? 0;
     return { key: by === 'none' ? null : k === '' ? null : k, current: c, yoy: changeOf(c, yoy.get(k) ?? 0), pop: changeOf(c, pop.get(k) ?? 0) };
   });
+  rows.sort(byKey);
   return { period: p, yoyPeriod: yoyP, popPeriod: popP, rows };
 }
 
@@ -173,7 +183,7 @@ export async function allDistricts(sql: Sql): Promise<string[]> {
        SELECT (SELECT min(district) FROM call_counts_day WHERE district > d.v) FROM d WHERE d.v IS NOT NULL)
      SELECT v FROM d WHERE v IS NOT NULL`,
   );
-  return rows.map((r) => r.v);
+  return rows.map((r) => r.v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export interface DaysWithoutRow {
@@ -248,7 +258,7 @@ export async function outcomes(sql: Sql, by: 'none' | 'district' | 'category', f
     w.params,
   );
   if (by === 'none' && rows.length === 0) rows.push({ key: null, cases: 0, mediated: 0, rescued: 0, caught: 0 });
-  return rows.map((r) => ({ key: (r.key as string | null) ?? null, cases: num(r.cases), disputesMediated: num(r.mediated), peopleRescued: num(r.rescued), suspectsCaught: num(r.caught) }));
+  return rows.map((r) => ({ key: (r.key as string | null) ?? null, cases: num(r.cases), disputesMediated: num(r.mediated), peopleRescued: num(r.rescued), suspectsCaught: num(r.caught) })).sort(byKey);
 }
 
 export const MEASURES = ['answer', 'processing', 'travel', 'total'] as const;
@@ -295,7 +305,7 @@ export async function responseTimes(sql: Sql, by: 'none' | 'priority' | 'distric
      GROUP BY 1 ORDER BY 1 NULLS LAST`,
     w.params,
   );
-  return rows.flatMap((r) =>
+  return rows.sort(byKey).flatMap((r) =>
     MEASURES.map((m) => {
       const p = (r[`p_${m}`] as (number | null)[] | null) ?? [null, null, null];
       return { key: (r.key as string | number | null) ?? null, measure: m, n: num(r[`n_${m}`]), p50: p[0] ?? null, p90: p[1] ?? null, p95: p[2] ?? null };
@@ -343,7 +353,7 @@ export async function compliance(sql: Sql, by: 'none' | 'priority' | 'district',
     w.params,
   );
   if (by === 'none' && rows.length === 0) rows.push({ key: null });
-  return rows.map((r) => {
+  return rows.sort(byKey).map((r) => {
     const pn = num(r.pn);
     const tn = num(r.tn);
     const s = share(num(r.p60), pn);

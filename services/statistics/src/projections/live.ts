@@ -66,9 +66,11 @@ export function sqlTarget(sql: Sql): ProjectionTarget {
  * advisory lock), then applies the event in the consumer's transaction.
  */
 export async function projectLive(event: EventEnvelope, sql: Sql, msg: MessageContext, registry: EventRegistry, cfg: ProjectionConfig): Promise<void> {
-  await sql.exec(`SELECT pg_advisory_xact_lock_shared(${LOCK_NAMESPACE}, ${REBUILD_LOCK})`);
-  const wm = await sql.query<{ offset: string }>(`SELECT "offset"::text AS "offset" FROM rebuild_watermarks WHERE topic = $1 AND partition = $2`, [msg.topic, msg.partition]);
-  if (wm[0] && BigInt(msg.offset) <= BigInt(wm[0].offset)) return;
+  const [wm] = await sql.query<{ offset: string | null }>(
+    `SELECT (SELECT "offset"::text FROM rebuild_watermarks WHERE topic = $1 AND partition = $2) AS "offset" FROM (SELECT pg_advisory_xact_lock_shared(${LOCK_NAMESPACE}, ${REBUILD_LOCK})) AS l`,
+    [msg.topic, msg.partition],
+  );
+  if (wm?.offset != null && BigInt(msg.offset) <= BigInt(wm.offset)) return;
   const topic = registry.get(event.type)?.topic ?? msg.topic;
   await applyEvent(sqlTarget(sql), event, topic, cfg);
 }

@@ -226,20 +226,18 @@ export function rowFromDb<R>(spec: TableSpec<R>, raw: Record<string, unknown>): 
 }
 
 /**
- * Locks the row with the given key for update, creating it from `empty` first when missing.
+ * Locks the row with the given key for update, creating it from `empty` first when missing, in
+ * one statement (an upsert that rewrites the key of an existing row and returns it locked).
  * @returns the current row
  */
 export async function lockRow<R>(sql: Sql, spec: TableSpec<R>, empty: R): Promise<R> {
   const cols = spec.cols;
-  const values = cols.map(([f, , t]) => toParam(empty[f as keyof R], t));
-  await sql.exec(
-    `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES (${cols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')}) ON CONFLICT DO NOTHING`,
-    values,
-  );
-  const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)!);
+  const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
   const rows = await sql.query<Record<string, unknown>>(
-    `SELECT ${selectList(spec)} FROM ${spec.table} WHERE ${keyCols.map(([, c, t], i) => `"${c}" = $${i + 1}::${t}`).join(' AND ')} FOR UPDATE`,
-    keyCols.map(([f, , t]) => toParam(empty[f as keyof R], t)),
+    `INSERT INTO ${spec.table} AS t (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES (${cols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')})
+     ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET "${keyCols[0]}" = t."${keyCols[0]}"
+     RETURNING ${cols.map(([, c]) => `t."${c}"`).join(', ')}`,
+    cols.map(([f, , t]) => toParam(empty[f as keyof R], t)),
   );
   return rowFromDb(spec, rows[0]!);
 }
@@ -295,9 +293,8 @@ export async function bumpCount<R extends { calls: number }>(sql: Sql, spec: Tab
        ON CONFLICT (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) DO UPDATE SET calls = ${spec.table}.calls + 1`,
       params,
     );
-  } else {
-    await sql.exec(`UPDATE ${spec.table} SET calls = calls - 1 WHERE ${cond}`, params);
-    await sql.exec(`DELETE FROM ${spec.table} WHERE ${cond} AND calls <= 0`, params);
+  } else if ((await sql.exec(`UPDATE ${spec.table} SET calls = calls - 1 WHERE ${cond} AND calls > 1`, params)) === 0) {
+    await sql.exec(`DELETE FROM ${spec.table} WHERE ${cond}`, params);
   }
 }
 

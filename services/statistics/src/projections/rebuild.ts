@@ -155,16 +155,21 @@ export async function replayTopics(kafka: Kafka, topics: string[], registry: Eve
       finish = resolve;
       fail = reject;
     });
+    // next offset to apply per partition: a batch delivered again (e.g. after a rebalance) is not applied twice
+    const next = new Map<string, bigint>();
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat }) => {
+      eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
         try {
           const high = ends.get(batch.topic)?.get(batch.partition) ?? 0n;
           const key = `${batch.topic}|${batch.partition}`;
           if (!pending.has(key)) return;
           for (const m of batch.messages) {
             const off = BigInt(m.offset);
+            resolveOffset(m.offset); // the fetch position moves on
+            if (off < (next.get(key) ?? 0n)) continue;
+            next.set(key, off + 1n);
             if (off >= high) {
               pending.delete(key); // produced after the rebuild started: the live consumer applies it
               break;

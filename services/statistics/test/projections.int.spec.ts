@@ -18,7 +18,7 @@ import { startConsumers, stopLive, type LiveProjection } from '../src/consumers'
 import { projectionConfig, statisticsTopics } from '../src/config';
 import { ConsumerGate } from '../src/projections/gate';
 import { ALL_SPECS, dumpTable, pgSql } from '../src/projections/store';
-import { rebuildProjections, RebuildRefused } from '../src/projections/rebuild';
+import { rebuildProjections, RebuildRefused, replayTopics } from '../src/projections/rebuild';
 import { EnvelopeFactory, publish } from './envelopes';
 
 jest.setTimeout(180_000);
@@ -290,6 +290,14 @@ describe('statistics projections, figures and rebuild (real PostgreSQL and Kafka
     await request(app).get('/stats/totals').expect(401);
     await request(app).get('/stats/totals').set('authorization', bearer('call_taker')).expect(403);
     await request(app).post('/stats/admin/rebuild').set('authorization', analyst).expect(403);
+  });
+
+  it('replays every partition to its end once, in many small fetches', async () => {
+    const seen: string[] = [];
+    const r = await replayTopics(rt.kafka, statisticsTopics(), rt.registry, async (e) => void seen.push(e.eventId), 1024);
+    expect(r.events).toBe(all.length);
+    expect(new Set(seen).size).toBe(all.length);
+    expect(new Set(seen)).toEqual(new Set(all.map((e) => e.eventId)));
   });
 
   it('rebuilds every projection from offset 0 to identical tables, and the live consumer resumes after the watermark', async () => {

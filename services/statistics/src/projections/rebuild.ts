@@ -123,8 +123,17 @@ export interface RebuildResult {
   eventsPerSecond: number;
 }
 
-/** Reads every topic partition from offset 0 to its end offset at the start and applies each event to `target`. */
-export async function replayTopics(kafka: Kafka, topics: string[], registry: EventRegistry, onEvent: (e: EventEnvelope, topicKey: string) => Promise<void>): Promise<{ events: number; skipped: number; ends: Map<string, Map<number, bigint>> }> {
+/**
+ * Reads every topic partition from offset 0 to its end offset at the start and applies each
+ * event to `onEvent` once. `fetchBytes` caps one fetch per partition (default 16 MiB).
+ */
+export async function replayTopics(
+  kafka: Kafka,
+  topics: string[],
+  registry: EventRegistry,
+  onEvent: (e: EventEnvelope, topicKey: string) => Promise<void>,
+  fetchBytes = 16 << 20,
+): Promise<{ events: number; skipped: number; ends: Map<string, Map<number, bigint>> }> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, Map<number, bigint>>();
@@ -145,7 +154,7 @@ export async function replayTopics(kafka: Kafka, topics: string[], registry: Eve
   if (pending.size === 0) return { events, skipped, ends };
 
   const groupId = `${topicPrefix()}statistics.rebuild.${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, maxBytes: 64 << 20, maxBytesPerPartition: 16 << 20, sessionTimeout: 60_000 });
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, maxBytes: Math.max(fetchBytes * 4, 1 << 20), maxBytesPerPartition: fetchBytes, sessionTimeout: 60_000 });
   await consumer.connect();
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });

@@ -75,6 +75,35 @@ function summaryWhere(f: Filters & { flag?: string; scope?: 'calls' | 'incidents
 const num = (v: unknown) => Number(v ?? 0);
 
 /**
+ * The rows of call_counts_day for a period, read as whole local months from call_counts_month
+ * plus the days before the first and after the last whole month from call_counts_day (same
+ * columns; `local_day` is not selected). The filters apply to both parts.
+ */
+function dayOrMonthSource(f: Filters & { flag?: string; scope?: 'calls' | 'incidents' }): { from: string; params: unknown[] } {
+  const first = f.from ? DateTime.fromISO(f.from, { zone: 'utc' }) : undefined;
+  const last = f.to ? DateTime.fromISO(f.to, { zone: 'utc' }) : undefined;
+  const mFirst = first ? (first.day === 1 ? first : first.plus({ months: 1 }).startOf('month')) : undefined;
+  const mLastEnd = last ? (last.plus({ days: 1 }).day === 1 ? last : last.startOf('month').minus({ days: 1 })) : undefined; // last day of the last whole month
+  const cols = 'district, category, subtype, kind, incident, two_rob, calls';
+  const w = summaryWhere({ ...f, from: undefined, to: undefined });
+  if (mFirst && mLastEnd && mFirst > mLastEnd) {
+    const d = summaryWhere(f);
+    return { from: `(SELECT ${cols} FROM call_counts_day WHERE ${d.sql}) s`, params: d.params };
+  }
+  const parts: string[] = [];
+  const params = [...w.params];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const monthConds = [...(mFirst ? [`local_month >= ${p(mFirst.toFormat('yyyy-MM'))}`] : []), ...(mLastEnd ? [`local_month <= ${p(mLastEnd.toFormat('yyyy-MM'))}`] : [])];
+  parts.push(`SELECT ${cols} FROM call_counts_month WHERE ${[w.sql, ...monthConds].join(' AND ')}`);
+  if (first && mFirst && first < mFirst) parts.push(`SELECT ${cols} FROM call_counts_day WHERE ${w.sql} AND local_day >= ${p(f.from)} AND local_day < ${p(mFirst.toISODate())}`);
+  if (last && mLastEnd && last > mLastEnd) parts.push(`SELECT ${cols} FROM call_counts_day WHERE ${w.sql} AND local_day > ${p(mLastEnd.toISODate())} AND local_day <= ${p(f.to)}`);
+  return { from: `(${parts.join(' UNION ALL ')}) s`, params };
+}
+
+/**
  * Order of table rows: by key, numbers numerically, text by UTF-16 code units (not the database's
  * collation), the unknown key (null) last.
  */
@@ -105,11 +134,14 @@ const COUNT_SOURCES: Record<CountBy, { table: string; col: string }> = {
  */
 export async function counts(sql: Sql, by: CountBy, f: Filters & { flag?: string; scope?: 'calls' | 'incidents' }) {
   const src = COUNT_SOURCES[by];
-  const w = summaryWhere(f);
-  const rows = await sql.query<{ key: string | number | null; count: unknown }>(
-    `SELECT ${src.col} AS key, sum(calls) AS count FROM ${src.table} WHERE ${w.sql} GROUP BY 1 ORDER BY 1`,
-    w.params,
-  );
+  let rows: { key: string | number | null; count: unknown }[];
+  if (src.table === 'call_counts_day' && by !== 'day' && by !== 'weekday') {
+    const s = dayOrMonthSource(f);
+    rows = await sql.query(`SELECT ${src.col} AS key, sum(calls) AS count FROM ${s.from} GROUP BY 1`, s.params);
+  } else {
+    const w = summaryWhere(f);
+    rows = await sql.query(`SELECT ${src.col} AS key, sum(calls) AS count FROM ${src.table} WHERE ${w.sql} GROUP BY 1`, w.params);
+  }
   const out = rows.map((r) => ({ key: r.key === '' ? null : r.key, count: num(r.count) })).sort(byKey);
   return { rows: out, total: out.reduce((s, r) => s + r.count, 0) };
 }
@@ -124,13 +156,13 @@ export interface Totals {
 
 /** The headline totals of a period (see the module definitions). */
 export async function totals(sql: Sql, f: Filters): Promise<Totals> {
-  const w = summaryWhere(f);
+  const s = dayOrMonthSource(f);
   const [r] = await sql.query<Record<string, unknown>>(
     `SELECT sum(calls) AS calls, sum(calls) FILTER (WHERE incident) AS incidents,
             sum(calls) FILTER (WHERE incident AND category = 'criminal') AS criminal,
             sum(calls) FILTER (WHERE incident AND two_rob) AS two_rob
-     FROM call_counts_day WHERE ${w.sql}`,
-    w.params,
+     FROM ${s.from}`,
+    s.params,
   );
   return { calls: num(r?.calls), incidents: num(r?.incidents), criminal: num(r?.criminal), twoRobberiesOneTheft: num(r?.two_rob) };
 }
@@ -144,9 +176,9 @@ const METRIC_SQL: Record<Metric, string> = {
 };
 
 async function metricBy(sql: Sql, metric: Metric, by: 'none' | 'category' | 'district', p: Period, f: Filters): Promise<Map<string, number>> {
-  const w = summaryWhere({ ...f, from: p.from, to: p.to });
+  const s = dayOrMonthSource({ ...f, from: p.from, to: p.to });
   const key = by === 'none' ? `'all'` : by;
-  const rows = await sql.query<{ key: string; v: unknown }>(`SELECT ${key} AS key, ${METRIC_SQL[metric]} AS v FROM call_counts_day WHERE ${w.sql} GROUP BY 1`, w.params);
+  const rows = await sql.query<{ key: string; v: unknown }>(`SELECT ${key} AS key, ${METRIC_SQL[metric]} AS v FROM ${s.from} GROUP BY 1`, s.params);
   return new Map(rows.map((r) => [r.key, num(r.v)]));
 }
 
@@ -249,12 +281,11 @@ export interface OutcomeRow {
  * are the case's (CaseOpened).
  */
 export async function outcomes(sql: Sql, by: 'none' | 'district' | 'category', f: Filters): Promise<OutcomeRow[]> {
-  const w = new Where().add('disposition_day IS NOT NULL').add('disposition_day >= ?', f.from).add('disposition_day <= ?', f.to).add('district = ?', f.district).add('category = ?', f.category);
-  const key = by === 'none' ? 'NULL::text' : by;
+  const w = new Where().add('disposition_day >= ?', f.from).add('disposition_day <= ?', f.to).add('district = ?', f.district).add('category = ?', f.category);
+  const key = by === 'none' ? 'NULL::text' : `NULLIF(${by}, '')`;
   const rows = await sql.query<Record<string, unknown>>(
-    `SELECT ${key} AS key, count(*) AS cases, count(*) FILTER (WHERE 'dispute-mediated' = ANY(codes)) AS mediated,
-            sum(people_rescued) AS rescued, sum(suspects_caught) AS caught
-     FROM case_facts WHERE ${w.sql} GROUP BY 1 ORDER BY 1 NULLS LAST`,
+    `SELECT ${key} AS key, sum(cases) AS cases, sum(mediated) AS mediated, sum(rescued) AS rescued, sum(caught) AS caught
+     FROM case_counts_day WHERE ${w.sql} GROUP BY 1`,
     w.params,
   );
   if (by === 'none' && rows.length === 0) rows.push({ key: null, cases: 0, mediated: 0, rescued: 0, caught: 0 });
@@ -521,19 +552,19 @@ export async function throughput(sql: Sql, timeZone: string, p?: Period) {
   }));
   let period = p;
   if (!period) {
-    const [r] = await sql.query<{ a: string | null; b: string | null }>(`SELECT min(local_day) AS a, max(local_day) AS b FROM call_counts_hour`);
+    const [r] = await sql.query<{ a: string | null; b: string | null }>(`SELECT min(local_day) AS a, max(local_day) AS b FROM call_counts_hour_total`);
     period = r?.a && r.b ? { from: r.a, to: r.b } : undefined;
   }
   let calls = { calls: 0, hours: 0, meanPerHour: null as number | null, peak: null as null | { day: string; hour: number; calls: number } };
   if (period) {
-    const rows = await sql.query<{ local_day: string; local_hour: number; calls: unknown }>(
-      `SELECT local_day, local_hour, sum(calls) AS calls FROM call_counts_hour WHERE local_day >= $1 AND local_day <= $2 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+    const [sum] = await sql.query<{ calls: unknown }>(`SELECT sum(calls) AS calls FROM call_counts_hour_total WHERE local_day >= $1 AND local_day <= $2`, [period.from, period.to]);
+    const [top] = await sql.query<{ local_day: string; local_hour: number; calls: unknown }>(
+      `SELECT local_day, local_hour, calls FROM call_counts_hour_total WHERE local_day >= $1 AND local_day <= $2 ORDER BY calls DESC, local_day, local_hour LIMIT 1`,
       [period.from, period.to],
     );
-    const total = rows.reduce((s, r) => s + num(r.calls), 0);
+    const total = num(sum?.calls);
     const { start, end } = utcRange(period, timeZone);
     const hours = Math.round((end.getTime() - start.getTime()) / 3_600_000);
-    const top = rows[0];
     calls = { calls: total, hours, meanPerHour: hours ? Math.round((total / hours) * 1000) / 1000 : null, peak: top ? { day: top.local_day, hour: Number(top.local_hour), calls: num(top.calls) } : null };
   }
   return { period: period ?? null, periodSeconds: seconds, topics, callsPerHour: calls };

@@ -338,20 +338,36 @@ export function isIncident(f: CallFactRow): boolean {
   return f.kind === 'report' && !f.cancelled && !f.duplicate;
 }
 
-/** Keys of the three summary tables a call row contributes one count to ('' = not known). */
+/** Keys of the summary tables a call row contributes one count to ('' = not known). */
 export interface SummaryKeys {
   day: { localDay: string; district: string; category: string; subtype: string; kind: string; incident: boolean; twoRob: boolean };
+  month: { localMonth: string; district: string; category: string; subtype: string; kind: string; incident: boolean; twoRob: boolean };
   hour: { localDay: string; localHour: number; district: string; category: string; incident: boolean; twoRob: boolean };
   beat: { localDay: string; district: string; beat: string; category: string; incident: boolean; twoRob: boolean };
+  hourTotal: { localDay: string; localHour: number };
 }
+
+export const SUMMARY_PARTS = ['day', 'month', 'hour', 'beat', 'hourTotal'] as const;
 
 /** The summary keys of a call row, or null for a placeholder (never counted). */
 export function summaryKeys(f: CallFactRow): SummaryKeys | null {
   if (!f.received) return null;
-  const base = { localDay: f.localDay, district: f.district ?? '', category: f.category ?? '', incident: isIncident(f), twoRob: f.twoRob };
+  const base = { district: f.district ?? '', category: f.category ?? '', incident: isIncident(f), twoRob: f.twoRob };
+  const detail = { district: base.district, category: base.category, subtype: f.subtype ?? '', kind: f.kind ?? '', incident: base.incident, twoRob: base.twoRob };
   return {
-    day: { ...base, subtype: f.subtype ?? '', kind: f.kind ?? '' },
-    hour: { localDay: base.localDay, localHour: f.localHour, district: base.district, category: base.category, incident: base.incident, twoRob: base.twoRob },
-    beat: { localDay: base.localDay, district: base.district, beat: f.beat ?? '', category: base.category, incident: base.incident, twoRob: base.twoRob },
+    day: { localDay: f.localDay, ...detail },
+    month: { localMonth: f.localDay.slice(0, 7), ...detail },
+    hour: { localDay: f.localDay, localHour: f.localHour, ...base },
+    beat: { localDay: f.localDay, district: base.district, beat: f.beat ?? '', category: base.category, incident: base.incident, twoRob: base.twoRob },
+    hourTotal: { localDay: f.localDay, localHour: f.localHour },
+  };
+}
+
+/** What a case contributes to `case_counts_day`: null until it has a disposition. */
+export function caseSummary(c: CaseFactRow): { key: { dispositionDay: string; district: string; category: string }; values: { cases: number; mediated: number; rescued: number; caught: number } } | null {
+  if (!c.dispositionDay) return null;
+  return {
+    key: { dispositionDay: c.dispositionDay, district: c.district ?? '', category: c.category ?? '' },
+    values: { cases: 1, mediated: c.codes.includes('dispute-mediated') ? 1 : 0, rescued: c.peopleRescued, caught: c.suspectsCaught },
   };
 }

@@ -1,30 +1,57 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
 import type { MessageContext } from '@cad110/kafka';
 import { applyEvent, type ProjectionTarget } from './apply';
-import { applyDutyLevel, applyUnitStatus, emptyCall, emptyCase, emptyIncident, summaryKeys, type CallFactRow, type ProjectionConfig } from './fold';
-import { bumpCount, bumpMinute, CALL_FACTS, CASE_FACTS, COUNTS_BEAT, COUNTS_DAY, COUNTS_HOUR, DUTY_LEVELS, INCIDENT_FACTS, lockRow, saveRow, UNIT_STATES, upsertRow, type Sql } from './store';
+import { applyDutyLevel, applyUnitStatus, caseSummary, emptyCall, emptyCase, emptyIncident, summaryKeys, SUMMARY_PARTS, type CallFactRow, type CaseFactRow, type ProjectionConfig } from './fold';
+import {
+  bumpMinute,
+  bumpSummary,
+  CALL_FACTS,
+  CASE_COUNTS_DAY,
+  CASE_FACTS,
+  COUNTS_BEAT,
+  COUNTS_DAY,
+  COUNTS_HOUR,
+  COUNTS_HOUR_TOTAL,
+  COUNTS_MONTH,
+  DUTY_LEVELS,
+  INCIDENT_FACTS,
+  lockRow,
+  saveRow,
+  UNIT_STATES,
+  upsertRow,
+  type Sql,
+  type TableSpec,
+} from './store';
 
 /** Advisory lock keys (two-int form, namespace 110006): rebuild (exclusive) and live consumers (shared). */
 export const LOCK_NAMESPACE = 110006;
 export const REBUILD_LOCK = 1;
 export const LIVE_LOCK = 2;
 
+const CALL_SUMMARY_SPECS = { day: COUNTS_DAY, month: COUNTS_MONTH, hour: COUNTS_HOUR, beat: COUNTS_BEAT, hourTotal: COUNTS_HOUR_TOTAL } as const;
+const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+
 /** Applies the summary-table difference between a call row before and after a change. */
 async function applySummaryDiff(sql: Sql, before: CallFactRow, after: CallFactRow): Promise<void> {
   const a = summaryKeys(before);
   const b = summaryKeys(after);
-  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  for (const [part, spec] of [
-    ['day', COUNTS_DAY],
-    ['hour', COUNTS_HOUR],
-    ['beat', COUNTS_BEAT],
-  ] as const) {
+  for (const part of SUMMARY_PARTS) {
     const ka = a?.[part];
     const kb = b?.[part];
     if (same(ka, kb)) continue;
-    if (ka) await bumpCount(sql, spec as never, ka as never, -1);
-    if (kb) await bumpCount(sql, spec as never, kb as never, 1);
+    const spec = CALL_SUMMARY_SPECS[part] as TableSpec<Record<string, unknown>>;
+    if (ka) await bumpSummary(sql, spec, ka, { calls: 1 }, -1);
+    if (kb) await bumpSummary(sql, spec, kb, { calls: 1 }, 1);
   }
+}
+
+/** Applies the case_counts_day difference between a case row before and after a change. */
+async function applyCaseDiff(sql: Sql, before: CaseFactRow, after: CaseFactRow): Promise<void> {
+  const a = caseSummary(before);
+  const b = caseSummary(after);
+  if (same(a, b)) return;
+  if (a) await bumpSummary(sql, CASE_COUNTS_DAY, a.key, a.values, -1);
+  if (b) await bumpSummary(sql, CASE_COUNTS_DAY, b.key, b.values, 1);
 }
 
 /** The database as a {@link ProjectionTarget}: row locks, read-modify-write, summaries in the same transaction. */
@@ -46,7 +73,9 @@ export function sqlTarget(sql: Sql): ProjectionTarget {
     async updateCase(caseId, fn) {
       const before = await lockRow(sql, CASE_FACTS, emptyCase(caseId));
       const after = fn(before);
-      if (JSON.stringify(after) !== JSON.stringify(before)) await saveRow(sql, CASE_FACTS, after);
+      if (JSON.stringify(after) === JSON.stringify(before)) return;
+      await saveRow(sql, CASE_FACTS, after);
+      await applyCaseDiff(sql, before, after);
     },
     async unitStatus(event) {
       const row = applyUnitStatus(undefined, event);

@@ -15,10 +15,12 @@ import { applyEvent, type ProjectionTarget } from './apply';
 import {
   applyDutyLevel,
   applyUnitStatus,
+  caseSummary,
   emptyCall,
   emptyCase,
   emptyIncident,
   summaryKeys,
+  SUMMARY_PARTS,
   type CallFactRow,
   type CaseFactRow,
   type DutyLevelRow,
@@ -27,7 +29,7 @@ import {
   type UnitStateRow,
 } from './fold';
 import { LIVE_LOCK, LOCK_NAMESPACE, REBUILD_LOCK } from './live';
-import { ALL_SPECS, bulkInsert, pgSql, PROJECTION_TABLES, type MinuteCountRow } from './store';
+import { ALL_SPECS, bulkInsert, pgSql, PROJECTION_TABLES, type CaseCountRow, type MinuteCountRow } from './store';
 
 /** Another rebuild holds the lock, or live consumers run elsewhere (HTTP 409). */
 export class RebuildRefused extends Error {
@@ -74,20 +76,38 @@ export class MemoryTarget implements ProjectionTarget {
     else this.minutes.set(k, { topic, minute, events: 1 });
   }
 
-  /** The three summary tables, computed from the final call rows. */
-  summaries() {
-    const tables = { day: new Map<string, Record<string, unknown>>(), hour: new Map<string, Record<string, unknown>>(), beat: new Map<string, Record<string, unknown>>() };
+  /** The call summary tables, computed from the final call rows. */
+  summaries(): Record<(typeof SUMMARY_PARTS)[number], Record<string, unknown>[]> {
+    const tables = Object.fromEntries(SUMMARY_PARTS.map((p) => [p, new Map<string, Record<string, unknown>>()])) as Record<(typeof SUMMARY_PARTS)[number], Map<string, Record<string, unknown>>>;
     for (const f of this.calls.values()) {
       const keys = summaryKeys(f);
       if (!keys) continue;
-      for (const part of ['day', 'hour', 'beat'] as const) {
+      for (const part of SUMMARY_PARTS) {
         const k = JSON.stringify(keys[part]);
         const row = tables[part].get(k);
         if (row) (row.calls as number)++;
         else tables[part].set(k, { ...keys[part], calls: 1 });
       }
     }
-    return { day: [...tables.day.values()], hour: [...tables.hour.values()], beat: [...tables.beat.values()] };
+    return Object.fromEntries(SUMMARY_PARTS.map((p) => [p, [...tables[p].values()]])) as Record<(typeof SUMMARY_PARTS)[number], Record<string, unknown>[]>;
+  }
+
+  /** case_counts_day, computed from the final case rows. */
+  caseSummaries(): CaseCountRow[] {
+    const out = new Map<string, CaseCountRow>();
+    for (const c of this.cases.values()) {
+      const s = caseSummary(c);
+      if (!s) continue;
+      const k = JSON.stringify(s.key);
+      const row = out.get(k);
+      if (row) {
+        row.cases += s.values.cases;
+        row.mediated += s.values.mediated;
+        row.rescued += s.values.rescued;
+        row.caught += s.values.caught;
+      } else out.set(k, { ...s.key, ...s.values });
+    }
+    return [...out.values()];
   }
 }
 
@@ -252,6 +272,9 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         await bulkInsert(sql, ALL_SPECS.countsDay, s.day as never[]);
         await bulkInsert(sql, ALL_SPECS.countsHour, s.hour as never[]);
         await bulkInsert(sql, ALL_SPECS.countsBeat, s.beat as never[]);
+        await bulkInsert(sql, ALL_SPECS.countsMonth, s.month as never[]);
+        await bulkInsert(sql, ALL_SPECS.countsHourTotal, s.hourTotal as never[]);
+        await bulkInsert(sql, ALL_SPECS.caseCountsDay, mem.caseSummaries());
         for (const w of watermarks) {
           await sql.exec(`INSERT INTO rebuild_watermarks (topic, partition, "offset") VALUES ($1, $2, $3::bigint)`, [w.topic, w.partition, w.offset]);
         }
@@ -268,7 +291,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         await sql.exec('ROLLBACK').catch(() => undefined);
         throw e;
       }
-      await sql.exec('ANALYZE call_facts, call_counts_day, call_counts_hour, call_counts_beat, case_facts');
+      await sql.exec(`ANALYZE ${PROJECTION_TABLES.join(', ')}`);
       const seconds = (performance.now() - started) / 1000;
       const result: RebuildResult = {
         events,

@@ -142,6 +142,17 @@ export const TOPIC_MINUTE_COUNTS: TableSpec<MinuteCountRow> = {
 };
 
 type DayKey = SummaryKeys['day'] & { calls: number };
+type MonthKey = SummaryKeys['month'] & { calls: number };
+type HourTotalKey = SummaryKeys['hourTotal'] & { calls: number };
+export interface CaseCountRow {
+  dispositionDay: string;
+  district: string;
+  category: string;
+  cases: number;
+  mediated: number;
+  rescued: number;
+  caught: number;
+}
 type HourKey = SummaryKeys['hour'] & { calls: number };
 type BeatKey = SummaryKeys['beat'] & { calls: number };
 
@@ -157,6 +168,45 @@ export const COUNTS_DAY: TableSpec<DayKey> = {
     ['incident', 'incident', 'boolean'],
     ['twoRob', 'two_rob', 'boolean'],
     ['calls', 'calls', 'int'],
+  ],
+};
+
+export const COUNTS_MONTH: TableSpec<MonthKey> = {
+  table: 'call_counts_month',
+  key: ['localMonth', 'district', 'category', 'subtype', 'kind', 'incident', 'twoRob'],
+  cols: [
+    ['localMonth', 'local_month', 'text'],
+    ['district', 'district', 'text'],
+    ['category', 'category', 'text'],
+    ['subtype', 'subtype', 'text'],
+    ['kind', 'kind', 'text'],
+    ['incident', 'incident', 'boolean'],
+    ['twoRob', 'two_rob', 'boolean'],
+    ['calls', 'calls', 'int'],
+  ],
+};
+
+export const COUNTS_HOUR_TOTAL: TableSpec<HourTotalKey> = {
+  table: 'call_counts_hour_total',
+  key: ['localDay', 'localHour'],
+  cols: [
+    ['localDay', 'local_day', 'text'],
+    ['localHour', 'local_hour', 'int'],
+    ['calls', 'calls', 'int'],
+  ],
+};
+
+export const CASE_COUNTS_DAY: TableSpec<CaseCountRow> = {
+  table: 'case_counts_day',
+  key: ['dispositionDay', 'district', 'category'],
+  cols: [
+    ['dispositionDay', 'disposition_day', 'text'],
+    ['district', 'district', 'text'],
+    ['category', 'category', 'text'],
+    ['cases', 'cases', 'int'],
+    ['mediated', 'mediated', 'int'],
+    ['rescued', 'rescued', 'int'],
+    ['caught', 'caught', 'int'],
   ],
 };
 
@@ -199,6 +249,9 @@ export const PROJECTION_TABLES = [
   'call_counts_day',
   'call_counts_hour',
   'call_counts_beat',
+  'call_counts_month',
+  'call_counts_hour_total',
+  'case_counts_day',
 ] as const;
 
 function toParam(v: unknown, type: PgType): unknown {
@@ -280,20 +333,25 @@ export async function upsertRow<R>(sql: Sql, spec: TableSpec<R>, row: R, conditi
 }
 
 /**
- * Adds `delta` (+1 / -1) to the summary row with the given key, creating it at +1 and deleting
- * it when it reaches 0 (so the live tables hold exactly the rows a rebuild's GROUP BY gives).
+ * Adds (`sign` +1) or subtracts (−1) `values` to the summary row with the given key. The first
+ * value column is the row's count: a row is created on the first addition and deleted when its
+ * count would reach 0 (so the live tables hold exactly the rows a rebuild computes).
  */
-export async function bumpCount<R extends { calls: number }>(sql: Sql, spec: TableSpec<R>, key: Omit<R, 'calls'>, delta: 1 | -1): Promise<void> {
-  const keyCols = spec.cols.filter(([f]) => f !== 'calls');
+export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<R>, values: Partial<Record<keyof R & string, number>>, sign: 1 | -1): Promise<void> {
+  const keyCols = spec.cols.filter(([f]) => spec.key.includes(f));
+  const valCols = spec.cols.filter(([f]) => !spec.key.includes(f));
+  const counter = valCols[0]![1];
   const params = keyCols.map(([f, , t]) => toParam((key as Record<string, unknown>)[f], t));
+  const vals = valCols.map(([f]) => (values as Record<string, number>)[f] ?? 0);
   const cond = keyCols.map(([, c, t], i) => `"${c}" = $${i + 1}::${t}`).join(' AND ');
-  if (delta > 0) {
+  const vIdx = (i: number) => `$${keyCols.length + i + 1}::int`;
+  if (sign > 0) {
     await sql.exec(
-      `INSERT INTO ${spec.table} (${keyCols.map(([, c]) => `"${c}"`).join(', ')}, calls) VALUES (${keyCols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')}, 1)
-       ON CONFLICT (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) DO UPDATE SET calls = ${spec.table}.calls + 1`,
-      params,
+      `INSERT INTO ${spec.table} AS t (${[...keyCols, ...valCols].map(([, c]) => `"${c}"`).join(', ')}) VALUES (${keyCols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')}, ${valCols.map((_, i) => vIdx(i)).join(', ')})
+       ON CONFLICT (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valCols.map(([, c]) => `"${c}" = t."${c}" + excluded."${c}"`).join(', ')}`,
+      [...params, ...vals],
     );
-  } else if ((await sql.exec(`UPDATE ${spec.table} SET calls = calls - 1 WHERE ${cond} AND calls > 1`, params)) === 0) {
+  } else if ((await sql.exec(`UPDATE ${spec.table} SET ${valCols.map(([, c], i) => `"${c}" = "${c}" - ${vIdx(i)}`).join(', ')} WHERE ${cond} AND "${counter}" > ${vIdx(0)}`, [...params, ...vals])) === 0) {
     await sql.exec(`DELETE FROM ${spec.table} WHERE ${cond}`, params);
   }
 }
@@ -341,4 +399,7 @@ export const ALL_SPECS = {
   countsDay: COUNTS_DAY,
   countsHour: COUNTS_HOUR,
   countsBeat: COUNTS_BEAT,
+  countsMonth: COUNTS_MONTH,
+  countsHourTotal: COUNTS_HOUR_TOTAL,
+  caseCountsDay: CASE_COUNTS_DAY,
 } as const;

@@ -167,6 +167,7 @@ async function main() {
   const { calls, cases } = synthesize(tpl, CALLS);
   const mem = new MemoryTarget();
   for (const c of calls) mem.calls.set(c.callId, c);
+  for (const c of cases) mem.cases.set(c.caseId, c);
   const s = mem.summaries();
   const name = `cad110bench_stats_${Date.now()}`;
   const db = await tempDatabase(join(ROOT, 'services', 'statistics', 'prisma', 'migrations'), name);
@@ -178,10 +179,13 @@ async function main() {
   await bulkInsert(sql, ALL_SPECS.countsDay, s.day as never[], 10_000);
   await bulkInsert(sql, ALL_SPECS.countsHour, s.hour as never[], 10_000);
   await bulkInsert(sql, ALL_SPECS.countsBeat, s.beat as never[], 10_000);
+  await bulkInsert(sql, ALL_SPECS.countsMonth, s.month as never[], 10_000);
+  await bulkInsert(sql, ALL_SPECS.countsHourTotal, s.hourTotal as never[], 10_000);
+  await bulkInsert(sql, ALL_SPECS.caseCountsDay, mem.caseSummaries(), 10_000);
   await sql.exec('VACUUM ANALYZE');
   const loadSeconds = (performance.now() - load) / 1000;
   const days = calls.at(-1)!.localDay;
-  console.log(JSON.stringify({ calls: calls.length, cases: cases.length, firstDay: calls[0]!.localDay, lastDay: days, summaryRows: { day: s.day.length, hour: s.hour.length, beat: s.beat.length }, templates: tpl.length, loadSeconds: +loadSeconds.toFixed(1) }));
+  console.log(JSON.stringify({ calls: calls.length, cases: cases.length, firstDay: calls[0]!.localDay, lastDay: days, summaryRows: { day: s.day.length, month: s.month.length, hour: s.hour.length, beat: s.beat.length, hourTotal: s.hourTotal.length }, templates: tpl.length, loadSeconds: +loadSeconds.toFixed(1) }));
 
   const month = { from: '2025-06-01', to: '2025-06-30' };
   const year = { from: '2025-01-01', to: '2025-12-31' };
@@ -209,6 +213,8 @@ async function main() {
     ['hotspots res 8 k 1, month', () => Q.hotspots(sql, { resolution: 8, k: 1, top: 10, bands: ['night', 'day', 'evening'] }, month)],
     ['throughput calls per hour, year', () => Q.throughput(sql, ZONE, year)],
   ];
+  // sanity: the figures are computed over the loaded data
+  console.log(JSON.stringify({ sanity: { totalsYear: await Q.totals(sql, year), outcomesYear: (await Q.outcomes(sql, 'none', year))[0], countsAllTotal: (await Q.counts(sql, 'category', {})).total } }));
   const results: Record<string, unknown>[] = [];
   for (const [label, fn] of queries) {
     const r = await time(fn);

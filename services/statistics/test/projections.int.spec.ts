@@ -315,7 +315,9 @@ describe('statistics projections, figures and rebuild (real PostgreSQL and Kafka
     const t = await get('/stats/totals?from=2021-03-13&to=2021-03-15').expect(200);
     expect(t.body).toMatchObject({ calls: 3, incidents: 1, criminal: 0 });
     const afterLive = await dumpAll(rt);
-    await request(app).post('/stats/admin/rebuild').set('authorization', bearer('admin')).expect(200);
+    // two at once: one rebuilds, the other is refused
+    const both = await Promise.all([1, 2].map(() => request(app).post('/stats/admin/rebuild').set('authorization', bearer('admin'))));
+    expect(both.map((b) => b.status).sort()).toEqual([200, 409]);
     expect(await dumpAll(rt)).toEqual(afterLive);
   });
 });

@@ -14,10 +14,18 @@ import { rebuildProjections, RebuildRefused } from '../projections/rebuild';
  */
 export function adminRoutes(rt: StatisticsRuntime, live: LiveProjection): Router {
   const r = Router();
+  let running = false;
   r.post('/stats/admin/rebuild', requireRole('ops'), async (req, res) => {
     const by = actorOf(req);
+    if (running) throw ProblemError.conflict('a rebuild is already running in this instance');
+    running = true;
     rt.logger.info({ actor: by.actor.id }, 'statistics rebuild requested');
-    await live.gate.close();
+    try {
+      await live.gate.close();
+    } catch (e) {
+      running = false;
+      throw e;
+    }
     try {
       const result = await rebuildProjections({ pool: rt.pool, kafka: rt.kafka, registry: rt.registry, cfg: live.cfg, logger: rt.logger, topics: statisticsTopics(), ownLivePid: live.livePid });
       res.json(result);
@@ -26,6 +34,7 @@ export function adminRoutes(rt: StatisticsRuntime, live: LiveProjection): Router
       throw e;
     } finally {
       live.gate.open();
+      running = false;
     }
   });
   return r;

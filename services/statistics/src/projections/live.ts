@@ -19,6 +19,8 @@ import {
   saveRow,
   UNIT_STATES,
   upsertRow,
+  applySummaryChanges,
+  type SummaryChange,
   type Sql,
   type TableSpec,
 } from './store';
@@ -35,14 +37,16 @@ const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y)
 async function applySummaryDiff(sql: Sql, before: CallFactRow, after: CallFactRow): Promise<void> {
   const a = summaryKeys(before);
   const b = summaryKeys(after);
+  const changes: SummaryChange[] = [];
   for (const part of SUMMARY_PARTS) {
     const ka = a?.[part];
     const kb = b?.[part];
     if (same(ka, kb)) continue;
     const spec = CALL_SUMMARY_SPECS[part] as TableSpec<Record<string, unknown>>;
-    if (ka) await bumpSummary(sql, spec, ka, { calls: 1 }, -1);
-    if (kb) await bumpSummary(sql, spec, kb, { calls: 1 }, 1);
+    if (ka) changes.push({ spec, key: ka, values: { calls: 1 }, sign: -1 });
+    if (kb) changes.push({ spec, key: kb, values: { calls: 1 }, sign: 1 });
   }
+  await applySummaryChanges(sql, changes);
 }
 
 /** Applies the case_counts_day difference between a case row before and after a change. */
@@ -50,8 +54,13 @@ async function applyCaseDiff(sql: Sql, before: CaseFactRow, after: CaseFactRow):
   const a = caseSummary(before);
   const b = caseSummary(after);
   if (same(a, b)) return;
-  if (a) await bumpSummary(sql, CASE_COUNTS_DAY, a.key, a.values, -1);
-  if (b) await bumpSummary(sql, CASE_COUNTS_DAY, b.key, b.values, 1);
+  if (a && b && same(a.key, b.key)) {
+    // same row: subtract then add in two statements (one statement may not change a row twice)
+    await bumpSummary(sql, CASE_COUNTS_DAY, a.key, a.values, -1);
+    await bumpSummary(sql, CASE_COUNTS_DAY, b.key, b.values, 1);
+    return;
+  }
+  await applySummaryChanges(sql, [...(a ? [{ spec: CASE_COUNTS_DAY, key: a.key, values: a.values, sign: -1 as const }] : []), ...(b ? [{ spec: CASE_COUNTS_DAY, key: b.key, values: b.values, sign: 1 as const }] : [])]);
 }
 
 /** The database as a {@link ProjectionTarget}: row locks, read-modify-write, summaries in the same transaction. */

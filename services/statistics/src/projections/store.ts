@@ -356,6 +356,49 @@ export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<
   }
 }
 
+/** One summary change: add (+1) or subtract (−1) `values` at `key` of the table `spec`. */
+export interface SummaryChange {
+  spec: TableSpec<any>;
+  key: Record<string, unknown>;
+  values: Record<string, number>;
+  sign: 1 | -1;
+}
+
+/**
+ * Applies several summary changes in ONE statement (data-modifying CTEs), with the semantics of
+ * {@link bumpSummary}. The changes must touch different rows (a subtraction and an addition at
+ * the same key cancel out and are never both passed).
+ */
+export async function applySummaryChanges(sql: Sql, changes: readonly SummaryChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const params: unknown[] = [];
+  const p = (v: unknown, t: string) => {
+    params.push(v);
+    return `$${params.length}::${t}`;
+  };
+  const ctes = changes.flatMap((ch, n) => {
+    const spec = ch.spec;
+    const keyCols = spec.cols.filter(([f]) => spec.key.includes(f));
+    const valCols = spec.cols.filter(([f]) => !spec.key.includes(f));
+    const counter = valCols[0]![1];
+    const keyRefs = keyCols.map(([f, c, t]) => [c, p(toParam(ch.key[f], t), t)] as const);
+    const valRefs = valCols.map(([f, c]) => [c, p(ch.values[f] ?? 0, 'int')] as const);
+    const cond = keyRefs.map(([c, r]) => `"${c}" = ${r}`).join(' AND ');
+    if (ch.sign > 0) {
+      return [
+        `c${n} AS (INSERT INTO ${spec.table} AS x (${[...keyRefs, ...valRefs].map(([c]) => `"${c}"`).join(', ')}) VALUES (${[...keyRefs, ...valRefs].map(([, r]) => r).join(', ')})
+          ON CONFLICT (${keyRefs.map(([c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valRefs.map(([c]) => `"${c}" = x."${c}" + excluded."${c}"`).join(', ')} RETURNING 1)`,
+      ];
+    }
+    const cnt = valRefs[0]![1];
+    return [
+      `d${n} AS (DELETE FROM ${spec.table} WHERE ${cond} AND "${counter}" <= ${cnt} RETURNING 1)`,
+      `u${n} AS (UPDATE ${spec.table} SET ${valRefs.map(([c, r]) => `"${c}" = "${c}" - ${r}`).join(', ')} WHERE ${cond} AND "${counter}" > ${cnt} RETURNING 1)`,
+    ];
+  });
+  await sql.exec(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+}
+
 /** Adds one event to the per-topic, per-minute throughput count. */
 export async function bumpMinute(sql: Sql, topic: string, minute: string): Promise<void> {
   await sql.exec(

@@ -6,6 +6,7 @@ import { statisticsTopics } from './config';
 import { ConsumerGate } from './projections/gate';
 import { LIVE_LOCK, LOCK_NAMESPACE, projectLive } from './projections/live';
 import { prismaSql } from './projections/store';
+import { pgTransaction } from './projections/pg-transaction';
 import type { ProjectionConfig } from './projections/fold';
 
 /** What the live consumer and the admin rebuild share in one process. */
@@ -27,6 +28,7 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
   await client.query(`SELECT pg_advisory_lock_shared(${LOCK_NAMESPACE}, ${LIVE_LOCK})`);
   live.livePid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   live.liveClient = client;
+  const tx = pgTransaction(rt.pool);
   rt.consumers.push(
     await runIdempotentConsumer({
       kafka: rt.kafka,
@@ -34,7 +36,7 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
       consumerName: 'statistics.all',
       topics: statisticsTopics(),
       registry: rt.registry,
-      transaction: (fn) => live.gate.run(() => rt.transaction(fn)),
+      transaction: (fn) => live.gate.run(() => tx(fn)),
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,

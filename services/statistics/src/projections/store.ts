@@ -351,9 +351,12 @@ export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<
        ON CONFLICT (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valCols.map(([, c]) => `"${c}" = t."${c}" + excluded."${c}"`).join(', ')}`,
       [...params, ...vals],
     );
-  } else if ((await sql.exec(`UPDATE ${spec.table} SET ${valCols.map(([, c], i) => `"${c}" = "${c}" - ${vIdx(i)}`).join(', ')} WHERE ${cond} AND "${counter}" > ${vIdx(0)}`, [...params, ...vals])) === 0) {
-    await sql.exec(`DELETE FROM ${spec.table} WHERE ${cond}`, params);
+    return;
   }
+  // one unconditional UPDATE (it locks the row and re-reads it under concurrent updates), then
+  // delete the row while still holding the lock when its count reached 0
+  const rows = await sql.query<{ n: number }>(`UPDATE ${spec.table} SET ${valCols.map(([, c], i) => `"${c}" = "${c}" - ${vIdx(i)}`).join(', ')} WHERE ${cond} RETURNING "${counter}" AS n`, [...params, ...vals]);
+  if (rows[0] && Number(rows[0].n) <= 0) await sql.exec(`DELETE FROM ${spec.table} WHERE ${cond}`, params);
 }
 
 /** One summary change: add (+1) or subtract (−1) `values` at `key` of the table `spec`. */
@@ -365,9 +368,10 @@ export interface SummaryChange {
 }
 
 /**
- * Applies several summary changes in ONE statement (data-modifying CTEs), with the semantics of
- * {@link bumpSummary}. The changes must touch different rows (a subtraction and an addition at
- * the same key cancel out and are never both passed).
+ * Applies several summary changes (to different rows) in one statement of data-modifying CTEs,
+ * with the semantics of {@link bumpSummary}: additions are upserts; each subtraction is one
+ * unconditional UPDATE (row-locked and re-read under concurrent updates, so no decrement is
+ * lost), and rows whose count reached 0 are deleted afterwards in the same transaction.
  */
 export async function applySummaryChanges(sql: Sql, changes: readonly SummaryChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -376,27 +380,30 @@ export async function applySummaryChanges(sql: Sql, changes: readonly SummaryCha
     params.push(v);
     return `$${params.length}::${t}`;
   };
-  const ctes = changes.flatMap((ch, n) => {
+  const ctes: string[] = [];
+  const outputs: string[] = [];
+  changes.forEach((ch, n) => {
     const spec = ch.spec;
     const keyCols = spec.cols.filter(([f]) => spec.key.includes(f));
     const valCols = spec.cols.filter(([f]) => !spec.key.includes(f));
     const counter = valCols[0]![1];
     const keyRefs = keyCols.map(([f, c, t]) => [c, p(toParam(ch.key[f], t), t)] as const);
     const valRefs = valCols.map(([f, c]) => [c, p(ch.values[f] ?? 0, 'int')] as const);
-    const cond = keyRefs.map(([c, r]) => `"${c}" = ${r}`).join(' AND ');
     if (ch.sign > 0) {
-      return [
-        `c${n} AS (INSERT INTO ${spec.table} AS x (${[...keyRefs, ...valRefs].map(([c]) => `"${c}"`).join(', ')}) VALUES (${[...keyRefs, ...valRefs].map(([, r]) => r).join(', ')})
-          ON CONFLICT (${keyRefs.map(([c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valRefs.map(([c]) => `"${c}" = x."${c}" + excluded."${c}"`).join(', ')} RETURNING 1)`,
-      ];
+      ctes.push(`c${n} AS (INSERT INTO ${spec.table} AS x (${[...keyRefs, ...valRefs].map(([c]) => `"${c}"`).join(', ')}) VALUES (${[...keyRefs, ...valRefs].map(([, r]) => r).join(', ')})
+          ON CONFLICT (${keyRefs.map(([c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valRefs.map(([c]) => `"${c}" = x."${c}" + excluded."${c}"`).join(', ')} RETURNING 1)`);
+    } else {
+      ctes.push(`c${n} AS (UPDATE ${spec.table} SET ${valRefs.map(([c, r]) => `"${c}" = "${c}" - ${r}`).join(', ')} WHERE ${keyRefs.map(([c, r]) => `"${c}" = ${r}`).join(' AND ')} RETURNING "${counter}" AS n)`);
+      outputs.push(`SELECT ${n} AS i, n FROM c${n}`);
     }
-    const cnt = valRefs[0]![1];
-    return [
-      `d${n} AS (DELETE FROM ${spec.table} WHERE ${cond} AND "${counter}" <= ${cnt} RETURNING 1)`,
-      `u${n} AS (UPDATE ${spec.table} SET ${valRefs.map(([c, r]) => `"${c}" = "${c}" - ${r}`).join(', ')} WHERE ${cond} AND "${counter}" > ${cnt} RETURNING 1)`,
-    ];
   });
-  await sql.exec(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+  const rows = await sql.query<{ i: number; n: number }>(`WITH ${ctes.join(',\n')} ${outputs.length ? outputs.join(' UNION ALL ') : 'SELECT NULL::int AS i, NULL::int AS n WHERE FALSE'}`, params);
+  for (const r of rows) {
+    if (Number(r.n) > 0) continue;
+    const ch = changes[Number(r.i)]!;
+    const keyCols = ch.spec.cols.filter(([f]) => ch.spec.key.includes(f));
+    await sql.exec(`DELETE FROM ${ch.spec.table} WHERE ${keyCols.map(([, c, t], i) => `"${c}" = $${i + 1}::${t}`).join(' AND ')}`, keyCols.map(([f, , t]) => toParam(ch.key[f], t)));
+  }
 }
 
 /** Adds one event to the per-topic, per-minute throughput count. */

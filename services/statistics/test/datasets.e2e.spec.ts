@@ -8,7 +8,7 @@
  * By default a contiguous run of whole local days of each file is replayed (Minneapolis
  * 2020-06-21..23, San Diego 2023-01-01..02): the full files (40,794 calls, ~300,000 events through
  * four services) take too long for every `npm test` on the shared 2-core machine.
- * `STATS_E2E_FULL=1` replays both files whole.
+ * `STATS_E2E_FULL=1` replays both files whole (`STATS_E2E_DATASETS=minneapolis-mpd` limits the run to one).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,10 +29,13 @@ jest.setTimeout(3_600_000);
 const FULL = process.env.STATS_E2E_FULL === '1';
 const TAXONOMY_FILE = join(__dirname, '..', '..', '..', 'libs', 'contracts', 'taxonomy', 'taxonomy.v1.json');
 
-const DATASETS: { dataset: Dataset; file: string; from: string; to: string; located: boolean; dispatchTimes: boolean }[] = [
+const ONLY = process.env.STATS_E2E_DATASETS?.split(',');
+const ALL_DATASETS: { dataset: Dataset; file: string; from: string; to: string; located: boolean; dispatchTimes: boolean }[] = [
   { dataset: 'minneapolis-mpd', file: 'minneapolis-mpd-911-cad.csv', from: '2020-06-21', to: FULL ? '2020-07-13' : '2020-06-23', located: true, dispatchTimes: true },
   { dataset: 'san-diego-pd', file: 'san-diego-pd-calls-for-service.csv', from: '2023-01-01', to: FULL ? '2023-01-20' : '2023-01-02', located: false, dispatchTimes: false },
 ];
+/** `STATS_E2E_DATASETS=minneapolis-mpd` runs one dataset only. */
+const DATASETS = ALL_DATASETS.filter((d) => !ONLY || ONLY.includes(d.dataset));
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
   const c = new Client({ connectionString: url });

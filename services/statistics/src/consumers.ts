@@ -1,24 +1,53 @@
-import { bureauTimeZone, topicName } from '@cad110/contracts';
+import type { PoolClient } from 'pg';
 import { runIdempotentConsumer } from '@cad110/kafka';
 import { exitOnFatal, groupId } from '@cad110/runtime';
 import type { StatisticsRuntime } from './server';
-import { projectCallFacts } from './facts/project';
+import { statisticsTopics } from './config';
+import { ConsumerGate } from './projections/gate';
+import { LIVE_LOCK, LOCK_NAMESPACE, projectLive } from './projections/live';
+import { prismaSql } from './projections/store';
+import { pgTransaction } from './projections/pg-transaction';
+import type { ProjectionConfig } from './projections/fold';
 
-/** Starts statistics' consumer of every topic. */
-export async function startConsumers(rt: StatisticsRuntime, timeZone = bureauTimeZone()): Promise<void> {
+/** What the live consumer and the admin rebuild share in one process. */
+export interface LiveProjection {
+  cfg: ProjectionConfig;
+  gate: ConsumerGate;
+  /** backend pid of the session holding this process' shared live lock */
+  livePid?: number;
+  liveClient?: PoolClient;
+}
+
+/**
+ * Starts statistics' consumer of the calls, dispatch and cases topics. It holds a shared
+ * advisory "live" lock for the life of the process (so a CLI rebuild can see it runs), and
+ * runs every message's transaction through the gate an in-process rebuild closes.
+ */
+export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection): Promise<void> {
+  const client = await rt.pool.connect();
+  await client.query(`SELECT pg_advisory_lock_shared(${LOCK_NAMESPACE}, ${LIVE_LOCK})`);
+  live.livePid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  live.liveClient = client;
+  const tx = pgTransaction(rt.pool);
   rt.consumers.push(
     await runIdempotentConsumer({
       kafka: rt.kafka,
       groupId: groupId('statistics'),
       consumerName: 'statistics.all',
-      topics: [topicName('calls'), topicName('dispatch'), topicName('cases')],
+      topics: statisticsTopics(),
       registry: rt.registry,
-      transaction: rt.transaction,
+      transaction: (fn) => live.gate.run(() => tx(fn)),
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,
-      handle: (event, tx) => projectCallFacts(event, tx, timeZone),
+      handle: (event, tx, msg) => projectLive(event, prismaSql(tx), msg, rt.registry, live.cfg),
       onFatal: exitOnFatal(rt.logger),
     }),
   );
+}
+
+/** Releases the live lock (at shutdown). */
+export function stopLive(live: LiveProjection): void {
+  live.liveClient?.release();
+  live.liveClient = undefined;
 }

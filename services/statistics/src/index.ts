@@ -1,2 +1,10 @@
 export { createServer } from './server';
-export * from './facts/project';
+export * from './config';
+export * from './projections/fold';
+export * from './projections/apply';
+export * from './projections/store';
+export * from './projections/live';
+export * from './projections/rebuild';
+export * from './projections/gate';
+export * from './figures/math';
+export * as figures from './figures/queries';

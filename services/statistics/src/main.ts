@@ -2,12 +2,15 @@ import './instrument';
 import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type PrismaClient, type StatisticsTx } from './prisma';
 import { createServer } from './server';
-import { startConsumers } from './consumers';
+import { startConsumers, stopLive, type LiveProjection } from './consumers';
+import { projectionConfig } from './config';
+import { ConsumerGate } from './projections/gate';
 
 async function main() {
   const rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/..`, makePrisma, outbox: false });
-  await startConsumers(rt);
-  await serve(rt, createServer(rt), 8084);
+  const live: LiveProjection = { cfg: projectionConfig(), gate: new ConsumerGate() };
+  await startConsumers(rt, live);
+  await serve(rt, createServer(rt, live), 8084, async () => stopLive(live));
 }
 
 main().catch((err) => {

@@ -1,0 +1,313 @@
+/**
+ * Every figure on the two shared real datasets, replayed through the real pipeline (the four
+ * services as processes on the real broker and PostgreSQL, tools/importer posting to intake with
+ * each source's mapping and time zone), compared with an independent computation from the raw
+ * CSV (test/independent.ts). Dispatch times and dispositions come from a stand-in fixture
+ * (test/fixtures/dispatch-and-disposition-fixture.ts) until their real replays exist.
+ *
+ * By default a contiguous run of whole local days of each file is replayed (Minneapolis
+ * 2020-06-21..23, San Diego 2023-01-01..02): the full files (40,794 calls, ~300,000 events through
+ * four services) take too long for every `npm test` on the shared 2-core machine.
+ * `STATS_E2E_FULL=1` replays both files whole (`STATS_E2E_DATASETS=minneapolis-mpd` limits the run to one).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Client, Pool } from 'pg';
+import { loadTaxonomy, topicName } from '@cad110/contracts';
+import { Stack, SHARED_CALLS_DIR, waitForPipeline } from '@cad110/devstack';
+import { loadMapping, MAPPINGS_DIR, postCalls, readCalls } from '@cad110/importer';
+import { kafkaBrokers } from '@cad110/kafka';
+import { uniqueId, waitFor } from '@cad110/testkit';
+import { ALL_SPECS, dumpTable, pgSql } from '../src/projections/store';
+import { publish } from './envelopes';
+import { fixtureEvents, outcomeLocalTime, outcomeOf, type Dataset } from './fixtures/dispatch-and-disposition-fixture';
+import { calendarDays, cellHourCounts, countBy, daysWithout, giStarTop, isIncident, pct, readRows, secondsBetween, type Row } from './independent';
+
+jest.setTimeout(3_600_000);
+
+const FULL = process.env.STATS_E2E_FULL === '1';
+const TAXONOMY_FILE = join(__dirname, '..', '..', '..', 'libs', 'contracts', 'taxonomy', 'taxonomy.v1.json');
+
+const ONLY = process.env.STATS_E2E_DATASETS?.split(',');
+const ALL_DATASETS: { dataset: Dataset; file: string; from: string; to: string; located: boolean; dispatchTimes: boolean }[] = [
+  { dataset: 'minneapolis-mpd', file: 'minneapolis-mpd-911-cad.csv', from: '2020-06-21', to: FULL ? '2020-07-13' : '2020-06-23', located: true, dispatchTimes: true },
+  { dataset: 'san-diego-pd', file: 'san-diego-pd-calls-for-service.csv', from: '2023-01-01', to: FULL ? '2023-01-20' : '2023-01-02', located: false, dispatchTimes: false },
+];
+/** `STATS_E2E_DATASETS=minneapolis-mpd` runs one dataset only. */
+const DATASETS = ALL_DATASETS.filter((d) => !ONLY || ONLY.includes(d.dataset));
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+async function dumpProjections(url: string) {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  const c = await pool.connect();
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const [name, spec] of Object.entries(ALL_SPECS)) out[name] = await dumpTable(pgSql(c), spec as never);
+    return out;
+  } finally {
+    c.release();
+    await pool.end();
+  }
+}
+
+const MEASURES = ['answer', 'processing', 'travel', 'total'] as const;
+
+/** The four intervals of a Minneapolis row, from the CSV text (seconds; null when missing or negative). */
+function intervals(ds: Dataset, r: Row): Record<(typeof MEASURES)[number], number | null> {
+  if (ds !== 'minneapolis-mpd') return { answer: null, processing: null, travel: null, total: null };
+  const assigned = r.raw.Time_First_Unit_Assigned?.trim() ?? '';
+  const arrived = r.raw.Time_First_Unit_Arrived?.trim() ?? '';
+  return { answer: null, processing: secondsBetween(r.local, assigned), travel: secondsBetween(assigned, arrived), total: secondsBetween(r.local, arrived) };
+}
+
+const sortKey = (a: { key: unknown }, b: { key: unknown }) => (a.key === null ? 1 : b.key === null ? -1 : (a.key as never) < (b.key as never) ? -1 : (a.key as never) > (b.key as never) ? 1 : 0);
+
+describe.each(DATASETS)('$dataset: replayed through the real pipeline, every figure equals the raw CSV', (ds) => {
+  const csv = join(SHARED_CALLS_DIR, ds.file);
+  const present = existsSync(csv);
+  const taxonomy = loadTaxonomy();
+  const mapping = loadMapping(ds.dataset, taxonomy);
+  const prefix = `${uniqueId('e2es')}.`;
+  const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, clientId: 'stats-e2e' });
+  let stack: Stack;
+  let rows: Row[];
+  let expectedIncidents = 0;
+  let fixture: ReturnType<typeof fixtureEvents>;
+  let token: string;
+  const get = async (path: string) => {
+    const r = await fetch(`${stack.url('statistics')}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!r.ok) throw new Error(`GET ${path} → ${r.status} ${await r.text()}`);
+    return r.json() as Promise<any>;
+  };
+
+  beforeAll(async () => {
+    if (!present) return;
+    rows = readRows(csv, join(MAPPINGS_DIR, `${ds.dataset}.json`), TAXONOMY_FILE, ds.from, ds.to);
+    stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: prefix, dbPrefix: uniqueId('cad110e2es_'), fresh: true, timeZone: mapping.timeZone, env: { LOG_LEVEL: 'warn' } });
+    await stack.start();
+    token = stack.token('analyst');
+    const ids = new Set(rows.map((r) => r.id));
+    const { calls } = await readCalls(csv, mapping, taxonomy);
+    const subset = calls.filter((c) => ids.has(c.body.externalRef.id));
+    expect(subset).toHaveLength(rows.length);
+    const posted = await postCalls(subset, { intakeUrl: stack.url('intake'), concurrency: 8, progress: false, headers: { authorization: `Bearer ${stack.token('call_taker', 'importer')}` } });
+    expect(posted.failed).toEqual([]);
+    expectedIncidents = rows.filter((r) => r.handed).length;
+    const { reached } = await waitForPipeline(stack, { incidents: expectedIncidents, cases: expectedIncidents, statsTotal: rows.length }, FULL ? 3_000_000 : 900_000);
+    expect(reached).toBe(true);
+
+    const callOf = new Map(posted.accepted.map((a) => [a.externalId, a.callId]));
+    const incidentOf = new Map((await query<{ id: string; call_id: string }>(stack.databaseUrl('dispatch'), 'SELECT id, call_id FROM incidents')).map((x) => [x.call_id, x.id]));
+    const caseOf = new Map((await query<{ id: string; call_id: string }>(stack.databaseUrl('records'), 'SELECT id, call_id FROM cases')).map((x) => [x.call_id, x.id]));
+    fixture = fixtureEvents(ds.dataset, mapping.timeZone, rows, { callOf, incidentOf, caseOf });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await publish(producer, prefix, [...fixture.dispatch, ...fixture.cases]);
+    await producer.disconnect();
+
+    // statistics has read every topic to its end
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = ['calls', 'dispatch', 'cases'].map((t) => topicName(t as never, prefix));
+    await waitFor(
+      async () => {
+        for (const topic of topics) {
+          const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: `${prefix}statistics`, topics: [topic] })]);
+          for (const p of ends) {
+            const c = committed[0]!.partitions.find((x) => x.partition === p.partition);
+            if (!c || Number(c.offset) < Number(p.high)) return false;
+          }
+        }
+        return (await get('/stats/outcomes')).rows[0].cases === fixture.cases.length;
+      },
+      { timeoutMs: FULL ? 3_000_000 : 900_000, intervalMs: 1000, message: 'statistics read every topic' },
+    );
+    await admin.disconnect();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const skipIfAbsent = () => {
+    if (!present) console.warn(`${csv} is missing; dataset test skipped`);
+    return !present;
+  };
+
+  it('counts calls by category, subtype, kind, district, beat, local day and local hour exactly as the CSV', async () => {
+    if (skipIfAbsent()) return;
+    const dims: [string, (r: Row) => string | number | null][] = [
+      ['category', (r) => r.category],
+      ['subtype', (r) => r.subtype],
+      ['kind', (r) => r.kind],
+      ['district', (r) => r.district],
+      ['beat', (r) => r.beat],
+      ['day', (r) => r.day],
+      ['hour', (r) => r.hour],
+    ];
+    for (const [by, key] of dims) {
+      const got = await get(`/stats/counts?by=${by}`);
+      expect({ by, rows: got.rows, total: got.total }).toEqual({ by, rows: countBy(rows, key), total: rows.length });
+    }
+    // the local days are the file's own dates: the replay's zone matches the source's
+    expect(countBy(rows, (r) => r.day).map((x) => x.key)).toEqual(calendarDays(ds.from, ds.to));
+  });
+
+  it('gives the 110 total, incidents, criminal total and two robberies and one theft', async () => {
+    if (skipIfAbsent()) return;
+    const t = await get(`/stats/totals?from=${ds.from}&to=${ds.to}`);
+    const inc = rows.filter(isIncident);
+    expect(t).toMatchObject({ calls: rows.length, incidents: inc.length, criminal: inc.filter((r) => r.category === 'criminal').length, twoRobberiesOneTheft: inc.filter((r) => r.twoRob).length });
+    for (const district of [...new Set(rows.map((r) => r.district).filter(Boolean))].slice(0, 3) as string[]) {
+      const td = await get(`/stats/totals?from=${ds.from}&to=${ds.to}&district=${encodeURIComponent(district)}`);
+      expect(td.calls).toBe(rows.filter((r) => r.district === district).length);
+    }
+  });
+
+  it('compares year on year (zero base: no earlier year replayed) and period on period', async () => {
+    if (skipIfAbsent()) return;
+    const metrics: [string, (r: Row) => boolean][] = [
+      ['calls', () => true],
+      ['incidents', isIncident],
+      ['criminal', (r) => isIncident(r) && r.category === 'criminal'],
+      ['two-robberies-one-theft', (r) => isIncident(r) && r.twoRob],
+    ];
+    const last = ds.to;
+    const before = calendarDays(ds.from, ds.to).at(-2)!;
+    for (const [metric, pred] of metrics) {
+      const all = await get(`/stats/compare?metric=${metric}&from=${ds.from}&to=${ds.to}`);
+      expect(all.rows).toEqual([{ key: null, current: rows.filter(pred).length, yoy: { base: 0, change: rows.filter(pred).length, changePct: null, baseZero: true }, pop: { base: 0, change: rows.filter(pred).length, changePct: null, baseZero: true } }]);
+      const cur = rows.filter((r) => r.day === last && pred(r)).length;
+      const base = rows.filter((r) => r.day === before && pred(r)).length;
+      const one = await get(`/stats/compare?metric=${metric}&from=${last}&to=${last}`);
+      expect(one.rows[0].pop).toEqual({ base, change: cur - base, changePct: base ? Math.round(((cur - base) / base) * 10000) / 100 : null, baseZero: base === 0 });
+      expect(one.rows[0].yoy).toMatchObject({ base: 0, changePct: null, baseZero: true });
+    }
+  });
+
+  it('lists the days without any incident and without a criminal incident, per district and overall', async () => {
+    if (skipIfAbsent()) return;
+    const got = await get(`/stats/days-without?from=${ds.from}&to=${ds.to}`);
+    expect(got.rows).toEqual(daysWithout(rows, ds.from, ds.to));
+  });
+
+  it('counts the outcomes recorded on the cases (disputes mediated, people rescued, suspects caught)', async () => {
+    if (skipIfAbsent()) return;
+    const withCase = rows.filter((r) => r.handed && outcomeOf(ds.dataset, r));
+    const sum = (rs: Row[]) => ({
+      cases: rs.length,
+      disputesMediated: rs.filter((r) => outcomeOf(ds.dataset, r)!.codes.includes('dispute-mediated')).length,
+      peopleRescued: rs.reduce((s, r) => s + outcomeOf(ds.dataset, r)!.peopleRescued, 0),
+      suspectsCaught: rs.reduce((s, r) => s + outcomeOf(ds.dataset, r)!.suspectsCaught, 0),
+    });
+    expect((await get('/stats/outcomes')).rows).toEqual([{ key: null, ...sum(withCase) }]);
+    const byDistrict = [...new Set(withCase.map((r) => r.district))].map((d) => ({ key: d, ...sum(withCase.filter((r) => r.district === d)) })).sort(sortKey);
+    expect((await get('/stats/outcomes?by=district')).rows).toEqual(byDistrict);
+    const day = ds.from;
+    const onDay = withCase.filter((r) => outcomeLocalTime(ds.dataset, r).slice(0, 10) === day);
+    expect((await get(`/stats/outcomes?from=${day}&to=${day}`)).rows).toEqual([{ key: null, ...sum(onDay) }]);
+  });
+
+  it('computes response-time percentiles (nearest rank) by priority and district, and NFPA 1225 / 1-3-5-minute compliance', async () => {
+    if (skipIfAbsent()) return;
+    const measured = rows.filter((r) => {
+      const i = intervals(ds.dataset, r);
+      return i.processing !== null || i.travel !== null || i.total !== null;
+    });
+    if (!ds.dispatchTimes) expect(measured).toHaveLength(0);
+    for (const by of ['none', 'priority', 'district'] as const) {
+      const keyOf = (r: Row) => (by === 'none' ? null : by === 'priority' ? r.priority : r.district);
+      const keys = [...new Set(measured.map(keyOf))].map((key) => ({ key })).sort(sortKey);
+      const expected = keys.flatMap(({ key }) => {
+        const group = measured.filter((r) => keyOf(r) === key);
+        return MEASURES.map((measure) => {
+          const v = group.map((r) => intervals(ds.dataset, r)[measure]).filter((x): x is number => x !== null);
+          return { key, measure, n: v.length, p50: pct(v, 50), p90: pct(v, 90), p95: pct(v, 95) };
+        });
+      });
+      expect((await get(`/stats/response-times?by=${by}`)).rows).toEqual(expected);
+
+      const share = (k: number, n: number) => (n ? Math.round((k / n) * 10000) / 10000 : null);
+      const compKeys = [...new Set(measured.filter((r) => intervals(ds.dataset, r).processing !== null || intervals(ds.dataset, r).travel !== null).map(keyOf))].map((key) => ({ key })).sort(sortKey);
+      const comp = compKeys.map(({ key }) => {
+        const g = measured.filter((r) => keyOf(r) === key).map((r) => intervals(ds.dataset, r));
+        const p = g.map((i) => i.processing).filter((x): x is number => x !== null);
+        const t = g.map((i) => i.travel).filter((x): x is number => x !== null);
+        const s = share(p.filter((x) => x <= 60).length, p.length);
+        return {
+          key,
+          processingN: p.length,
+          processingWithin60: p.filter((x) => x <= 60).length,
+          nfpa1225Share: s,
+          nfpa1225Target: 0.9,
+          nfpa1225Met: s === null ? null : s >= 0.9,
+          travelN: t.length,
+          within1min: t.filter((x) => x <= 60).length,
+          within3min: t.filter((x) => x <= 180).length,
+          within5min: t.filter((x) => x <= 300).length,
+          circle1Share: share(t.filter((x) => x <= 60).length, t.length),
+          circle3Share: share(t.filter((x) => x <= 180).length, t.length),
+          circle5Share: share(t.filter((x) => x <= 300).length, t.length),
+        };
+      });
+      const gotComp = (await get(`/stats/compliance?by=${by}`)).rows;
+      if (by === 'none' && comp.length === 0) expect(gotComp).toEqual([expect.objectContaining({ key: null, processingN: 0, travelN: 0, nfpa1225Share: null })]);
+      else expect(gotComp).toEqual(comp);
+    }
+  });
+
+  it('counts calls per H3 cell × hour of week and ranks the hot spots by Gi* as the formula does', async () => {
+    if (skipIfAbsent()) return;
+    const cells9 = cellHourCounts(rows, 9, 9);
+    const expected = [...cells9].flatMap(([cell, m]) => [...m].map(([hourOfWeek, calls]) => ({ cell, hourOfWeek, calls }))).sort((a, b) => (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.hourOfWeek - b.hourOfWeek));
+    expect((await get('/stats/hotspots/cells?resolution=9')).rows).toEqual(expected);
+    if (!ds.located) expect(expected).toHaveLength(0);
+    const cells8 = cellHourCounts(rows, 9, 8);
+    const got = (await get('/stats/hotspots?resolution=8&k=1&top=10')).rows;
+    const bands = [
+      ['night', 0, 8],
+      ['day', 8, 16],
+      ['evening', 16, 24],
+    ] as const;
+    const want = cells8.size ? bands.flatMap(([band, a, b]) => giStarTop(cells8, 1, a, b, 10).map((c, i) => ({ band, rank: i + 1, cell: c.cell, calls: c.calls, z: c.z }))) : [];
+    expect(got.map((r: any) => ({ band: r.band, rank: r.rank, cell: r.cell, calls: r.calls, z: r.z }))).toEqual(want);
+  });
+
+  it('reports calls per hour and events per topic', async () => {
+    if (skipIfAbsent()) return;
+    const t = await get(`/stats/throughput?from=${ds.from}&to=${ds.to}`);
+    const hours = calendarDays(ds.from, ds.to).length * 24; // no DST change inside either window
+    const perHour = countBy(rows, (r) => `${r.day} ${String(r.hour).padStart(2, '0')}`).sort((a, b) => b.count - a.count || (a.key! < b.key! ? -1 : 1));
+    expect(t.callsPerHour).toEqual({
+      calls: rows.length,
+      hours,
+      meanPerHour: Math.round((rows.length / hours) * 1000) / 1000,
+      peak: { day: perHour[0]!.key!.slice(0, 10), hour: Number(perHour[0]!.key!.slice(11)), calls: perHour[0]!.count },
+    });
+    const all = await get('/stats/throughput');
+    const n = async (svc: 'intake' | 'dispatch' | 'records') => (await query<{ n: number }>(stack.databaseUrl(svc), 'SELECT count(*)::int AS n FROM events'))[0]!.n;
+    const byTopic = Object.fromEntries(all.topics.map((x: any) => [x.topic, x.events]));
+    expect(byTopic).toEqual({ calls: await n('intake'), dispatch: (await n('dispatch')) + fixture.dispatch.length, cases: (await n('records')) + fixture.cases.length });
+  });
+
+  it('rebuilds every projection from offset 0 to identical tables', async () => {
+    if (skipIfAbsent()) return;
+    const url = stack.databaseUrl('statistics');
+    const before = await dumpProjections(url);
+    const r = await fetch(`${stack.url('statistics')}/stats/admin/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${stack.token('ops')}` } });
+    expect(r.status).toBe(200);
+    const res = (await r.json()) as { calls: number; skipped: number };
+    expect(res).toMatchObject({ calls: rows.length, skipped: 0 });
+    expect(await dumpProjections(url)).toEqual(before);
+  });
+});

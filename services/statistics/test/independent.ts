@@ -1,0 +1,191 @@
+/**
+ * The dataset tests' independent computation of every figure straight from the raw CSV:
+ * plain loops over the rows, the source's local wall-clock text for days and hours (no time-zone
+ * arithmetic), the mapping file's call-type table and the taxonomy file for categories. It
+ * deliberately shares no code with the statistics service (only h3-js for the cells).
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { cellToParent, gridDisk, latLngToCell } from 'h3-js';
+
+export interface RawMapping {
+  timeZone: string;
+  columns: Record<string, string | string[] | undefined> & { id: string; answeredAt: string; callType: string; priority: string };
+  priorities: Record<string, number>;
+  noDispatchPriorities?: string[];
+  missingBeat?: string;
+  districtFromBeat?: string;
+  redactedMarker?: string;
+  callTypes: Record<string, { subtype: string; priority?: number }>;
+}
+
+interface RawSubtype {
+  code: string;
+  kind: string;
+  defaultPriority: number;
+  flags: string[];
+}
+
+/** One CSV row reduced to what the figures need. */
+export interface Row {
+  id: string;
+  /** local wall-clock text of the answer, `YYYY-MM-DD HH:MM:SS` */
+  local: string;
+  day: string;
+  hour: number;
+  category: string;
+  subtype: string;
+  kind: string;
+  twoRob: boolean;
+  priority: number;
+  district: string | null;
+  beat: string | null;
+  lat: number | null;
+  lon: number | null;
+  handed: boolean;
+  raw: Record<string, string>;
+}
+
+const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
+
+/** Reads the CSV rows whose local answer day is within [fromDay, toDay]. */
+export function readRows(csvFile: string, mappingFile: string, taxonomyFile: string, fromDay: string, toDay: string): Row[] {
+  const m = readJson(mappingFile) as RawMapping;
+  const tax = readJson(taxonomyFile) as { categories: { code: string; subtypes: RawSubtype[] }[] };
+  const subtypes = new Map<string, RawSubtype & { category: string }>();
+  for (const c of tax.categories) for (const s of c.subtypes) subtypes.set(s.code, { ...s, category: c.code });
+  const records = parse(readFileSync(csvFile), { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
+  const col = (r: Record<string, string>, c: string | undefined) => (c ? (r[c] ?? '').trim() : '');
+  const out: Row[] = [];
+  for (const r of records) {
+    const local = col(r, m.columns.answeredAt);
+    const day = local.slice(0, 10);
+    if (day < fromDay || day > toDay) continue;
+    const code = r[m.columns.callType] ?? '';
+    const ct = m.callTypes[code]!;
+    const st = subtypes.get(ct.subtype)!;
+    const srcPriority = col(r, m.columns.priority);
+    const beatRaw = col(r, m.columns.beat as string | undefined);
+    const beat = beatRaw && beatRaw !== m.missingBeat ? beatRaw : null;
+    let district: string | null = m.columns.district ? col(r, m.columns.district as string) || null : null;
+    if (!m.columns.district && m.districtFromBeat === 'first-digit' && beat) district = `Division ${beat[0]}`;
+    const latText = col(r, m.columns.lat as string | undefined);
+    const lonText = col(r, m.columns.lon as string | undefined);
+    const lat = latText && latText !== m.redactedMarker && !Number.isNaN(Number(latText)) ? Number(latText) : null;
+    const lon = lonText && lonText !== m.redactedMarker && !Number.isNaN(Number(lonText)) ? Number(lonText) : null;
+    out.push({
+      id: col(r, m.columns.id),
+      local,
+      day,
+      hour: Number(local.slice(11, 13)),
+      category: st.category,
+      subtype: st.code,
+      kind: st.kind,
+      twoRob: st.flags.includes('two-robberies-one-theft'),
+      priority: ct.priority ?? m.priorities[srcPriority] ?? st.defaultPriority,
+      district,
+      beat,
+      lat: lat !== null && lon !== null ? lat : null,
+      lon: lat !== null && lon !== null ? lon : null,
+      handed: !(m.noDispatchPriorities ?? []).includes(srcPriority),
+      raw: r,
+    });
+  }
+  return out;
+}
+
+/** key → count, as `{key, count}` rows sorted like the API (by key, unknown last). */
+export function countBy<K extends string | number>(rows: readonly Row[], key: (r: Row) => K | null): { key: K | null; count: number }[] {
+  const m = new Map<K | null, number>();
+  for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+  return [...m]
+    .map(([k, count]) => ({ key: k, count }))
+    .sort((a, b) => (a.key === null ? 1 : b.key === null ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export const isIncident = (r: Row) => r.kind === 'report';
+
+/** Every day from `from` to `to` (YYYY-MM-DD, inclusive), by plain calendar arithmetic. */
+export function calendarDays(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.UTC(+from.slice(0, 4), +from.slice(5, 7) - 1, +from.slice(8, 10)); ; t += 86_400_000) {
+    const d = new Date(t).toISOString().slice(0, 10);
+    if (d > to) break;
+    out.push(d);
+  }
+  return out;
+}
+
+/** Days without an incident / criminal incident, overall (null) then per district (sorted). */
+export function daysWithout(rows: readonly Row[], from: string, to: string) {
+  const days = calendarDays(from, to);
+  const districts = [...new Set(rows.map((r) => r.district).filter((d): d is string => !!d))].sort();
+  const make = (district: string | null) => {
+    const mine = rows.filter((r) => isIncident(r) && (district === null || r.district === district));
+    const inc = new Set(mine.map((r) => r.day));
+    const crim = new Set(mine.filter((r) => r.category === 'criminal').map((r) => r.day));
+    const wi = days.filter((d) => !inc.has(d));
+    const wc = days.filter((d) => !crim.has(d));
+    return { district, days: days.length, daysWithoutIncident: wi.length, daysWithoutCriminalIncident: wc.length, withoutIncident: wi, withoutCriminalIncident: wc };
+  };
+  return [make(null), ...districts.map(make)];
+}
+
+/** Nearest rank: value at rank ceil(p/100 × n) of the sorted values. */
+export function pct(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(1, Math.ceil((p / 100) * s.length)) - 1]!;
+}
+
+/**
+ * Seconds between two local wall-clock texts of the dataset's zone, by reading both as if they
+ * were UTC: exact because neither dataset's window contains a DST change (Minneapolis June–July
+ * is all CDT, San Diego 1–20 January all PST). Negative intervals → null.
+ */
+export function secondsBetween(a: string, b: string): number | null {
+  if (!a || !b) return null;
+  const s = (Date.parse(`${b.replace(' ', 'T')}Z`) - Date.parse(`${a.replace(' ', 'T')}Z`)) / 1000;
+  return s >= 0 ? s : null;
+}
+
+/** Calls per cell at `resolution` (parent of the resolution-`stored` cell) and hour of week (Monday 00 = 0). */
+export function cellHourCounts(rows: readonly Row[], stored: number, resolution: number): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  for (const r of rows) {
+    if (r.lat === null || r.lon === null) continue;
+    const cell = cellToParent(latLngToCell(r.lat, r.lon, stored), resolution);
+    const dow = new Date(`${r.day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+    const how = ((dow + 6) % 7) * 24 + r.hour;
+    const m = out.get(cell) ?? out.set(cell, new Map()).get(cell)!;
+    m.set(how, (m.get(how) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Gi* top cells of a band (hours [start, end) every day), written out from the formula. */
+export function giStarTop(cells: Map<string, Map<number, number>>, k: number, start: number, end: number, top: number) {
+  const area = new Set<string>();
+  for (const c of cells.keys()) for (const j of gridDisk(c, k)) area.add(j);
+  const x = new Map<string, number>();
+  for (const c of area) {
+    let s = 0;
+    for (const [how, n] of cells.get(c) ?? []) if (how % 24 >= start && how % 24 < end) s += n;
+    x.set(c, s);
+  }
+  const n = area.size;
+  const xs = [...x.values()];
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const S = Math.sqrt(xs.reduce((a, b) => a + b * b, 0) / n - mean * mean);
+  const res: { cell: string; calls: number; z: number | null }[] = [];
+  for (const c of area) {
+    if (!x.get(c)) continue;
+    const nb = gridDisk(c, k).filter((j) => area.has(j));
+    const w = nb.length;
+    const wx = nb.reduce((a, j) => a + x.get(j)!, 0);
+    const den = S * Math.sqrt((n * w - w * w) / (n - 1));
+    res.push({ cell: c, calls: x.get(c)!, z: den > 0 ? (wx - mean * w) / den : null });
+  }
+  res.sort((a, b) => (b.z ?? -Infinity) - (a.z ?? -Infinity) || b.calls - a.calls || (a.cell < b.cell ? -1 : 1));
+  return res.slice(0, top).map((r) => ({ ...r, z: r.z === null ? null : Math.round(r.z * 1000) / 1000 }));
+}

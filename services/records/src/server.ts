@@ -13,7 +13,7 @@ export type RecordsRuntime = ServiceRuntime<PrismaClient, RecordsTx>;
 export interface RecordsServerOptions {
   /** IANA zone of local days (default `BUREAU_TIME_ZONE`, else Asia/Shanghai) */
   timeZone?: string;
-  /** validate every EIDO before serving it (default `EIDO_VALIDATE=true`); the schema is compiled here, before the service listens (seconds of CPU) */
+  /** validate every EIDO against the NENA schema before serving it (default: on only when `EIDO_VALIDATE=true`); the schema is compiled here, before the service listens (seconds of CPU) */
   validateEido?: boolean;
 }
 

@@ -80,7 +80,7 @@ export interface PublicRoute {
   body?: (ctx: { demoPassword: string }) => unknown;
   accept?: string;
   ok: number | number[];
-  /** also asked through the gateway (`/api/<service>/...`) */
+  /** also asked through the gateway (`/api/<service>/...`; the four services only) */
   gateway?: boolean;
   why: string;
 }

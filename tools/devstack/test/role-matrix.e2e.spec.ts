@@ -1,8 +1,8 @@
 /**
  * Role × route matrix of every service (tables in ./role-matrix/routes.ts): the five processes
  * of a Stack on the real broker and PostgreSQL, each route asked without a token, with a forged
- * token, and with every role. The four services' routes are asked directly and through the
- * console's gateway, which must give the same answers. Write routes get fresh fixtures for every
+ * token, with an expired token, and with every role. The four services' routes are asked
+ * directly and through the console's gateway, which must give the same answers. Write routes get fresh fixtures for every
  * allowed request, so each allowed role's command must succeed (2xx), not merely pass the role
  * check. A guard builds each service's express app with its own createServer() and fails when
  * a registered route is missing from the tables (or a table line names a route that is gone).
@@ -45,6 +45,8 @@ describe('role × route matrix (401 without a token, 403 for a wrong role, 2xx f
   });
   let fx: Fixtures;
   const forged = signToken({ sub: 'mallory', role: 'admin' }, 'not-the-secret-of-this-stack-0123456789');
+  /** signed with the stack's secret, expired a minute ago */
+  const expired = () => signToken({ sub: 'matrix-expired', role: 'admin' }, stack.authSecret, -60);
   const adminToken = () => stack.token('admin', 'matrix-fixtures');
 
   /** An admin request straight to a service; anything but 2xx throws with the answer. */
@@ -150,13 +152,14 @@ describe('role × route matrix (401 without a token, 403 for a wrong role, 2xx f
     return { status: res.status, ...(res.status >= 300 ? { detail: text.slice(0, 300) } : {}) };
   }
 
-  /** Every outcome of one row: no token, forged token, each role (allowed roles on fresh fixtures). */
+  /** Every outcome of one row: no token, forged token, expired token, each role (allowed roles on fresh fixtures). */
   async function matrix(base: string, r: RouteCase): Promise<Outcome[]> {
     const out: Outcome[] = [];
     const note = (who: string, expected: number, a: { status: number; detail?: string }) =>
       out.push({ who, expected, got: a.status, ...(a.status !== expected && a.detail ? { detail: a.detail } : {}) });
     note('no token', 401, await ask(base, r, fx, undefined));
     note('forged token', 401, await ask(base, r, fx, forged));
+    note('expired token', 401, await ask(base, r, fx, expired()));
     for (const role of ROLES as readonly Role[]) {
       const allowed = role === 'admin' || r.allowed.includes(role);
       const f = allowed && r.fresh ? { ...fx, ...(await r.fresh(api, fx)) } : fx;

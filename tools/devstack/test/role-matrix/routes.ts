@@ -2,8 +2,9 @@
  * The role × route matrix: for every HTTP route of every service, the roles that may use it.
  * `admin` may use everything and is checked on every route without being listed. The spec
  * (role-matrix.e2e.spec.ts) asks each route without a token (→ 401), with a forged token
- * (→ 401), with every role not allowed (→ 403) and with every allowed role (→ `ok`, default 200),
- * directly and — for the four services — through the console's gateway (`/api/<service>/...`).
+ * (→ 401), with an expired one (→ 401), with every role not allowed (→ 403) and with every
+ * allowed role (→ `ok`, default 200), directly and — for the four services — through the
+ * console's gateway (`/api/<service>/...`).
  *
  * `route` is the route exactly as the service registers it with express (`METHOD /path/:param`).
  * The spec builds each service's express app (`createServer()`) and fails when a registered

@@ -2,10 +2,11 @@
  * Role × route matrix of every service (tables in ./role-matrix/routes.ts): the five processes
  * of a Stack on the real broker and PostgreSQL, each route asked without a token, with a forged
  * token, with an expired token, and with every role. The four services' routes are asked
- * directly and through the console's gateway, which must give the same answers. Write routes get fresh fixtures for every
- * allowed request, so each allowed role's command must succeed (2xx), not merely pass the role
- * check. A guard builds each service's express app with its own createServer() and fails when
- * a registered route is missing from the tables (or a table line names a route that is gone).
+ * directly and through the console's gateway, which must give the same answers. Write routes
+ * get fresh fixtures for every allowed request, so each allowed role's command must succeed
+ * (2xx), not merely pass the role check. A guard builds each service's express app with its own
+ * createServer() and fails when a registered route is missing from the tables (or a table line
+ * names a route that is gone).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -70,15 +70,24 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** Options of {@link authenticate}. */
+export interface AuthenticateOptions {
+  /**
+   * Also accept the token as `?access_token=` — only for EventSource streams, which cannot send
+   * headers. Off by default so tokens do not end up in URLs, access logs and span attributes.
+   */
+  queryToken?: boolean;
+}
+
 /**
- * Middleware: requires `Authorization: Bearer <token>` (or `?access_token=` for EventSource
- * streams, which cannot send headers) and puts the verified claims on `req.user`.
- * 401 problem+json otherwise.
+ * Middleware: requires `Authorization: Bearer <token>` (or, with `queryToken`, `?access_token=`)
+ * and puts the verified claims on `req.user`. 401 problem+json otherwise.
  */
-export function authenticate(secret = authSecret()): RequestHandler {
+export function authenticate(secret = authSecret(), opts: AuthenticateOptions = {}): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.header('authorization');
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+    const query = opts.queryToken && typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : query;
     if (!token) return next(new ProblemError(401, 'Unauthorized', 'Sign in: send Authorization: Bearer <token>.'));
     try {
       req.user = verifyToken(token, secret);

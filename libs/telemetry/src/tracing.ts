@@ -17,7 +17,8 @@ class DiscardSpanProcessor implements SpanProcessor {
 }
 
 /** Paths never traced: probes and scrapes would otherwise flood the trace store. */
-const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/** Probes, scrapes and the console's live event stream (an hours-long request whose URL carries the token) are not traced. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/live']);
 
 export interface TelemetryHandle {
   shutdown(): Promise<void>;

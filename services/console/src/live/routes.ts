@@ -29,7 +29,7 @@ function tokenExpiry(req: Request): number {
 
 export function liveRoutes(feed: LiveFeed, secret: string): Router {
   const r = Router();
-  r.get('/api/live', authenticate(secret), (req, res) => {
+  r.get('/api/live', authenticate(secret, { queryToken: true }), (req, res) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

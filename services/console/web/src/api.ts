@@ -36,8 +36,8 @@ export function currentToken(): string | undefined {
  * Calls the console (same origin): JSON in and out, the bearer token attached.
  * @throws ApiError with the problem's status, title, detail and field errors
  */
-export async function api<T>(method: string, path: string, body?: unknown, opts: { text?: boolean } = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json' };
+export async function api<T>(method: string, path: string, body?: unknown, opts: { text?: boolean; headers?: Record<string, string> } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json', ...opts.headers };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
@@ -63,4 +63,5 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
 
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown) => api<T>('POST', path, body);
-export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
+/** PUT; `ifMatch` sends `If-Match: "<version>"` so a stale page gets 412 instead of overwriting a newer change. */
+export const put = <T>(path: string, body: unknown, ifMatch?: number) => api<T>('PUT', path, body, ifMatch === undefined ? {} : { headers: { 'if-match': `"${ifMatch}"` } });

@@ -96,7 +96,7 @@ export function SupervisorView() {
           </thead>
           <tbody>
             {districts.map((d) => (
-              <tr key={d.district} data-testid="duty-row" data-district={d.district} data-level={d.level} data-version={d.version}>
+              <tr key={d.district} data-testid="duty-row" data-district={d.district} data-level={d.level} data-version={d.version} data-on-duty={d.onDutyUnits}>
                 <td>{districtName(d)}</td>
                 <td>
                   <span className={`duty duty-${d.level}`} data-testid="duty-level">{t(`duty.${d.level}`)}</span>

@@ -175,7 +175,7 @@ describe('ops figures', () => {
     expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
     expect(periodOf('today', '2026-03-02')).toEqual({ from: '2026-03-02', to: '2026-03-02' });
     expect(periodOf('7d', '2026-03-02')).toEqual({ from: '2026-02-24', to: '2026-03-02' });
-    expect(periodOf('30d', '2026-03-02')).toEqual({ from: '2026-01-31', to: '2026-03-02' });
+    expect(periodOf('30d', '2026-03-02')).toEqual({ from: '2026-02-01', to: '2026-03-02' });
     expect(periodOf('ytd', '2026-03-02')).toEqual({ from: '2026-01-01', to: '2026-03-02' });
   });
 

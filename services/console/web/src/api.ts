@@ -42,7 +42,11 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // no-store: the console always wants the current state. Services answer with `ETag`s; a
+    // cached copy revalidated with If-None-Match could come back 304 with a stale body when the
+    // answer holds more than the versioned stream (e.g. an incident's units, whose status changes
+    // do not bump the incident's version)
+    res = await fetch(path, { method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, 'Network error', (e as Error).message, [], method, path);
   }

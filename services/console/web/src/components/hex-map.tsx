@@ -45,8 +45,9 @@ export function HexMap({ cells, hot = [], geojson, height = 420, testId }: { cel
   }, [cells, cellToBoundary]);
   const shapes = useMemo(() => (geojson ? paths(geojson) : undefined), [geojson]);
   const extent = useMemo(() => {
-    const pts: LatLon[] = hexes.length ? hexes.flatMap((h) => h.ring) : geojson ? geoJsonPositions(geojson) : [];
-    return extentOf(pts, 0.25) ?? { minLon: 119.55, minLat: 29.0, maxLon: 119.75, maxLat: 29.15 };
+    // the county map (when there is one) and every cell: a lone cell is shown in its context
+    const pts: LatLon[] = [...hexes.flatMap((h) => h.ring), ...(geojson ? geoJsonPositions(geojson) : [])];
+    return extentOf(pts, 0.04) ?? { minLon: 119.55, minLat: 29.0, maxLon: 119.75, maxLat: 29.15 };
   }, [hexes, geojson]);
   const proj = useMemo(() => projection(extent, W, height), [extent, height]);
   const max = Math.max(1, ...cells.map((c) => c.calls));

@@ -305,7 +305,7 @@ function FigurePanels({ figures: f, taxonomy, geojson, fmt }: { figures: Figures
           </table>
         )}
       </section>
-      <section className="panel">
+      <section className="panel yoy">
         <div className="panel-head">
           <h2>{t('yoyTable')}</h2>
           <select value={f.metric} onChange={(e) => f.setMetric(e.target.value as (typeof METRICS)[number])} data-testid="metric-select">

@@ -150,7 +150,7 @@ export function SupervisorView() {
             <tr>
               <th>{t('unitType')}</th>
               {roster.districts.map((d) => (
-                <th key={d}>{d}</th>
+                <th key={d}>{(lang === 'zh' && districts.find((x) => x.district === d)?.nameZh) || d}</th>
               ))}
             </tr>
           </thead>

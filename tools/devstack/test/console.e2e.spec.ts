@@ -25,6 +25,8 @@ jest.setTimeout(300_000);
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const DOCS = join(ROOT, 'docs', 'screenshots');
 const UI_TIMEOUT = 60_000;
+/** how long a page open elsewhere may take to show a change from the live stream */
+const LIVE_TIMEOUT = 20_000;
 const TRACE_VIEWER = 'http://traces.example.test/trace/{traceId}';
 const CALL_LAT = 44.976;
 const CALL_LON = -93.27;
@@ -278,9 +280,10 @@ describe('operator console in the browser', () => {
     expect(Number(await row.getAttribute('data-on-duty'))).toBe(before + 1);
     expect(await p.textContent('[data-testid=roster-total]')).not.toBe(totalBefore);
     expect(await row.locator('[data-testid=duty-level]').textContent()).toBe('战时');
-    // the other console, open before the change, follows from the live stream
-    await watcher.waitForSelector(`${rowSel}[data-level=wartime]`, { timeout: UI_TIMEOUT });
-    await watcher.waitForSelector(`${cellSel}[data-units="1"]`, { timeout: UI_TIMEOUT });
+    // the other console, open before the change, follows from the live stream — well before its
+    // own periodic re-read (every 60 s), so this wait is shorter than that
+    await watcher.waitForSelector(`${rowSel}[data-level=wartime]`, { timeout: LIVE_TIMEOUT });
+    await watcher.waitForSelector(`${cellSel}[data-units="1"]`, { timeout: LIVE_TIMEOUT });
     await shot(p, 'supervisor');
   });
 

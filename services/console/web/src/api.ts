@@ -36,13 +36,17 @@ export function currentToken(): string | undefined {
  * Calls the console (same origin): JSON in and out, the bearer token attached.
  * @throws ApiError with the problem's status, title, detail and field errors
  */
-export async function api<T>(method: string, path: string, body?: unknown, opts: { text?: boolean } = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json' };
+export async function api<T>(method: string, path: string, body?: unknown, opts: { text?: boolean; headers?: Record<string, string> } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: opts.text ? 'text/plain' : 'application/json', ...opts.headers };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // no-store: the console always wants the current state. Services answer with `ETag`s; a
+    // cached copy revalidated with If-None-Match could come back 304 with a stale body when the
+    // answer holds more than the versioned stream (e.g. an incident's units, whose status changes
+    // do not bump the incident's version)
+    res = await fetch(path, { method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, 'Network error', (e as Error).message, [], method, path);
   }
@@ -63,4 +67,5 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
 
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown) => api<T>('POST', path, body);
-export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
+/** PUT; `ifMatch` sends `If-Match: "<version>"` so a stale page gets 412 instead of overwriting a newer change. */
+export const put = <T>(path: string, body: unknown, ifMatch?: number) => api<T>('PUT', path, body, ifMatch === undefined ? {} : { headers: { 'if-match': `"${ifMatch}"` } });

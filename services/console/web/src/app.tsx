@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { setAuth } from './api';
+import { ConfigContext, type ConsoleSettings } from './console-config';
 import { I18nContext, initialLang, makeI18n, useI18n, type Lang, type MessageKey } from './i18n';
 import { LiveConnection, LiveContext, useLiveState } from './live';
 import type { TaxonomyFile } from './taxonomy';
@@ -8,11 +9,13 @@ import { CallTakerView } from './views/call-taker';
 import { DispatcherView } from './views/dispatcher';
 import { LoginView, type Session } from './views/login';
 import { OpsView } from './views/ops';
+import { SupervisorView } from './views/supervisor';
 
-/** The console's views and the roles that see them (admin sees all). The supervisor view comes with the supervisor APIs. */
-export const VIEWS: { id: 'intake' | 'dispatch' | 'ops'; roles: string[] }[] = [
+/** The console's views and the roles that see them (admin sees all). */
+export const VIEWS: { id: 'intake' | 'dispatch' | 'supervisor' | 'ops'; roles: string[] }[] = [
   { id: 'intake', roles: ['call_taker', 'supervisor'] },
   { id: 'dispatch', roles: ['dispatcher', 'supervisor'] },
+  { id: 'supervisor', roles: ['supervisor'] },
   { id: 'ops', roles: ['ops', 'analyst', 'supervisor'] },
 ];
 
@@ -86,7 +89,9 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   }, [live]);
   const taxonomy = useApi<TaxonomyFile>('/api/console/taxonomy');
   const map = useApi<unknown>('/api/console/map');
+  const config = useApi<ConsoleSettings>('/api/console/config');
   return (
+    <ConfigContext.Provider value={config.data}>
     <LiveContext.Provider value={live}>
       <div className="shell">
         <header className="topbar">
@@ -114,10 +119,12 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
         <main>
           {view === 'intake' && <CallTakerView taxonomy={taxonomy.data} geojson={map.data} />}
           {view === 'dispatch' && <DispatcherView taxonomy={taxonomy.data} geojson={map.data} />}
-          {view === 'ops' && <OpsView taxonomy={taxonomy.data} />}
+          {view === 'supervisor' && <SupervisorView />}
+          {view === 'ops' && <OpsView taxonomy={taxonomy.data} geojson={map.data} />}
         </main>
       </div>
     </LiveContext.Provider>
+    </ConfigContext.Provider>
   );
 }
 

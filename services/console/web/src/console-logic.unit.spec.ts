@@ -4,6 +4,11 @@ import { extentOf, geoJsonPositions, gridStep, projection } from './geo';
 import { parseMetrics, pipelineFigures, ratePerSecond } from './metrics-text';
 import { allSubtypes, labelOf, searchSubtypes, type TaxonomyFile } from './taxonomy';
 import { formatAge, formatEta, timerLevel } from './timers';
+import { traceIdOf, traceUrl } from './console-config';
+import { MESSAGES } from './i18n';
+import { rosterOf, type RosterUnit } from './roster';
+import { addDays, callsPerCell, formatSeconds, groupResponseTimes, localDay, periodOf, type ResponseTimeRow } from './stats-figures';
+import { canReassign, nextStatuses, REASSIGNABLE, TRANSITIONS } from './unit-status';
 
 const taxonomy = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'contracts', 'taxonomy', 'taxonomy.v1.json'), 'utf8')) as TaxonomyFile;
 const entries = allSubtypes(taxonomy);
@@ -125,5 +130,91 @@ describe('map geometry', () => {
     expect(gridStep(0.3)).toBe(0.05);
     expect(gridStep(0.08)).toBe(0.01);
     expect(gridStep(3)).toBe(0.5);
+  });
+});
+
+describe('unit status buttons', () => {
+  it("use the same transition table as dispatch's unit decider", () => {
+    // loaded by path so the SPA's type check does not take in server code
+    const dispatchUnit = require(join(__dirname, '..', '..', '..', 'dispatch', 'src', 'units', 'unit')) as { TRANSITIONS: unknown; REASSIGNABLE: unknown };
+    const { TRANSITIONS: DISPATCH_TRANSITIONS, REASSIGNABLE: DISPATCH_REASSIGNABLE } = dispatchUnit;
+    expect(TRANSITIONS).toEqual(DISPATCH_TRANSITIONS);
+    expect(REASSIGNABLE).toEqual(DISPATCH_REASSIGNABLE);
+  });
+
+  it('offer the status reports a dispatcher can make, never dispatched (only an assignment enters it)', () => {
+    expect(nextStatuses('dispatched')).toEqual(['en-route', 'on-scene', 'cleared']);
+    expect(nextStatuses('en-route')).toEqual(['on-scene', 'cleared']);
+    expect(nextStatuses('on-scene')).toEqual(['transporting', 'cleared']);
+    expect(nextStatuses('cleared')).toEqual(['available', 'out-of-service']);
+    expect(nextStatuses('available')).toEqual(['out-of-service']);
+    expect(nextStatuses('no-such-status')).toEqual([]);
+    expect(canReassign('en-route')).toBe(true);
+    expect(canReassign('transporting')).toBe(false);
+    expect(canReassign('available')).toBe(false);
+  });
+});
+
+describe('trace links', () => {
+  it('take the trace id of a W3C traceparent and fill the template', () => {
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(traceIdOf(tp)).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(traceIdOf('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(traceIdOf('garbage')).toBeUndefined();
+    expect(traceIdOf(undefined)).toBeUndefined();
+    expect(traceUrl('http://jaeger:16686/trace/{traceId}?x={traceId}', 'abc')).toBe('http://jaeger:16686/trace/abc?x=abc');
+  });
+});
+
+describe('ops figures', () => {
+  it("takes local days in the bureau's zone and builds inclusive periods", () => {
+    // 2026-03-01 17:30 UTC is already 2 March in Shanghai (UTC+8) but still 1 March in Chicago
+    const at = new Date('2026-03-01T17:30:00Z');
+    expect(localDay(at, 'Asia/Shanghai')).toBe('2026-03-02');
+    expect(localDay(at, 'America/Chicago')).toBe('2026-03-01');
+    expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
+    expect(periodOf('today', '2026-03-02')).toEqual({ from: '2026-03-02', to: '2026-03-02' });
+    expect(periodOf('7d', '2026-03-02')).toEqual({ from: '2026-02-24', to: '2026-03-02' });
+    expect(periodOf('30d', '2026-03-02')).toEqual({ from: '2026-02-01', to: '2026-03-02' });
+    expect(periodOf('ytd', '2026-03-02')).toEqual({ from: '2026-01-01', to: '2026-03-02' });
+  });
+
+  it('groups response times by priority in measure order, dropping measures with n = 0', () => {
+    const r = (key: number | null, measure: ResponseTimeRow['measure'], n: number): ResponseTimeRow => ({ key, measure, n, p50: n ? 10 : null, p90: n ? 20 : null, p95: n ? 30 : null });
+    const g = groupResponseTimes([r(2, 'total', 1), r(2, 'answer', 0), r(1, 'travel', 3), r(1, 'processing', 3), r(null, 'total', 1), r(3, 'total', 0)]);
+    expect(g.map((x) => x.key)).toEqual([1, 2, null]);
+    expect(g[0]!.rows.map((x) => x.measure)).toEqual(['processing', 'travel']);
+    expect(g[1]!.rows.map((x) => x.measure)).toEqual(['total']);
+    expect(formatSeconds(75.4)).toBe('1:15');
+    expect(formatSeconds(3725)).toBe('1:02:05');
+    expect(formatSeconds(null)).toBe('—');
+  });
+
+  it('sums calls per H3 cell over the hours of week, busiest first', () => {
+    expect(callsPerCell([{ cell: 'b', hourOfWeek: 1, calls: 2 }, { cell: 'a', hourOfWeek: 1, calls: 1 }, { cell: 'a', hourOfWeek: 5, calls: 1 }, { cell: 'c', hourOfWeek: 0, calls: 3 }])).toEqual([
+      { cell: 'c', calls: 3 },
+      { cell: 'a', calls: 2 },
+      { cell: 'b', calls: 2 },
+    ]);
+  });
+});
+
+describe('supervisor roster', () => {
+  it('counts units and officers on duty per type and district, leaving out replayed units', () => {
+    const u = (id: string, type: string, district: string, onDuty: boolean, crewSize: number, replay = false) =>
+      ({ id, callSign: id, type, district, homeStation: 'x', lat: null, lon: null, status: 'available', onDuty: true, crewSize, replay, dutyNow: { onDuty, reason: '' } }) as RosterUnit;
+    const r = rosterOf([u('A', 'station-car', 'P1', true, 2), u('B', 'station-car', 'P1', true, 3), u('C', 'night-assistance', 'P4', false, 7), u('D', 'station-car', 'P9', true, 2, true)]);
+    expect(r.types).toEqual(['night-assistance', 'station-car']);
+    expect(r.districts).toEqual(['P1', 'P4']);
+    expect(r.cell('station-car', 'P1')).toEqual({ units: 2, officers: 5 });
+    expect(r.cell('night-assistance', 'P4')).toEqual({ units: 0, officers: 0 });
+    expect(r.total).toEqual({ units: 2, officers: 5 });
+  });
+});
+
+describe('messages', () => {
+  it('has every message in both languages, none empty', () => {
+    expect(Object.keys(MESSAGES.en).sort()).toEqual(Object.keys(MESSAGES.zh).sort());
+    for (const lang of ['zh', 'en'] as const) for (const [k, v] of Object.entries(MESSAGES[lang])) expect([k, v.trim().length > 0]).toEqual([k, true]);
   });
 });

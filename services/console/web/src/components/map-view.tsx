@@ -30,10 +30,10 @@ interface Props {
 
 const W = 800;
 
-type Ring = [number, number][];
+export type Ring = [number, number][];
 
 /** Lines and rings of a GeoJSON object as lists of [lon, lat]. */
-function paths(g: unknown): { rings: Ring[]; lines: Ring[]; labels: { at: LatLon; text: string }[] } {
+export function paths(g: unknown): { rings: Ring[]; lines: Ring[]; labels: { at: LatLon; text: string }[] } {
   const rings: Ring[] = [];
   const lines: Ring[] = [];
   const labels: { at: LatLon; text: string }[] = [];

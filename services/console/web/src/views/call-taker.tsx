@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, post } from '../api';
 import { MapView } from '../components/map-view';
 import { ProblemBox } from '../components/problem';
+import { TraceLink } from '../components/trace-link';
 import type { LatLon } from '../geo';
 import { useI18n } from '../i18n';
 import { allSubtypes, searchSubtypes, type SubtypeEntry, type TaxonomyFile } from '../taxonomy';
@@ -244,7 +245,7 @@ export function CallTakerView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | 
         </div>
         {accepted && (
           <div className="accepted" role="status" data-testid="accepted" data-call-id={accepted.callId}>
-            ✔ {t('accepted')} · {accepted.ms} {t('ms')} · {t('callId')} <code>{accepted.callId}</code>
+            ✔ {t('accepted')} · {accepted.ms} {t('ms')} · {t('callId')} <code>{accepted.callId}</code> <TraceLink callId={accepted.callId} />
           </div>
         )}
         {error && <ProblemBox error={error} title={t('invalidFields')} />}

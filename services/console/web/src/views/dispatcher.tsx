@@ -2,10 +2,12 @@ import { useMemo, useState } from 'react';
 import { ApiError, post } from '../api';
 import { MapView } from '../components/map-view';
 import { ProblemBox } from '../components/problem';
+import { TraceLink } from '../components/trace-link';
 import { useI18n } from '../i18n';
 import { useLiveRefresh } from '../live';
 import { labelOf, type TaxonomyFile } from '../taxonomy';
 import { formatAge, formatEta, timerLevel } from '../timers';
+import { canReassign, nextStatuses, ON_INCIDENT } from '../unit-status';
 import { useApi, useNow } from '../use-api';
 
 /** A recommendation as dispatch returns it (libs/contracts Recommendation). */
@@ -50,38 +52,118 @@ export interface Unit {
   crewSize: number;
 }
 
+/** A unit on an incident as `GET /incidents/{id}` lists it (`active` false once it cleared or was reassigned). */
+export interface IncidentUnit {
+  incidentId: string;
+  unitId: string;
+  callSign: string;
+  unitType: string;
+  status: string;
+  active: boolean;
+  dispatchedAt: string;
+  enRouteAt: string | null;
+  onSceneAt: string | null;
+  transportingAt: string | null;
+  clearedAt: string | null;
+  reassignedAt: string | null;
+}
+
+export type IncidentDetail = Incident & { units: IncidentUnit[]; closedAt?: string | null };
+
+type UnitUnitState = { unitId: string; state: 'busy' } | { unitId: string; state: 'ok'; status: string } | { unitId: string; state: 'error'; error: ApiError };
+
 type AssignState = { incidentId: string; unitId: string; state: 'busy' } | { incidentId: string; unitId: string; state: 'ok' } | { incidentId: string; unitId: string; state: 'error'; error: ApiError };
 
 /**
  * 调度 — pending incidents by priority then age with running timers (amber/red by priority),
- * the selected incident's recommendations (ETA, distance, 1/3/5-minute circle badges, reasons)
- * with an accept button (`POST /api/dispatch/incidents/{id}/assignments {unitId}`), the unit
- * board grouped by type and district, and the situation map. Live: re-reads incidents and units
- * when dispatch or call events arrive (at most once a second).
+ * incidents in progress (assigned), the selected incident's status, its units with one-click
+ * status reports (`POST /api/dispatch/units/{unitId}/status {status, incidentId}`: en route, on
+ * scene, transporting, cleared — dispatch closes the incident when its last unit clears) and a
+ * link to the call's trace; its recommendations (ETA, distance, 1/3/5-minute circle badges,
+ * reasons) with an accept button (`POST /api/dispatch/incidents/{id}/assignments {unitId}`); the
+ * unit board grouped by type and district, where a click on a unit offers its status reports and
+ * 改派 (reassign to the selected pending incident, `{unitId, reassign: true}`); and the situation
+ * map. Live: re-reads incidents, the selected incident and units when dispatch or call events
+ * arrive (at most once a second).
  */
 export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | undefined; geojson: unknown }) {
   const { t, tx, lang } = useI18n();
   const now = useNow(1000);
   const incidents = useApi<{ items: Incident[]; total: number }>('/api/dispatch/incidents?status=pending&limit=200');
+  const active = useApi<{ items: Incident[]; total: number }>('/api/dispatch/incidents?status=assigned&limit=200');
   const units = useApi<{ items: Unit[] }>('/api/dispatch/units');
   const [selectedId, setSelectedId] = useState<string>();
+  const [selectedUnitId, setSelectedUnitId] = useState<string>();
   const [assign, setAssign] = useState<AssignState>();
-  useLiveRefresh((e) => e.source === 'dispatch' || e.type === 'CallHandedToDispatch', () => {
-    incidents.reload();
-    units.reload();
-  });
+  const [unitChange, setUnitChange] = useState<UnitUnitState>();
 
   const items = incidents.data?.items ?? [];
-  const selected = items.find((i) => i.id === selectedId) ?? items[0];
+  const activeItems = active.data?.items ?? [];
+  const detailId = selectedId ?? items[0]?.id;
+  const detail = useApi<IncidentDetail>(detailId ? `/api/dispatch/incidents/${detailId}` : undefined);
+  const reloadAll = () => {
+    incidents.reload();
+    active.reload();
+    units.reload();
+    detail.reload();
+  };
+  useLiveRefresh((e) => e.source === 'dispatch' || e.type === 'CallHandedToDispatch', reloadAll);
+
+  // the selected incident stays selected when it leaves the pending queue (assigned) or closes
+  const selected: Incident | undefined = items.find((i) => i.id === detailId) ?? activeItems.find((i) => i.id === detailId) ?? (detail.data?.id === detailId ? detail.data : undefined);
+  const selectedDetail = detail.data?.id === selected?.id ? detail.data : undefined;
   const recs = selected?.recommendations ?? [];
+  const selectedUnit = units.data?.items.find((u) => u.id === selectedUnitId);
+
+  /** POST /api/dispatch/units/{unitId}/status {status, incidentId?}: a status report of a unit. */
+  const setStatus = async (unitId: string, status: string, incidentId?: string) => {
+    setUnitChange({ unitId, state: 'busy' });
+    try {
+      await post(`/api/dispatch/units/${encodeURIComponent(unitId)}/status`, { status, ...(incidentId ? { incidentId } : {}) });
+      setUnitChange({ unitId, state: 'ok', status });
+      reloadAll();
+    } catch (err) {
+      setUnitChange({ unitId, state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)) });
+    }
+  };
+
+  /** 改派: POST /api/dispatch/incidents/{id}/assignments {unitId, reassign: true} — takes a busy unit to the selected incident. */
+  const reassign = async (incident: Incident, unitId: string) => {
+    setUnitChange({ unitId, state: 'busy' });
+    try {
+      await post(`/api/dispatch/incidents/${incident.id}/assignments`, { unitId, reassign: true });
+      setUnitChange({ unitId, state: 'ok', status: 'dispatched' });
+      reloadAll();
+    } catch (err) {
+      setUnitChange({ unitId, state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)) });
+    }
+  };
+
+  const statusButtons = (unitId: string, status: string, incidentId: string | undefined, testPrefix = 'set-status') =>
+    nextStatuses(status).map((to) => (
+      <button key={to} className={`status-button to-${to}`} disabled={unitChange?.state === 'busy'} onClick={() => void setStatus(unitId, to, ON_INCIDENT.includes(status as never) ? incidentId : undefined)} data-testid={`${testPrefix}-${to}`}>
+        {tx(`unit.${to}`)}
+      </button>
+    ));
+  const unitChangeResult = (unitId: string) =>
+    unitChange && unitChange.unitId === unitId && unitChange.state !== 'busy' ? (
+      unitChange.state === 'ok' ? (
+        <span className="accepted small" role="status" data-testid="status-result" data-state="ok">
+          ✔ {tx(`unit.${unitChange.status}`)}
+        </span>
+      ) : (
+        <div data-testid="status-result" data-state="error">
+          <ProblemBox error={unitChange.error} title={t('statusFailed')} />
+        </div>
+      )
+    ) : null;
 
   const accept = async (incident: Incident, r: Recommendation) => {
     setAssign({ incidentId: incident.id, unitId: r.unitId, state: 'busy' });
     try {
       await post(`/api/dispatch/incidents/${incident.id}/assignments`, { unitId: r.unitId });
       setAssign({ incidentId: incident.id, unitId: r.unitId, state: 'ok' });
-      incidents.reload();
-      units.reload();
+      reloadAll();
     } catch (err) {
       setAssign({ incidentId: incident.id, unitId: r.unitId, state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)) });
     }
@@ -141,6 +223,35 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
             );
           })}
         </ol>
+        <div className="panel-head">
+          <h2>
+            {t('inProgress')} <span className="count" data-testid="active-total">{active.data?.total ?? '…'}</span>
+          </h2>
+        </div>
+        {active.error && <ProblemBox error={active.error} />}
+        <ol className="incident-list" data-testid="active-list">
+          {activeItems.map((i) => (
+            <li
+              key={i.id}
+              className={`incident-row ${i.id === selected?.id ? 'selected' : ''}`}
+              onClick={() => setSelectedId(i.id)}
+              data-testid="active-row"
+              data-incident-id={i.id}
+              data-call-id={i.callId}
+              tabIndex={0}
+              onKeyDown={(e) => e.key === 'Enter' && setSelectedId(i.id)}
+            >
+              <span className={`prio p${i.priority}`}>P{i.priority}</span>
+              <span className="incident-what">
+                <strong>{labelOf(taxonomy, i.subtype, lang)}</strong>
+                <span className="muted small">
+                  {labelOf(taxonomy, i.category, lang)} · {i.district ?? '—'}
+                </span>
+              </span>
+              <span className="muted small">{formatAge((now - Date.parse(i.openedAt)) / 1000)}</span>
+            </li>
+          ))}
+        </ol>
       </section>
       <section className="panel recs" data-testid="recommendations">
         <div className="panel-head">
@@ -152,8 +263,52 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
           )}
         </div>
         {!selected && <div className="muted empty">{t('selectIncident')}</div>}
-        {selected && recs.length === 0 && <div className="muted empty">{t('noRecommendations')}</div>}
+        {selected && (
+          <div className="incident-detail" data-testid="incident-detail" data-incident-id={selected.id}>
+            <div className="rec-head">
+              <span className="muted small">{t('incidentStatus')}</span>
+              <span className={`incident-status st-${(selectedDetail ?? selected).status}`} data-testid="incident-status" data-status={(selectedDetail ?? selected).status}>
+                {tx(`incident.${(selectedDetail ?? selected).status}`)}
+              </span>
+              <TraceLink callId={selected.callId} />
+            </div>
+            {(selectedDetail?.units ?? []).length > 0 && (
+              <table className="table compact" data-testid="incident-units">
+                <thead>
+                  <tr>
+                    <th>{t('unit')}</th>
+                    <th>{t('status')}</th>
+                    <th>{t('statusSince')}</th>
+                    <th>{t('nextStatus')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {selectedDetail!.units.map((u) => {
+                    const since = u.clearedAt ?? u.transportingAt ?? u.onSceneAt ?? u.enRouteAt ?? u.dispatchedAt;
+                    return (
+                      <tr key={`${u.unitId}-${u.dispatchedAt}`} data-testid="incident-unit" data-unit-id={u.unitId} data-status={u.status} className={u.active ? '' : 'muted'}>
+                        <td>
+                          <strong>{u.callSign}</strong> <span className="muted small">{tx(`unitType.${u.unitType}`)}</span>
+                        </td>
+                        <td>
+                          <span className={`chip status-${u.status}`}>{tx(`unit.${u.status}`)}</span>
+                        </td>
+                        <td className="muted small">{formatAge((now - Date.parse(since)) / 1000)}</td>
+                        <td>
+                          {u.active && statusButtons(u.unitId, u.status, selected.id)}
+                          {unitChangeResult(u.unitId)}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            )}
+          </div>
+        )}
+        {selected && selected.status === 'pending' && recs.length === 0 && <div className="muted empty">{t('noRecommendations')}</div>}
         {selected &&
+          (selected.status === 'pending' || selected.status === 'assigned') &&
           recs.map((r) => (
             <div key={r.unitId} className="rec" data-testid="recommendation" data-unit-id={r.unitId}>
               <div className="rec-head">
@@ -200,6 +355,22 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
           <h2>{t('units')}</h2>
         </div>
         {units.error && <ProblemBox error={units.error} />}
+        {selectedUnit && (
+          <div className="unit-actions" data-testid="unit-actions" data-unit-id={selectedUnit.id} data-status={selectedUnit.status}>
+            <strong>{selectedUnit.callSign}</strong>
+            <span className={`chip status-${selectedUnit.status}`}>{tx(`unit.${selectedUnit.status}`)}</span>
+            {statusButtons(selectedUnit.id, selectedUnit.status, undefined, 'unit-set-status')}
+            {canReassign(selectedUnit.status) && selected && selected.status === 'pending' && (
+              <button className="primary" disabled={unitChange?.state === 'busy'} onClick={() => void reassign(selected, selectedUnit.id)} data-testid="reassign">
+                {t('reassignTo')} {labelOf(taxonomy, selected.subtype, lang)}
+              </button>
+            )}
+            <button className="link-button" onClick={() => setSelectedUnitId(undefined)} aria-label={t('close')}>
+              ✕
+            </button>
+            {unitChangeResult(selectedUnit.id)}
+          </div>
+        )}
         {board.map(([type, byDistrict]) => (
           <div key={type} className="board-group">
             <h3>{tx(`unitType.${type}`)}</h3>
@@ -210,9 +381,18 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
                   <span className="muted small">{district}</span>
                   <div className="chips">
                     {us.map((u) => (
-                      <span key={u.id} className={`chip status-${u.status}${u.onDuty ? '' : ' off'}`} title={`${u.id} · ${tx(`unit.${u.status}`)}`} data-testid="unit-chip" data-unit-id={u.id} data-status={u.status}>
+                      <button
+                        key={u.id}
+                        type="button"
+                        className={`chip status-${u.status}${u.onDuty ? '' : ' off'}${u.id === selectedUnitId ? ' selected' : ''}`}
+                        title={`${u.id} · ${tx(`unit.${u.status}`)}`}
+                        onClick={() => setSelectedUnitId(u.id === selectedUnitId ? undefined : u.id)}
+                        data-testid="unit-chip"
+                        data-unit-id={u.id}
+                        data-status={u.status}
+                      >
                         {u.callSign} <em>{tx(`unit.${u.status}`)}</em>
-                      </span>
+                      </button>
                     ))}
                   </div>
                 </div>

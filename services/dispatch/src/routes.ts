@@ -115,8 +115,15 @@ export function dispatchRoutes(service: DispatchService, prisma: PrismaClient): 
     res.json({ items, total });
   });
 
-  /** GET /incidents/{id} — the incident with its unit assignments; `ETag` = version. 404 when unknown. */
+  /**
+   * GET /incidents/{id} — the incident with its unit assignments; `ETag` = the incident's stream
+   * version (the `If-Match` token of its commands), `Cache-Control: no-store`. 404 when unknown.
+   * The units' statuses change without the incident's version, so that ETag is no cache validator
+   * of this body: `If-None-Match` is ignored and the answer is always 200 with the current state.
+   */
   r.get('/incidents/:id', requireRole(...READ), async (req, res) => {
+    delete req.headers['if-none-match'];
+    res.set('Cache-Control', 'no-store');
     const id = uuidParam(req);
     const incident = await prisma.incident.findUnique({ where: { id } });
     if (!incident) throw ProblemError.notFound(`incident ${id}`);

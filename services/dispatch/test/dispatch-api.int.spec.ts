@@ -93,8 +93,13 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await assign(incidentId, { unitId: primaries[1] }).expect(409);
     tick(30);
     for (const u of primaries) await status(u, { status: 'en-route', incidentId }).expect(200);
+    // a client revalidating with the incident's ETag still sees the units' new statuses (no stale 304)
+    const before = await request(app).get(`/incidents/${incidentId}`).set('authorization', dispatcher).expect(200);
     tick(120);
     for (const u of primaries) await status(u, { status: 'on-scene' }).expect(200);
+    const after = await request(app).get(`/incidents/${incidentId}`).set('authorization', dispatcher).set('if-none-match', String(before.headers.etag)).expect(200);
+    expect(after.headers.etag).toBe(before.headers.etag);
+    expect(after.body.units.map((u: { status: string }) => u.status)).toEqual(['on-scene', 'on-scene']);
     tick(600);
     const c1 = await status(primaries[0], { status: 'cleared' }).expect(200);
     expect(c1.body.events).toEqual(['UnitStatusChanged']);

@@ -226,6 +226,7 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
       });
     } catch (err) {
       if (isConnectivityError(err)) throw err;
+      opts.logger.debug({ err, topic: items[0]!.msg.topic, partition: items[0]!.msg.partition, messages: items.length }, 'chunk transaction failed; applying its messages one by one');
       return false;
     }
     items.forEach((item, i) => finish(item, outcomes[i] ? 'processed' : 'duplicate'));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { tempDatabase } from '@cad110/testkit';
 import { applySummaryChanges, bumpSummary, COUNTS_HOUR_TOTAL, pgSql, prismaSql } from '../src/projections/store';
-import { pgTransaction } from '../src/projections/pg-transaction';
+import { pgTransaction } from '@cad110/eventstore';
 
 describe('summary counters under concurrency', () => {
   let db: Awaited<ReturnType<typeof tempDatabase>>;

@@ -154,45 +154,30 @@ export interface CaseCountRow {
 type HourKey = SummaryKeys['hour'] & { calls: number };
 type BeatKey = SummaryKeys['beat'] & { calls: number };
 
-export const COUNTS_DAY: TableSpec<DayKey> = {
-  table: 'call_counts_day',
-  key: ['localDay', 'district', 'category', 'subtype', 'kind', 'incident', 'twoRob'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['district', 'district', 'text'],
-    ['category', 'category', 'text'],
-    ['subtype', 'subtype', 'text'],
-    ['kind', 'kind', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
-  ],
-};
+/** Summary columns shared by several call-count tables. */
+const DIM = {
+  localDay: ['localDay', 'local_day', 'text'],
+  localHour: ['localHour', 'local_hour', 'int'],
+  district: ['district', 'district', 'text'],
+  beat: ['beat', 'beat', 'text'],
+  category: ['category', 'category', 'text'],
+  subtype: ['subtype', 'subtype', 'text'],
+  kind: ['kind', 'kind', 'text'],
+  incident: ['incident', 'incident', 'boolean'],
+  twoRob: ['twoRob', 'two_rob', 'boolean'],
+} as const;
 
-export const COUNTS_MONTH: TableSpec<MonthKey> = {
-  table: 'call_counts_month',
-  key: ['localMonth', 'district', 'category', 'subtype', 'kind', 'incident', 'twoRob'],
-  cols: [
-    ['localMonth', 'local_month', 'text'],
-    ['district', 'district', 'text'],
-    ['category', 'category', 'text'],
-    ['subtype', 'subtype', 'text'],
-    ['kind', 'kind', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
-  ],
-};
+/** A call-count summary table: the key columns, then the count `calls`. */
+function callCounts<R extends { calls: number }>(table: string, key: readonly (readonly [string, string, PgType])[]): TableSpec<R> {
+  return { table, key: key.map(([f]) => f) as (keyof R & string)[], cols: [...key, ['calls', 'calls', 'int']] as unknown as Col<R>[] };
+}
 
-export const COUNTS_HOUR_TOTAL: TableSpec<HourTotalKey> = {
-  table: 'call_counts_hour_total',
-  key: ['localDay', 'localHour'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['localHour', 'local_hour', 'int'],
-    ['calls', 'calls', 'int'],
-  ],
-};
+const DETAIL = [DIM.district, DIM.category, DIM.subtype, DIM.kind, DIM.incident, DIM.twoRob] as const;
+export const COUNTS_DAY = callCounts<DayKey>('call_counts_day', [DIM.localDay, ...DETAIL]);
+export const COUNTS_MONTH = callCounts<MonthKey>('call_counts_month', [['localMonth', 'local_month', 'text'], ...DETAIL]);
+export const COUNTS_HOUR_TOTAL = callCounts<HourTotalKey>('call_counts_hour_total', [DIM.localDay, DIM.localHour]);
+export const COUNTS_HOUR = callCounts<HourKey>('call_counts_hour', [DIM.localDay, DIM.localHour, DIM.district, DIM.category, DIM.incident, DIM.twoRob]);
+export const COUNTS_BEAT = callCounts<BeatKey>('call_counts_beat', [DIM.localDay, DIM.district, DIM.beat, DIM.category, DIM.incident, DIM.twoRob]);
 
 export const CASE_COUNTS_DAY: TableSpec<CaseCountRow> = {
   table: 'case_counts_day',
@@ -205,34 +190,6 @@ export const CASE_COUNTS_DAY: TableSpec<CaseCountRow> = {
     ['mediated', 'mediated', 'int'],
     ['rescued', 'rescued', 'int'],
     ['caught', 'caught', 'int'],
-  ],
-};
-
-export const COUNTS_HOUR: TableSpec<HourKey> = {
-  table: 'call_counts_hour',
-  key: ['localDay', 'localHour', 'district', 'category', 'incident', 'twoRob'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['localHour', 'local_hour', 'int'],
-    ['district', 'district', 'text'],
-    ['category', 'category', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
-  ],
-};
-
-export const COUNTS_BEAT: TableSpec<BeatKey> = {
-  table: 'call_counts_beat',
-  key: ['localDay', 'district', 'beat', 'category', 'incident', 'twoRob'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['district', 'district', 'text'],
-    ['beat', 'beat', 'text'],
-    ['category', 'category', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
   ],
 };
 

@@ -1,12 +1,16 @@
 /**
  * Benchmark: the live consumer's rate, events applied per second by statistics' idempotent
- * consumer (one transaction per event: processed marker, facts, summaries).
+ * consumer (a chunk of up to `CONSUMER_CHUNK_SIZE` (100) messages of a partition per transaction:
+ * processed markers, facts, then the netted summaries; one message per transaction after a
+ * failed chunk).
  *
  *   KAFKA_BROKERS=127.0.0.1:29092 npm run bench:live -w @cad110/statistics [-- --calls 3000]
  *
  * Publishes the synthetic events of `calls` calls (10 per call, see statistics-synthetic-events.ts)
  * on fresh topics, starts the live consumer on a temporary database and prints the events per
- * second until every event is applied. Topics and database are deleted at the end.
+ * second until every event is applied, with the database's committed and rolled-back
+ * transactions and deadlocks over the run (pg_stat_database; a rolled-back chunk is retried
+ * message by message). Topics and database are deleted at the end.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -34,6 +38,9 @@ async function main() {
   const published = await publishSyntheticCalls(kafka, prefix, CALLS);
   const rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/../services/statistics`, makePrisma, outbox: false });
   const live: LiveProjection = { cfg: projectionConfig(), gate: new ConsumerGate() };
+  const dbStats = async () =>
+    (await rt.pool.query<{ commits: string; rollbacks: string; deadlocks: string }>('SELECT xact_commit AS commits, xact_rollback AS rollbacks, deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0]!;
+  const s0 = await dbStats();
   const t0 = performance.now();
   await startConsumers(rt, live);
   let n = 0;
@@ -42,7 +49,10 @@ async function main() {
     n = (await rt.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM processed_messages')).rows[0]!.n;
   }
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ calls: CALLS, events: published, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(published / seconds) }));
+  await new Promise((r) => setTimeout(r, 1000)); // pg_stat counters are reported with a small delay
+  const s1 = await dbStats();
+  const d = (k: keyof typeof s0) => Number(s1[k]) - Number(s0[k]);
+  console.log(JSON.stringify({ calls: CALLS, events: published, seconds: +seconds.toFixed(1), eventsPerSecond: Math.round(published / seconds), commits: d('commits'), rollbacks: d('rollbacks'), deadlocks: d('deadlocks'), chunkSize: Number(process.env.CONSUMER_CHUNK_SIZE ?? 100) }));
   await Promise.allSettled(rt.consumers.map((c) => c.disconnect()));
   stopLive(live);
   await rt.producer.disconnect();

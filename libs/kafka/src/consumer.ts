@@ -218,7 +218,8 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
         );
         const out: boolean[] = [];
         for (const item of items) {
-          const isNew = fresh.has(item.event!.eventId);
+          // a message delivered twice within the chunk (e.g. a producer retry) is applied once
+          const isNew = fresh.delete(item.event!.eventId);
           if (isNew) await context.with(item.ctx, () => opts.handle(item.event!, tx, item.msg));
           out.push(isNew);
         }
@@ -226,6 +227,7 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
       });
     } catch (err) {
       if (isConnectivityError(err)) throw err;
+      opts.logger.debug({ err, topic: items[0]!.msg.topic, partition: items[0]!.msg.partition, messages: items.length }, 'chunk transaction failed; applying its messages one by one');
       return false;
     }
     items.forEach((item, i) => finish(item, outcomes[i] ? 'processed' : 'duplicate'));

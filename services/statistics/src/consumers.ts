@@ -4,9 +4,8 @@ import { exitOnFatal, groupId } from '@cad110/runtime';
 import type { StatisticsRuntime } from './server';
 import { statisticsTopics } from './config';
 import { ConsumerGate } from './projections/gate';
-import { LIVE_LOCK, LOCK_NAMESPACE, projectLive } from './projections/live';
-import { prismaSql } from './projections/store';
-import { pgTransaction } from './projections/pg-transaction';
+import { liveTransaction, LIVE_LOCK, LOCK_NAMESPACE, projectLive, type LiveTx } from './projections/live';
+import { pgTransaction } from '@cad110/eventstore';
 import type { ProjectionConfig } from './projections/fold';
 
 /** What the live consumer and the admin rebuild share in one process. */
@@ -28,9 +27,9 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
   await client.query(`SELECT pg_advisory_lock_shared(${LOCK_NAMESPACE}, ${LIVE_LOCK})`);
   live.livePid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   live.liveClient = client;
-  const tx = pgTransaction(rt.pool);
+  const tx = liveTransaction(pgTransaction(rt.pool, { statementTimeoutMs: 15_000 }));
   rt.consumers.push(
-    await runIdempotentConsumer({
+    await runIdempotentConsumer<LiveTx>({
       kafka: rt.kafka,
       groupId: groupId('statistics'),
       consumerName: 'statistics.all',
@@ -40,7 +39,7 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,
-      handle: (event, tx, msg) => projectLive(event, prismaSql(tx), msg, rt.registry, live.cfg),
+      handle: (event, t, msg) => projectLive(event, t, msg, rt.registry, live.cfg),
       onFatal: exitOnFatal(rt.logger),
     }),
   );

@@ -2,8 +2,12 @@
  * Every figure on the two shared real datasets, replayed through the real pipeline (the four
  * services as processes on the real broker and PostgreSQL, tools/importer posting to intake with
  * each source's mapping and time zone), compared with an independent computation from the raw
- * CSV (test/independent.ts). Dispatch times and dispositions come from a stand-in fixture
- * (test/fixtures/dispatch-and-disposition-fixture.ts) until their real replays exist.
+ * CSV (test/independent.ts). Nothing is published by the test itself: the dispatch history is
+ * replayed into dispatch with the importer's `replayDispatchHistory` where the mapping names the
+ * dataset's dispatch columns (Minneapolis: first unit assigned / en route / arrived / cleared),
+ * and every case's source disposition is recorded through records with `replayDispositions`
+ * (both datasets). San Diego has no dispatch, arrival or close times: it has no response times,
+ * and its dispositions are recorded at replay time.
  *
  * By default a contiguous run of whole local days of each file is replayed (Minneapolis
  * 2020-06-21..23, San Diego 2023-01-01..02): the full files (40,794 calls, ~300,000 events through
@@ -12,17 +16,16 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { loadTaxonomy, topicName } from '@cad110/contracts';
+import { dropDatabase } from '@cad110/db';
 import { Stack, SHARED_CALLS_DIR, waitForPipeline } from '@cad110/devstack';
-import { loadMapping, MAPPINGS_DIR, postCalls, readCalls } from '@cad110/importer';
+import { loadMapping, MAPPINGS_DIR, postCalls, readCalls, replayDispatchHistory, replayDispositions, type DispositionReplayResult, type ReplayDispatchResult } from '@cad110/importer';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId, waitFor } from '@cad110/testkit';
 import { ALL_SPECS, dumpTable, pgSql } from '../src/projections/store';
-import { publish } from './envelopes';
-import { fixtureEvents, outcomeLocalTime, outcomeOf, type Dataset } from './fixtures/dispatch-and-disposition-fixture';
-import { calendarDays, cellHourCounts, countBy, daysWithout, giStarTop, isIncident, pct, readRows, secondsBetween, type Row } from './independent';
+import { calendarDays, cellHourCounts, countBy, daysWithout, giStarTop, isIncident, localDateOf, pct, readMapping, readRows, rowOutcome, secondsBetween, type RawMapping, type Row } from './independent';
 
 jest.setTimeout(3_600_000);
 
@@ -30,9 +33,9 @@ const FULL = process.env.STATS_E2E_FULL === '1';
 const TAXONOMY_FILE = join(__dirname, '..', '..', '..', 'libs', 'contracts', 'taxonomy', 'taxonomy.v1.json');
 
 const ONLY = process.env.STATS_E2E_DATASETS?.split(',');
-const ALL_DATASETS: { dataset: Dataset; file: string; from: string; to: string; located: boolean; dispatchTimes: boolean }[] = [
-  { dataset: 'minneapolis-mpd', file: 'minneapolis-mpd-911-cad.csv', from: '2020-06-21', to: FULL ? '2020-07-13' : '2020-06-23', located: true, dispatchTimes: true },
-  { dataset: 'san-diego-pd', file: 'san-diego-pd-calls-for-service.csv', from: '2023-01-01', to: FULL ? '2023-01-20' : '2023-01-02', located: false, dispatchTimes: false },
+const ALL_DATASETS: { dataset: string; file: string; from: string; to: string; located: boolean }[] = [
+  { dataset: 'minneapolis-mpd', file: 'minneapolis-mpd-911-cad.csv', from: '2020-06-21', to: FULL ? '2020-07-13' : '2020-06-23', located: true },
+  { dataset: 'san-diego-pd', file: 'san-diego-pd-calls-for-service.csv', from: '2023-01-01', to: FULL ? '2023-01-20' : '2023-01-02', located: false },
 ];
 /** `STATS_E2E_DATASETS=minneapolis-mpd` runs one dataset only. */
 const DATASETS = ALL_DATASETS.filter((d) => !ONLY || ONLY.includes(d.dataset));
@@ -61,13 +64,36 @@ async function dumpProjections(url: string) {
 }
 
 const MEASURES = ['answer', 'processing', 'travel', 'total'] as const;
+type Intervals = Record<(typeof MEASURES)[number], number | null>;
 
-/** The four intervals of a Minneapolis row, from the CSV text (seconds; null when missing or negative). */
-function intervals(ds: Dataset, r: Row): Record<(typeof MEASURES)[number], number | null> {
-  if (ds !== 'minneapolis-mpd') return { answer: null, processing: null, travel: null, total: null };
-  const assigned = r.raw.Time_First_Unit_Assigned?.trim() ?? '';
-  const arrived = r.raw.Time_First_Unit_Arrived?.trim() ?? '';
+const col = (m: RawMapping, name: string) => m.columns[name] as string | undefined;
+const text = (r: Row, c: string | undefined) => (c ? (r.raw[c] ?? '').trim() : '');
+
+/**
+ * The four intervals of a row from the CSV text (seconds; null when missing or negative), by the
+ * figure definitions: answer needs a ringing time (no dataset has one); processing = answer →
+ * first unit assigned; travel = assigned → first unit arrived; total = answer → arrived. Only
+ * calls handed to dispatch have an incident. An arrival is only replayed when the row has an
+ * assignment not later than it (a unit cannot arrive before it is dispatched: planSteps).
+ */
+function intervals(m: RawMapping, r: Row): Intervals {
+  const assigned = text(r, col(m, 'firstUnitAssignedAt'));
+  const arrivedText = text(r, col(m, 'firstUnitArrivedAt'));
+  if (!r.handed || !assigned) return { answer: null, processing: null, travel: null, total: null };
+  const arrived = arrivedText && arrivedText >= assigned ? arrivedText : '';
   return { answer: null, processing: secondsBetween(r.local, assigned), travel: secondsBetween(assigned, arrived), total: secondsBetween(r.local, arrived) };
+}
+
+/**
+ * Local day of a row's disposition: the source close time, not before the case's opening (the
+ * hand-over: the queue time, else the creation time, never before the answer: the importer's
+ * clamp); `null` when the row has no close time (recorded at replay time).
+ */
+function outcomeDay(m: RawMapping, r: Row): string | null {
+  const closed = text(r, col(m, 'closedAt'));
+  if (!closed) return null;
+  const opened = [text(r, col(m, 'handedAt')) || text(r, col(m, 'createdAt')), r.local].filter(Boolean).sort().at(-1)!;
+  return (closed < opened ? opened : closed).slice(0, 10);
 }
 
 const sortKey = (a: { key: unknown }, b: { key: unknown }) => (a.key === null ? 1 : b.key === null ? -1 : (a.key as never) < (b.key as never) ? -1 : (a.key as never) > (b.key as never) ? 1 : 0);
@@ -77,12 +103,16 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   const present = existsSync(csv);
   const taxonomy = loadTaxonomy();
   const mapping = loadMapping(ds.dataset, taxonomy);
+  const raw = readMapping(join(MAPPINGS_DIR, `${ds.dataset}.json`));
   const prefix = `${uniqueId('e2es')}.`;
   const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, clientId: 'stats-e2e' });
   let stack: Stack;
   let rows: Row[];
   let expectedIncidents = 0;
-  let fixture: ReturnType<typeof fixtureEvents>;
+  let history: ReplayDispatchResult | undefined;
+  let dispositions: DispositionReplayResult;
+  /** local days (the dataset's zone) on which the replay recorded dispositions without a source close time */
+  let replayDays: { from: string; to: string };
   let token: string;
   const get = async (path: string) => {
     const r = await fetch(`${stack.url('statistics')}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -106,21 +136,31 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
     const { reached } = await waitForPipeline(stack, { incidents: expectedIncidents, cases: expectedIncidents, statsTotal: rows.length }, FULL ? 3_000_000 : 900_000);
     expect(reached).toBe(true);
 
-    const callOf = new Map(posted.accepted.map((a) => [a.externalId, a.callId]));
-    const incidentOf = new Map((await query<{ id: string; call_id: string }>(stack.databaseUrl('dispatch'), 'SELECT id, call_id FROM incidents')).map((x) => [x.call_id, x.id]));
-    const caseOf = new Map((await query<{ id: string; call_id: string }>(stack.databaseUrl('records'), 'SELECT id, call_id FROM cases')).map((x) => [x.call_id, x.id]));
-    fixture = fixtureEvents(ds.dataset, mapping.timeZone, rows, { callOf, incidentOf, caseOf });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await publish(producer, prefix, [...fixture.dispatch, ...fixture.cases]);
-    await producer.disconnect();
+    // the real replays: dispatch history (where the dataset has it) and dispositions, side by side
+    const byExternal = new Map(subset.map((c) => [c.body.externalRef.id, c]));
+    const started = Date.now();
+    [history, dispositions] = await Promise.all([
+      mapping.columns.firstUnitAssignedAt
+        ? replayDispatchHistory(subset, posted.accepted, { dispatchUrl: stack.url('dispatch'), headers: { authorization: `Bearer ${stack.token('supervisor', 'importer')}` } })
+        : Promise.resolve(undefined),
+      replayDispositions(
+        posted.accepted.map((a) => ({ externalId: a.externalId, callId: a.callId, handedToDispatch: byExternal.get(a.externalId)!.body.handToDispatch, disposition: byExternal.get(a.externalId)!.disposition })),
+        { recordsUrl: stack.url('records'), headers: { authorization: `Bearer ${stack.token('dispatcher', 'importer')}` }, caseTimeoutMs: 120_000 },
+      ),
+    ]);
+    replayDays = { from: localDateOf(started, mapping.timeZone), to: localDateOf(Date.now(), mapping.timeZone) };
+    expect(history?.failed ?? []).toEqual([]);
+    expect(dispositions.failed).toEqual([]);
 
-    // statistics has read every topic to its end
+    // every service has published all it wrote (outboxes empty), and statistics has read every topic to its end
     const admin = kafka.admin();
     await admin.connect();
     const topics = ['calls', 'dispatch', 'cases'].map((t) => topicName(t as never, prefix));
     await waitFor(
       async () => {
+        for (const svc of ['intake', 'dispatch', 'records'] as const) {
+          if ((await query<{ n: number }>(stack.databaseUrl(svc), 'SELECT count(*)::int AS n FROM outbox'))[0]!.n > 0) return false;
+        }
         for (const topic of topics) {
           const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: `${prefix}statistics`, topics: [topic] })]);
           for (const p of ends) {
@@ -128,7 +168,7 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
             if (!c || Number(c.offset) < Number(p.high)) return false;
           }
         }
-        return (await get('/stats/outcomes')).rows[0].cases === fixture.cases.length;
+        return true;
       },
       { timeoutMs: FULL ? 3_000_000 : 900_000, intervalMs: 1000, message: 'statistics read every topic' },
     );
@@ -137,6 +177,7 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
 
   afterAll(async () => {
     await stack?.stop();
+    if (stack) await Promise.all((['intake', 'dispatch', 'records', 'statistics'] as const).map((svc) => dropDatabase(stack.databaseUrl(svc))));
   });
 
   const skipIfAbsent = () => {
@@ -203,44 +244,58 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
 
   it('counts the outcomes recorded on the cases (disputes mediated, people rescued, suspects caught)', async () => {
     if (skipIfAbsent()) return;
-    const withCase = rows.filter((r) => r.handed && outcomeOf(ds.dataset, r));
+    const outcome = (r: Row) => rowOutcome(raw, r) as Exclude<ReturnType<typeof rowOutcome>, 'unmapped' | null>;
+    const withCase = rows.filter((r) => r.handed && rowOutcome(raw, r) !== null && rowOutcome(raw, r) !== 'unmapped');
+    // the replay recorded exactly the rows the mapping gives an outcome, and reported the unknown codes
+    expect({ recorded: dispositions.recorded, unmapped: dispositions.unmapped.length }).toEqual({ recorded: withCase.length, unmapped: rows.filter((r) => r.handed && rowOutcome(raw, r) === 'unmapped').length });
+    expect(withCase.length).toBeGreaterThan(rows.length / 2);
     const sum = (rs: Row[]) => ({
       cases: rs.length,
-      disputesMediated: rs.filter((r) => outcomeOf(ds.dataset, r)!.codes.includes('dispute-mediated')).length,
-      peopleRescued: rs.reduce((s, r) => s + outcomeOf(ds.dataset, r)!.peopleRescued, 0),
-      suspectsCaught: rs.reduce((s, r) => s + outcomeOf(ds.dataset, r)!.suspectsCaught, 0),
+      disputesMediated: rs.filter((r) => outcome(r).codes.includes('dispute-mediated')).length,
+      peopleRescued: rs.reduce((s, r) => s + outcome(r).peopleRescued, 0),
+      suspectsCaught: rs.reduce((s, r) => s + outcome(r).suspectsCaught, 0),
     });
+    expect(sum(withCase).suspectsCaught).toBeGreaterThan(0);
     expect((await get('/stats/outcomes')).rows).toEqual([{ key: null, ...sum(withCase) }]);
     const byDistrict = [...new Set(withCase.map((r) => r.district))].map((d) => ({ key: d, ...sum(withCase.filter((r) => r.district === d)) })).sort(sortKey);
     expect((await get('/stats/outcomes?by=district')).rows).toEqual(byDistrict);
-    const day = ds.from;
-    const onDay = withCase.filter((r) => outcomeLocalTime(ds.dataset, r).slice(0, 10) === day);
-    expect((await get(`/stats/outcomes?from=${day}&to=${day}`)).rows).toEqual([{ key: null, ...sum(onDay) }]);
+    // counted on the local day of the disposition: the source close time, else the replay's day
+    for (const day of calendarDays(ds.from, ds.to).slice(0, 2)) {
+      expect({ day, rows: (await get(`/stats/outcomes?from=${day}&to=${day}`)).rows }).toEqual({ day, rows: [{ key: null, ...sum(withCase.filter((r) => outcomeDay(raw, r) === day)) }] });
+    }
+    const atReplay = withCase.filter((r) => outcomeDay(raw, r) === null);
+    if (!col(raw, 'closedAt')) expect(atReplay).toHaveLength(withCase.length);
+    expect((await get(`/stats/outcomes?from=${replayDays.from}&to=${replayDays.to}`)).rows).toEqual([{ key: null, ...sum(atReplay) }]);
   });
 
   it('computes response-time percentiles (nearest rank) by priority and district, and NFPA 1225 / 1-3-5-minute compliance', async () => {
     if (skipIfAbsent()) return;
     const measured = rows.filter((r) => {
-      const i = intervals(ds.dataset, r);
+      const i = intervals(raw, r);
       return i.processing !== null || i.travel !== null || i.total !== null;
     });
-    if (!ds.dispatchTimes) expect(measured).toHaveLength(0);
+    if (!col(raw, 'firstUnitAssignedAt')) expect(measured).toHaveLength(0);
+    else {
+      // the replay dispatched every handed row with an assignment time and brought a unit on scene where the row has an arrival
+      expect(history).toMatchObject({ dispatched: rows.filter((r) => r.handed && text(r, col(raw, 'firstUnitAssignedAt'))).length, onScene: rows.filter((r) => intervals(raw, r).travel !== null).length });
+      expect(measured.length).toBeGreaterThan(rows.length / 2);
+    }
     for (const by of ['none', 'priority', 'district'] as const) {
       const keyOf = (r: Row) => (by === 'none' ? null : by === 'priority' ? r.priority : r.district);
       const keys = [...new Set(measured.map(keyOf))].map((key) => ({ key })).sort(sortKey);
       const expected = keys.flatMap(({ key }) => {
         const group = measured.filter((r) => keyOf(r) === key);
         return MEASURES.map((measure) => {
-          const v = group.map((r) => intervals(ds.dataset, r)[measure]).filter((x): x is number => x !== null);
+          const v = group.map((r) => intervals(raw, r)[measure]).filter((x): x is number => x !== null);
           return { key, measure, n: v.length, p50: pct(v, 50), p90: pct(v, 90), p95: pct(v, 95) };
         });
       });
       expect((await get(`/stats/response-times?by=${by}`)).rows).toEqual(expected);
 
       const share = (k: number, n: number) => (n ? Math.round((k / n) * 10000) / 10000 : null);
-      const compKeys = [...new Set(measured.filter((r) => intervals(ds.dataset, r).processing !== null || intervals(ds.dataset, r).travel !== null).map(keyOf))].map((key) => ({ key })).sort(sortKey);
+      const compKeys = [...new Set(measured.filter((r) => intervals(raw, r).processing !== null || intervals(raw, r).travel !== null).map(keyOf))].map((key) => ({ key })).sort(sortKey);
       const comp = compKeys.map(({ key }) => {
-        const g = measured.filter((r) => keyOf(r) === key).map((r) => intervals(ds.dataset, r));
+        const g = measured.filter((r) => keyOf(r) === key).map((r) => intervals(raw, r));
         const p = g.map((i) => i.processing).filter((x): x is number => x !== null);
         const t = g.map((i) => i.travel).filter((x): x is number => x !== null);
         const s = share(p.filter((x) => x <= 60).length, p.length);
@@ -297,7 +352,7 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
     const all = await get('/stats/throughput');
     const n = async (svc: 'intake' | 'dispatch' | 'records') => (await query<{ n: number }>(stack.databaseUrl(svc), 'SELECT count(*)::int AS n FROM events'))[0]!.n;
     const byTopic = Object.fromEntries(all.topics.map((x: any) => [x.topic, x.events]));
-    expect(byTopic).toEqual({ calls: await n('intake'), dispatch: (await n('dispatch')) + fixture.dispatch.length, cases: (await n('records')) + fixture.cases.length });
+    expect(byTopic).toEqual({ calls: await n('intake'), dispatch: await n('dispatch'), cases: await n('records') });
   });
 
   it('rebuilds every projection from offset 0 to identical tables', async () => {

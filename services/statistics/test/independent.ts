@@ -17,6 +17,19 @@ export interface RawMapping {
   districtFromBeat?: string;
   redactedMarker?: string;
   callTypes: Record<string, { subtype: string; priority?: number }>;
+  dispositions?: {
+    codeFrom: 'whole' | 'before-dash';
+    separator?: string;
+    codes: Record<string, RawOutcome | null>;
+    cancelReasons?: Record<string, RawOutcome>;
+  };
+}
+
+/** An outcome as the mapping file writes it (counts default to 0). */
+export interface RawOutcome {
+  codes: string[];
+  suspectsCaught?: number;
+  peopleRescued?: number;
 }
 
 interface RawSubtype {
@@ -188,4 +201,43 @@ export function giStarTop(cells: Map<string, Map<number, number>>, k: number, st
   }
   res.sort((a, b) => (b.z ?? -Infinity) - (a.z ?? -Infinity) || b.calls - a.calls || (a.cell < b.cell ? -1 : 1));
   return res.slice(0, top).map((r) => ({ ...r, z: r.z === null ? null : Math.round(r.z * 1000) / 1000 }));
+}
+
+export const readMapping = (file: string) => readJson(file) as RawMapping;
+
+/**
+ * What the mapping file says a row's disposition records (its `dispositions` notes, written out
+ * again here): the cancel reason's code (text before the first `-`) when `cancelReasons` lists
+ * it; else each value of the disposition cell (split at `separator`) reduced to its code (whole,
+ * or the text before the first `-`); any code the table lacks → `unmapped` (nothing recorded);
+ * codes mapped to null and empty cells → null (nothing recorded); several outcomes merge: their
+ * codes in order without repeats, `unresolved` dropped beside another code, counts = the largest.
+ */
+export function rowOutcome(m: RawMapping, r: Row): { codes: string[]; suspectsCaught: number; peopleRescued: number } | 'unmapped' | null {
+  const t = m.dispositions;
+  const col = m.columns.disposition as string | undefined;
+  if (!t || !col) return null;
+  const norm = (o: RawOutcome) => ({ codes: o.codes, suspectsCaught: o.suspectsCaught ?? 0, peopleRescued: o.peopleRescued ?? 0 });
+  const cancelCol = m.columns.cancelReason as string | undefined;
+  const cancel = cancelCol ? (r.raw[cancelCol] ?? '').trim().split('-')[0]!.trim() : '';
+  if (cancel && t.cancelReasons?.[cancel]) return norm(t.cancelReasons[cancel]!);
+  const cell = (r.raw[col] ?? '').trim();
+  if (!cell) return null;
+  const codes: string[] = [];
+  for (const v of t.separator ? cell.split(t.separator) : [cell]) {
+    const code = t.codeFrom === 'before-dash' ? v.trim().split('-')[0]!.trim() : v.trim();
+    if (code && !codes.includes(code)) codes.push(code);
+  }
+  if (codes.some((c) => !(c in t.codes))) return 'unmapped';
+  const found = codes.map((c) => t.codes[c]).filter((o): o is RawOutcome => !!o).map(norm);
+  if (!found.length) return null;
+  let merged: string[] = [];
+  for (const o of found) for (const c of o.codes) if (!merged.includes(c)) merged.push(c);
+  if (merged.length > 1) merged = merged.filter((c) => c !== 'unresolved');
+  return { codes: merged, suspectsCaught: Math.max(...found.map((o) => o.suspectsCaught)), peopleRescued: Math.max(...found.map((o) => o.peopleRescued)) };
+}
+
+/** The local calendar date (YYYY-MM-DD) of an instant in an IANA zone (Intl, not the service's helpers). */
+export function localDateOf(instantMs: number, zone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instantMs));
 }

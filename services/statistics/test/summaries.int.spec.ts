@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { tempDatabase } from '@cad110/testkit';
-import { applySummaryChanges, bumpSummary, COUNTS_HOUR_TOTAL, pgSql, prismaSql } from '../src/projections/store';
-import { pgTransaction } from '../src/projections/pg-transaction';
+import { applySummaryChanges, bumpSummary, CASE_COUNTS_DAY, COUNTS_HOUR_TOTAL, pgSql, prismaSql } from '../src/projections/store';
+import { pgTransaction } from '@cad110/eventstore';
 
 describe('summary counters under concurrency', () => {
   let db: Awaited<ReturnType<typeof tempDatabase>>;
@@ -58,5 +58,29 @@ describe('summary counters under concurrency', () => {
       }),
     );
     expect(await count('2021-01-03', 5)).toBe(30);
+  });
+
+  it('nets the changes of one transaction per row: −1 and +1 of a row cancel, a case moving to an arrest changes only the arrests, a row at 0 goes', async () => {
+    await pool.query(`INSERT INTO case_counts_day VALUES ('2021-02-01', 'North', 'criminal', 2, 0, 0, 0), ('2021-02-02', 'North', 'criminal', 1, 0, 0, 0)`);
+    const key = (day: string) => ({ dispositionDay: day, district: 'North', category: 'criminal' });
+    const none = { cases: 1, mediated: 0, rescued: 0, caught: 0 };
+    await pgTransaction(pool)((t) =>
+      applySummaryChanges(prismaSql(t), [
+        // a case's disposition replaced on the same day: one row changed twice in one transaction
+        { spec: CASE_COUNTS_DAY, key: key('2021-02-01'), values: none, sign: -1 },
+        { spec: CASE_COUNTS_DAY, key: key('2021-02-01'), values: { ...none, caught: 2 }, sign: 1 },
+        // a count moved away and back: nothing to write
+        { spec: CASE_COUNTS_DAY, key: key('2021-02-03'), values: none, sign: 1 },
+        { spec: CASE_COUNTS_DAY, key: key('2021-02-03'), values: none, sign: -1 },
+        // the last case of a day moves to another day
+        { spec: CASE_COUNTS_DAY, key: key('2021-02-02'), values: none, sign: -1 },
+        { spec: CASE_COUNTS_DAY, key: key('2021-02-04'), values: none, sign: 1 },
+      ]),
+    );
+    const rows = (await pool.query(`SELECT disposition_day AS day, cases, caught FROM case_counts_day WHERE disposition_day LIKE '2021-02-%' ORDER BY 1`)).rows;
+    expect(rows).toEqual([
+      { day: '2021-02-01', cases: 2, caught: 2 },
+      { day: '2021-02-04', cases: 1, caught: 0 },
+    ]);
   });
 });

@@ -1,10 +1,10 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
+import type { SqlTx } from '@cad110/eventstore';
 import type { MessageContext } from '@cad110/kafka';
 import { applyEvent, type ProjectionTarget } from './apply';
-import { applyDutyLevel, applyUnitStatus, caseSummary, emptyCall, emptyCase, emptyIncident, summaryKeys, SUMMARY_PARTS, type CallFactRow, type CaseFactRow, type ProjectionConfig } from './fold';
+import { applyDutyLevel, applyUnitStatus, caseSummary, emptyCall, emptyCase, emptyIncident, summaryKeys, SUMMARY_PARTS, type CallFactRow, type CaseFactRow, type DutyLevelRow, type ProjectionConfig, type UnitStateRow } from './fold';
 import {
-  bumpMinute,
-  bumpSummary,
+  applySummaryChanges,
   CALL_FACTS,
   CASE_COUNTS_DAY,
   CASE_FACTS,
@@ -16,10 +16,11 @@ import {
   DUTY_LEVELS,
   INCIDENT_FACTS,
   lockRow,
+  prismaSql,
   saveRow,
+  TOPIC_MINUTE_COUNTS,
   UNIT_STATES,
-  upsertRow,
-  applySummaryChanges,
+  upsertRows,
   type SummaryChange,
   type Sql,
   type TableSpec,
@@ -33,8 +34,8 @@ export const LIVE_LOCK = 2;
 const CALL_SUMMARY_SPECS = { day: COUNTS_DAY, month: COUNTS_MONTH, hour: COUNTS_HOUR, beat: COUNTS_BEAT, hourTotal: COUNTS_HOUR_TOTAL } as const;
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 
-/** Applies the summary-table difference between a call row before and after a change. */
-async function applySummaryDiff(sql: Sql, before: CallFactRow, after: CallFactRow): Promise<void> {
+/** The summary-table changes between a call row before and after a change. */
+function callSummaryDiff(before: CallFactRow, after: CallFactRow): SummaryChange[] {
   const a = summaryKeys(before);
   const b = summaryKeys(after);
   const changes: SummaryChange[] = [];
@@ -46,32 +47,70 @@ async function applySummaryDiff(sql: Sql, before: CallFactRow, after: CallFactRo
     if (ka) changes.push({ spec, key: ka, values: { calls: 1 }, sign: -1 });
     if (kb) changes.push({ spec, key: kb, values: { calls: 1 }, sign: 1 });
   }
-  await applySummaryChanges(sql, changes);
+  return changes;
 }
 
-/** Applies the case_counts_day difference between a case row before and after a change. */
-async function applyCaseDiff(sql: Sql, before: CaseFactRow, after: CaseFactRow): Promise<void> {
+/** The case_counts_day changes between a case row before and after a change. */
+function caseSummaryDiff(before: CaseFactRow, after: CaseFactRow): SummaryChange[] {
   const a = caseSummary(before);
   const b = caseSummary(after);
-  if (same(a, b)) return;
-  if (a && b && same(a.key, b.key)) {
-    // same row: subtract then add in two statements (one statement may not change a row twice)
-    await bumpSummary(sql, CASE_COUNTS_DAY, a.key, a.values, -1);
-    await bumpSummary(sql, CASE_COUNTS_DAY, b.key, b.values, 1);
-    return;
-  }
-  await applySummaryChanges(sql, [...(a ? [{ spec: CASE_COUNTS_DAY, key: a.key, values: a.values, sign: -1 as const }] : []), ...(b ? [{ spec: CASE_COUNTS_DAY, key: b.key, values: b.values, sign: 1 as const }] : [])]);
+  if (same(a, b)) return [];
+  return [...(a ? [{ spec: CASE_COUNTS_DAY, key: a.key, values: a.values, sign: -1 as const }] : []), ...(b ? [{ spec: CASE_COUNTS_DAY, key: b.key, values: b.values, sign: 1 as const }] : [])];
 }
 
-/** The database as a {@link ProjectionTarget}: row locks, read-modify-write, summaries in the same transaction. */
-export function sqlTarget(sql: Sql): ProjectionTarget {
+/**
+ * The writes to rows that every transaction shares — summaries, per-minute event counts, latest
+ * unit status and duty level — collected over the events of one transaction (a chunk of up to
+ * `CONSUMER_CHUNK_SIZE` messages of one partition) and written once before it commits: netted,
+ * one statement per table, rows in key order (see {@link applySummaryChanges}). So a chunk
+ * touches each hot row once, and transactions of the three partitions consumed concurrently lock
+ * them in one order (no deadlock on them). Fact rows (one per call, incident, case) are written
+ * as each event is applied, under their row locks.
+ */
+export class SharedRowWrites {
+  private summaries: SummaryChange[] = [];
+  private units = new Map<string, UnitStateRow>();
+  private duty = new Map<string, DutyLevelRow>();
+
+  add(changes: readonly SummaryChange[]): void {
+    for (const c of changes) this.summaries.push(c);
+  }
+
+  unitStatus(event: EventEnvelope): void {
+    const id = (event.data as { unitId?: string }).unitId;
+    const row = id ? applyUnitStatus(this.units.get(id), event) : undefined;
+    if (row) this.units.set(row.unitId, row);
+  }
+
+  dutyLevel(event: EventEnvelope): void {
+    const district = (event.data as { district?: string }).district;
+    const row = district !== undefined ? applyDutyLevel(this.duty.get(district), event) : undefined;
+    if (row) this.duty.set(row.district, row);
+  }
+
+  /** Writes everything collected (call once, at the end of the transaction). */
+  async flush(sql: Sql): Promise<void> {
+    await applySummaryChanges(sql, this.summaries);
+    await upsertRows(sql, UNIT_STATES, [...this.units.values()], 'excluded.at >= unit_states.at');
+    await upsertRows(sql, DUTY_LEVELS, [...this.duty.values()], 'excluded.at >= duty_levels.at');
+    this.summaries = [];
+    this.units.clear();
+    this.duty.clear();
+  }
+}
+
+/**
+ * The database as a {@link ProjectionTarget}: fact rows under row locks (read-modify-write);
+ * the shared rows go to `shared`, written when the transaction flushes it.
+ */
+export function sqlTarget(sql: Sql, shared: SharedRowWrites): ProjectionTarget {
   return {
     async updateCall(callId, fn) {
       const before = await lockRow(sql, CALL_FACTS, emptyCall(callId));
       const after = fn(before);
       if (JSON.stringify(after) === JSON.stringify(before)) return;
       await saveRow(sql, CALL_FACTS, after);
-      await applySummaryDiff(sql, before, after);
+      shared.add(callSummaryDiff(before, after));
     },
     async updateIncident(incidentId, fn) {
       const before = await lockRow(sql, INCIDENT_FACTS, emptyIncident(incidentId));
@@ -84,31 +123,59 @@ export function sqlTarget(sql: Sql): ProjectionTarget {
       const after = fn(before);
       if (JSON.stringify(after) === JSON.stringify(before)) return;
       await saveRow(sql, CASE_FACTS, after);
-      await applyCaseDiff(sql, before, after);
+      shared.add(caseSummaryDiff(before, after));
     },
     async unitStatus(event) {
-      const row = applyUnitStatus(undefined, event);
-      if (row) await upsertRow(sql, UNIT_STATES, row, 'excluded.at >= unit_states.at');
+      shared.unitStatus(event);
     },
     async dutyLevel(event) {
-      const row = applyDutyLevel(undefined, event);
-      if (row) await upsertRow(sql, DUTY_LEVELS, row, 'excluded.at >= duty_levels.at');
+      shared.dutyLevel(event);
     },
-    countEvent: (topic, minute) => bumpMinute(sql, topic, minute),
+    async countEvent(topic, minute) {
+      shared.add([{ spec: TOPIC_MINUTE_COUNTS, key: { topic, minute }, values: { events: 1 }, sign: 1 }]);
+    },
   };
+}
+
+/** The live consumer's transaction: a {@link SqlTx} with the shared-row writes of its events. */
+export interface LiveTx extends SqlTx {
+  shared: SharedRowWrites;
+  /** rebuild watermark per `topic:partition`, read once per transaction (under the shared rebuild lock) */
+  watermarks: Map<string, string | null>;
+}
+
+/**
+ * Runs `fn` in a transaction of `tx` as a {@link LiveTx}, and writes its shared rows before the
+ * commit. Used for both the chunk transactions and the one-message retries of the consumer.
+ */
+export function liveTransaction(tx: <T>(fn: (t: SqlTx) => Promise<T>) => Promise<T>) {
+  return <T>(fn: (t: LiveTx) => Promise<T>): Promise<T> =>
+    tx(async (t) => {
+      const shared = new SharedRowWrites();
+      const out = await fn({ $executeRawUnsafe: t.$executeRawUnsafe.bind(t), $queryRawUnsafe: t.$queryRawUnsafe.bind(t), shared, watermarks: new Map() });
+      await shared.flush(prismaSql(t));
+      return out;
+    });
 }
 
 /**
  * The live consumer's handler: skips messages at or below the last rebuild's watermark for their
  * partition (they are in the rebuilt projections already), waits for a running rebuild (shared
- * advisory lock), then applies the event in the consumer's transaction.
+ * advisory lock, taken with the watermark read at the transaction's first message of a
+ * partition), then applies the event in the consumer's transaction.
  */
-export async function projectLive(event: EventEnvelope, sql: Sql, msg: MessageContext, registry: EventRegistry, cfg: ProjectionConfig): Promise<void> {
-  const [wm] = await sql.query<{ offset: string | null }>(
-    `SELECT (SELECT "offset"::text FROM rebuild_watermarks WHERE topic = $1 AND partition = $2) AS "offset" FROM (SELECT pg_advisory_xact_lock_shared(${LOCK_NAMESPACE}, ${REBUILD_LOCK})) AS l`,
-    [msg.topic, msg.partition],
-  );
-  if (wm?.offset != null && BigInt(msg.offset) <= BigInt(wm.offset)) return;
+export async function projectLive(event: EventEnvelope, tx: LiveTx, msg: MessageContext, registry: EventRegistry, cfg: ProjectionConfig): Promise<void> {
+  const sql = prismaSql(tx);
+  const part = `${msg.topic}:${msg.partition}`;
+  if (!tx.watermarks.has(part)) {
+    const [wm] = await sql.query<{ offset: string | null }>(
+      `SELECT (SELECT "offset"::text FROM rebuild_watermarks WHERE topic = $1 AND partition = $2) AS "offset" FROM (SELECT pg_advisory_xact_lock_shared(${LOCK_NAMESPACE}, ${REBUILD_LOCK})) AS l`,
+      [msg.topic, msg.partition],
+    );
+    tx.watermarks.set(part, wm?.offset ?? null);
+  }
+  const wm = tx.watermarks.get(part);
+  if (wm != null && BigInt(msg.offset) <= BigInt(wm)) return;
   const topic = registry.get(event.type)?.topic ?? msg.topic;
-  await applyEvent(sqlTarget(sql), event, topic, cfg);
+  await applyEvent(sqlTarget(sql, tx.shared), event, topic, cfg);
 }

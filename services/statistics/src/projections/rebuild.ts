@@ -126,8 +126,10 @@ export interface RebuildOptions {
 }
 
 export interface RebuildResult {
-  /** events read and applied */
+  /** distinct events read and applied */
   events: number;
+  /** messages repeating an event already applied (same event id, e.g. a producer retry): skipped */
+  duplicates: number;
   /** messages that were not readable events (the live consumer dead-letters them) */
   skipped: number;
   calls: number;
@@ -153,7 +155,7 @@ export async function replayTopics(
   registry: EventRegistry,
   onEvent: (e: EventEnvelope, topicKey: string) => Promise<void>,
   fetchBytes = 16 << 20,
-): Promise<{ events: number; skipped: number; ends: Map<string, Map<number, bigint>> }> {
+): Promise<{ events: number; skipped: number; duplicates: number; ends: Map<string, Map<number, bigint>> }> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, Map<number, bigint>>();
@@ -171,7 +173,10 @@ export async function replayTopics(
   for (const [topic, parts] of ends) for (const [p, high] of parts) if (high > 0n) pending.add(`${topic}|${p}`);
   let events = 0;
   let skipped = 0;
-  if (pending.size === 0) return { events, skipped, ends };
+  // an event stored twice (a producer retry) is applied once, as the live consumer's processed markers do
+  const seen = new Set<string>();
+  let duplicates = 0;
+  if (pending.size === 0) return { events, skipped, duplicates, ends };
 
   const groupId = `${topicPrefix()}statistics.rebuild.${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, maxBytes: Math.max(fetchBytes * 4, 1 << 20), maxBytesPerPartition: fetchBytes, sessionTimeout: 60_000 });
@@ -211,8 +216,12 @@ export async function replayTopics(
               if (off === high - 1n) pending.delete(key);
               continue;
             }
-            await onEvent(env, registry.get(env.type)?.topic ?? batch.topic);
-            events++;
+            if (seen.has(env.eventId)) duplicates++;
+            else {
+              seen.add(env.eventId);
+              await onEvent(env, registry.get(env.type)?.topic ?? batch.topic);
+              events++;
+            }
             if (off === high - 1n) pending.delete(key);
           }
           await heartbeat();
@@ -230,7 +239,7 @@ export async function replayTopics(
     await admin2.deleteGroups([groupId]).catch(() => undefined);
     await admin2.disconnect().catch(() => undefined);
   }
-  return { events, skipped, ends };
+  return { events, skipped, duplicates, ends };
 }
 
 /**
@@ -256,7 +265,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         if (others.length) throw new RebuildRefused(`live statistics consumers are running (${others.length} other process(es)); stop them or use POST /stats/admin/rebuild on the only instance`);
       }
       const mem = new MemoryTarget();
-      const { events, skipped, ends } = await replayTopics(opts.kafka, opts.topics, opts.registry, (e, topicKey) => applyEvent(mem, e, topicKey, opts.cfg));
+      const { events, skipped, duplicates, ends } = await replayTopics(opts.kafka, opts.topics, opts.registry, (e, topicKey) => applyEvent(mem, e, topicKey, opts.cfg));
       const readDone = performance.now();
       const watermarks = [...ends].flatMap(([topic, parts]) => [...parts].map(([partition, high]) => ({ topic, partition, offset: String(high - 1n) })));
       const s = mem.summaries();
@@ -296,6 +305,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
       const result: RebuildResult = {
         events,
         skipped,
+        duplicates,
         calls: mem.calls.size,
         incidents: mem.incidents.size,
         cases: mem.cases.size,

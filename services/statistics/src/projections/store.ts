@@ -3,6 +3,7 @@
  * (inside its Prisma transaction) and the rebuild (a pg client, bulk inserts).
  */
 import type { PoolClient } from 'pg';
+import { sqlTxOf, type SqlTx } from '@cad110/eventstore';
 import type { CallFactRow, CaseFactRow, DutyLevelRow, IncidentFactRow, SummaryKeys, UnitStateRow } from './fold';
 
 /** The two calls statistics needs from a SQL connection. */
@@ -11,20 +12,17 @@ export interface Sql {
   exec(text: string, params?: unknown[]): Promise<number>;
 }
 
-/** A Prisma transaction (or client) as {@link Sql}. */
-export function prismaSql(tx: { $queryRawUnsafe<T>(q: string, ...v: unknown[]): Promise<T>; $executeRawUnsafe(q: string, ...v: unknown[]): Promise<number> }): Sql {
+/** A {@link SqlTx} (a Prisma client or transaction, or libs/eventstore's pg transaction) as {@link Sql}. */
+export function prismaSql(tx: SqlTx): Sql {
   return {
     query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params),
     exec: (text: string, params: unknown[] = []) => tx.$executeRawUnsafe(text, ...params),
   };
 }
 
-/** A pg client as {@link Sql}. */
+/** A pg client or pool as {@link Sql}. */
 export function pgSql(client: Pick<PoolClient, 'query'>): Sql {
-  return {
-    query: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
-    exec: async (text: string, params: unknown[] = []) => (await client.query(text, params)).rowCount ?? 0,
-  };
+  return prismaSql(sqlTxOf(client));
 }
 
 type PgType = 'uuid' | 'text' | 'boolean' | 'int' | 'float8' | 'timestamptz' | 'text[]' | 'bigint';
@@ -156,45 +154,30 @@ export interface CaseCountRow {
 type HourKey = SummaryKeys['hour'] & { calls: number };
 type BeatKey = SummaryKeys['beat'] & { calls: number };
 
-export const COUNTS_DAY: TableSpec<DayKey> = {
-  table: 'call_counts_day',
-  key: ['localDay', 'district', 'category', 'subtype', 'kind', 'incident', 'twoRob'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['district', 'district', 'text'],
-    ['category', 'category', 'text'],
-    ['subtype', 'subtype', 'text'],
-    ['kind', 'kind', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
-  ],
-};
+/** Summary columns shared by several call-count tables. */
+const DIM = {
+  localDay: ['localDay', 'local_day', 'text'],
+  localHour: ['localHour', 'local_hour', 'int'],
+  district: ['district', 'district', 'text'],
+  beat: ['beat', 'beat', 'text'],
+  category: ['category', 'category', 'text'],
+  subtype: ['subtype', 'subtype', 'text'],
+  kind: ['kind', 'kind', 'text'],
+  incident: ['incident', 'incident', 'boolean'],
+  twoRob: ['twoRob', 'two_rob', 'boolean'],
+} as const;
 
-export const COUNTS_MONTH: TableSpec<MonthKey> = {
-  table: 'call_counts_month',
-  key: ['localMonth', 'district', 'category', 'subtype', 'kind', 'incident', 'twoRob'],
-  cols: [
-    ['localMonth', 'local_month', 'text'],
-    ['district', 'district', 'text'],
-    ['category', 'category', 'text'],
-    ['subtype', 'subtype', 'text'],
-    ['kind', 'kind', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
-  ],
-};
+/** A call-count summary table: the key columns, then the count `calls`. */
+function callCounts<R extends { calls: number }>(table: string, key: readonly (readonly [string, string, PgType])[]): TableSpec<R> {
+  return { table, key: key.map(([f]) => f) as (keyof R & string)[], cols: [...key, ['calls', 'calls', 'int']] as unknown as Col<R>[] };
+}
 
-export const COUNTS_HOUR_TOTAL: TableSpec<HourTotalKey> = {
-  table: 'call_counts_hour_total',
-  key: ['localDay', 'localHour'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['localHour', 'local_hour', 'int'],
-    ['calls', 'calls', 'int'],
-  ],
-};
+const DETAIL = [DIM.district, DIM.category, DIM.subtype, DIM.kind, DIM.incident, DIM.twoRob] as const;
+export const COUNTS_DAY = callCounts<DayKey>('call_counts_day', [DIM.localDay, ...DETAIL]);
+export const COUNTS_MONTH = callCounts<MonthKey>('call_counts_month', [['localMonth', 'local_month', 'text'], ...DETAIL]);
+export const COUNTS_HOUR_TOTAL = callCounts<HourTotalKey>('call_counts_hour_total', [DIM.localDay, DIM.localHour]);
+export const COUNTS_HOUR = callCounts<HourKey>('call_counts_hour', [DIM.localDay, DIM.localHour, DIM.district, DIM.category, DIM.incident, DIM.twoRob]);
+export const COUNTS_BEAT = callCounts<BeatKey>('call_counts_beat', [DIM.localDay, DIM.district, DIM.beat, DIM.category, DIM.incident, DIM.twoRob]);
 
 export const CASE_COUNTS_DAY: TableSpec<CaseCountRow> = {
   table: 'case_counts_day',
@@ -207,34 +190,6 @@ export const CASE_COUNTS_DAY: TableSpec<CaseCountRow> = {
     ['mediated', 'mediated', 'int'],
     ['rescued', 'rescued', 'int'],
     ['caught', 'caught', 'int'],
-  ],
-};
-
-export const COUNTS_HOUR: TableSpec<HourKey> = {
-  table: 'call_counts_hour',
-  key: ['localDay', 'localHour', 'district', 'category', 'incident', 'twoRob'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['localHour', 'local_hour', 'int'],
-    ['district', 'district', 'text'],
-    ['category', 'category', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
-  ],
-};
-
-export const COUNTS_BEAT: TableSpec<BeatKey> = {
-  table: 'call_counts_beat',
-  key: ['localDay', 'district', 'beat', 'category', 'incident', 'twoRob'],
-  cols: [
-    ['localDay', 'local_day', 'text'],
-    ['district', 'district', 'text'],
-    ['beat', 'beat', 'text'],
-    ['category', 'category', 'text'],
-    ['incident', 'incident', 'boolean'],
-    ['twoRob', 'two_rob', 'boolean'],
-    ['calls', 'calls', 'int'],
   ],
 };
 
@@ -318,18 +273,32 @@ export async function saveRow<R>(sql: Sql, spec: TableSpec<R>, row: R): Promise<
 }
 
 /**
- * Inserts or replaces a row only when `newer` holds against the stored row (SQL condition on
- * `excluded` and the table), e.g. a later status time.
+ * Inserts or replaces rows (distinct keys) only where `condition` holds against the stored row
+ * (SQL condition on `excluded` and the table), e.g. a later status time. One statement; rows go
+ * in key order, so concurrent transactions lock shared rows in the same order.
  */
-export async function upsertRow<R>(sql: Sql, spec: TableSpec<R>, row: R, condition = 'TRUE'): Promise<void> {
+export async function upsertRows<R>(sql: Sql, spec: TableSpec<R>, rows: readonly R[], condition = 'TRUE'): Promise<void> {
+  if (rows.length === 0) return;
   const cols = spec.cols;
   const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
   const set = cols.filter(([f]) => !spec.key.includes(f)).map(([, c]) => `"${c}" = excluded."${c}"`);
+  const sorted = [...rows].sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
+  const params: unknown[] = [];
+  const values = sorted.map((row) => `(${cols.map(([f, , t]) => `$${params.push(toParam(row[f as keyof R], t))}::${t}`).join(', ')})`);
   await sql.exec(
-    `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES (${cols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')})
+    `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}
      ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} WHERE ${condition}`,
-    cols.map(([f, , t]) => toParam(row[f as keyof R], t)),
+    params,
   );
+}
+
+/** Orders rows by the JSON text of their key values (any fixed total order does). */
+function byKey<T>(key: readonly string[], get: (x: T) => Record<string, unknown>): (a: T, b: T) => number {
+  const text = (x: T) => JSON.stringify(key.map((k) => get(x)[k] ?? null));
+  return (a, b) => {
+    const [ta, tb] = [text(a), text(b)];
+    return ta < tb ? -1 : ta > tb ? 1 : 0;
+  };
 }
 
 /**
@@ -338,25 +307,7 @@ export async function upsertRow<R>(sql: Sql, spec: TableSpec<R>, row: R, conditi
  * count would reach 0 (so the live tables hold exactly the rows a rebuild computes).
  */
 export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<R>, values: Partial<Record<keyof R & string, number>>, sign: 1 | -1): Promise<void> {
-  const keyCols = spec.cols.filter(([f]) => spec.key.includes(f));
-  const valCols = spec.cols.filter(([f]) => !spec.key.includes(f));
-  const counter = valCols[0]![1];
-  const params = keyCols.map(([f, , t]) => toParam((key as Record<string, unknown>)[f], t));
-  const vals = valCols.map(([f]) => (values as Record<string, number>)[f] ?? 0);
-  const cond = keyCols.map(([, c, t], i) => `"${c}" = $${i + 1}::${t}`).join(' AND ');
-  const vIdx = (i: number) => `$${keyCols.length + i + 1}::int`;
-  if (sign > 0) {
-    await sql.exec(
-      `INSERT INTO ${spec.table} AS t (${[...keyCols, ...valCols].map(([, c]) => `"${c}"`).join(', ')}) VALUES (${keyCols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')}, ${valCols.map((_, i) => vIdx(i)).join(', ')})
-       ON CONFLICT (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valCols.map(([, c]) => `"${c}" = t."${c}" + excluded."${c}"`).join(', ')}`,
-      [...params, ...vals],
-    );
-    return;
-  }
-  // one unconditional UPDATE (it locks the row and re-reads it under concurrent updates), then
-  // delete the row while still holding the lock when its count reached 0
-  const rows = await sql.query<{ n: number }>(`UPDATE ${spec.table} SET ${valCols.map(([, c], i) => `"${c}" = "${c}" - ${vIdx(i)}`).join(', ')} WHERE ${cond} RETURNING "${counter}" AS n`, [...params, ...vals]);
-  if (rows[0] && Number(rows[0].n) <= 0) await sql.exec(`DELETE FROM ${spec.table} WHERE ${cond}`, params);
+  await applySummaryChanges(sql, [{ spec, key: key as Record<string, unknown>, values: values as Record<string, number>, sign }]);
 }
 
 /** One summary change: add (+1) or subtract (−1) `values` at `key` of the table `spec`. */
@@ -368,51 +319,44 @@ export interface SummaryChange {
 }
 
 /**
- * Applies several summary changes (to different rows) in one statement of data-modifying CTEs,
- * with the semantics of {@link bumpSummary}: additions are upserts; each subtraction is one
- * unconditional UPDATE (row-locked and re-read under concurrent updates, so no decrement is
- * lost), and rows whose count reached 0 are deleted afterwards in the same transaction.
+ * Applies summary changes with the semantics of {@link bumpSummary}. The changes are first
+ * netted per row (a +1 and a −1 of one row cancel; a row whose every value nets to 0 is not
+ * touched), then written table by table in table-name order, each table in ONE upsert
+ * (`value = value + delta`, row-locked and re-read under concurrent transactions, so no change
+ * is lost) with the rows in key order: every transaction takes the summary rows' locks in the
+ * same order, so chunks applied concurrently (three partitions) cannot deadlock on them. Rows
+ * whose count reached 0 are then deleted in the same transaction (one statement per table, only
+ * when a count went down).
  */
 export async function applySummaryChanges(sql: Sql, changes: readonly SummaryChange[]): Promise<void> {
-  if (changes.length === 0) return;
-  const params: unknown[] = [];
-  const p = (v: unknown, t: string) => {
-    params.push(v);
-    return `$${params.length}::${t}`;
-  };
-  const ctes: string[] = [];
-  const outputs: string[] = [];
-  changes.forEach((ch, n) => {
-    const spec = ch.spec;
+  const tables = new Map<string, { spec: TableSpec<any>; rows: Map<string, { key: Record<string, unknown>; delta: Record<string, number> }> }>();
+  for (const ch of changes) {
+    const t = tables.get(ch.spec.table) ?? tables.set(ch.spec.table, { spec: ch.spec, rows: new Map() }).get(ch.spec.table)!;
+    const id = JSON.stringify(ch.spec.key.map((k) => ch.key[k] ?? null));
+    const row = t.rows.get(id) ?? t.rows.set(id, { key: ch.key, delta: {} }).get(id)!;
+    for (const [f] of ch.spec.cols.filter(([f]) => !ch.spec.key.includes(f))) row.delta[f] = (row.delta[f] ?? 0) + ch.sign * (ch.values[f] ?? 0);
+  }
+  for (const table of [...tables.keys()].sort()) {
+    const { spec, rows } = tables.get(table)!;
     const keyCols = spec.cols.filter(([f]) => spec.key.includes(f));
     const valCols = spec.cols.filter(([f]) => !spec.key.includes(f));
-    const counter = valCols[0]![1];
-    const keyRefs = keyCols.map(([f, c, t]) => [c, p(toParam(ch.key[f], t), t)] as const);
-    const valRefs = valCols.map(([f, c]) => [c, p(ch.values[f] ?? 0, 'int')] as const);
-    if (ch.sign > 0) {
-      ctes.push(`c${n} AS (INSERT INTO ${spec.table} AS x (${[...keyRefs, ...valRefs].map(([c]) => `"${c}"`).join(', ')}) VALUES (${[...keyRefs, ...valRefs].map(([, r]) => r).join(', ')})
-          ON CONFLICT (${keyRefs.map(([c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valRefs.map(([c]) => `"${c}" = x."${c}" + excluded."${c}"`).join(', ')} RETURNING 1)`);
-    } else {
-      ctes.push(`c${n} AS (UPDATE ${spec.table} SET ${valRefs.map(([c, r]) => `"${c}" = "${c}" - ${r}`).join(', ')} WHERE ${keyRefs.map(([c, r]) => `"${c}" = ${r}`).join(' AND ')} RETURNING "${counter}" AS n)`);
-      outputs.push(`SELECT ${n} AS i, n FROM c${n}`);
-    }
-  });
-  const rows = await sql.query<{ i: number; n: number }>(`WITH ${ctes.join(',\n')} ${outputs.length ? outputs.join(' UNION ALL ') : 'SELECT NULL::int AS i, NULL::int AS n WHERE FALSE'}`, params);
-  for (const r of rows) {
-    if (Number(r.n) > 0) continue;
-    const ch = changes[Number(r.i)]!;
-    const keyCols = ch.spec.cols.filter(([f]) => ch.spec.key.includes(f));
-    await sql.exec(`DELETE FROM ${ch.spec.table} WHERE ${keyCols.map(([, c, t], i) => `"${c}" = $${i + 1}::${t}`).join(' AND ')}`, keyCols.map(([f, , t]) => toParam(ch.key[f], t)));
+    const [counterField, counter] = valCols[0]!;
+    const live = [...rows].filter(([, r]) => Object.values(r.delta).some((v) => v !== 0)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (live.length === 0) continue;
+    const params: unknown[] = [];
+    const p = (v: unknown, t: string) => `$${params.push(v)}::${t}`;
+    const values = live.map(([, r]) => `(${[...keyCols.map(([f, , t]) => p(toParam(r.key[f], t), t)), ...valCols.map(([f]) => p(r.delta[f] ?? 0, 'int'))].join(', ')})`);
+    await sql.exec(
+      `INSERT INTO ${table} AS x (${[...keyCols, ...valCols].map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}
+       ON CONFLICT (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) DO UPDATE SET ${valCols.map(([, c]) => `"${c}" = x."${c}" + excluded."${c}"`).join(', ')}`,
+      params,
+    );
+    const down = live.filter(([, r]) => (r.delta[counterField] ?? 0) < 0);
+    if (down.length === 0) continue;
+    const dp: unknown[] = [];
+    const tuples = down.map(([, r]) => `(${keyCols.map(([f, , t]) => `$${dp.push(toParam(r.key[f], t))}::${t}`).join(', ')})`);
+    await sql.exec(`DELETE FROM ${table} WHERE "${counter}" <= 0 AND (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) IN (${tuples.join(', ')})`, dp);
   }
-}
-
-/** Adds one event to the per-topic, per-minute throughput count. */
-export async function bumpMinute(sql: Sql, topic: string, minute: string): Promise<void> {
-  await sql.exec(
-    `INSERT INTO topic_minute_counts (topic, minute, events) VALUES ($1, $2::timestamptz, 1)
-     ON CONFLICT (topic, minute) DO UPDATE SET events = topic_minute_counts.events + 1`,
-    [topic, minute],
-  );
 }
 
 /**

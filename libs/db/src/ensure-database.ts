@@ -28,13 +28,22 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   }
 }
 
-/** Drops the database named in `databaseUrl` if it exists (tests and `--fresh` demos). */
-export async function dropDatabase(databaseUrl: string): Promise<void> {
+/**
+ * Drops the database named in `databaseUrl` if it exists (tests and `--fresh` demos). Sessions
+ * still closing are given up to `graceMs` to go (a `pg` pool's `end()` resolves before its
+ * connections have closed on the server; forcing them then makes the closing client emit an
+ * error nobody handles); whatever is left is terminated (`WITH (FORCE)`).
+ */
+export async function dropDatabase(databaseUrl: string, graceMs = 2000): Promise<void> {
   const name = databaseOf(databaseUrl);
   if (!VALID_NAME.test(name)) throw new Error(`refusing database name ${JSON.stringify(name)}`);
   const admin = new Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
   await admin.connect();
   try {
+    const deadline = Date.now() + graceMs;
+    while ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1', [name])).rowCount && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await admin.end();

@@ -1,13 +1,13 @@
 /**
  * Benchmark: statistics' main queries at 1,000,000 calls (target p95 ≤ 50 ms).
  *
- *   npm run bench:queries -w @cad110/statistics [-- --calls 1000000 --runs 40 --keep]
+ *   npm run bench:queries -w @cad110/statistics [-- --calls 1000000 --days 730 --runs 40 --keep]
  *
  * Bulk-loads synthetic call facts derived from the real rows of both shared datasets into a
  * temporary database (the statistics migrations): row n copies real row n mod 40,794 — its
  * taxonomy category, subtype, kind, priority, district, beat, coordinates (Minneapolis) and
- * dispatch intervals (Minneapolis) — answered on day ⌊n / 1,370⌋ after 2024-01-01 at the real
- * row's local time of day (≈1,370 calls a day, 2 years for 1,000,000 calls); one case per
+ * dispatch intervals (Minneapolis) — answered on day ⌊n / (calls / days)⌋ after 2024-01-01 at
+ * the real row's local time of day (default 730 days: ≈1,370 calls a day at 1,000,000); one case per
  * dispatched call with the fixture's outcome rule. The summary tables are computed with the same
  * code as a rebuild. Then each query function of the API (SQL + its JavaScript) runs `runs`
  * times after 3 warm-ups; the script prints p50 / p95 / max in milliseconds per query.
@@ -35,7 +35,9 @@ const arg = (name: string, dflt: string) => {
 };
 const CALLS = Number(arg('calls', '1000000'));
 const RUNS = Number(arg('runs', '40'));
-const PER_DAY = 1370;
+/** days the calls are spread over from 2024-01-01 (default 730: 1,370 calls a day at 1,000,000); fixed across sizes so a scaling run grows density, not the span */
+const DAYS = Number(arg('days', '730'));
+const PER_DAY = CALLS / DAYS;
 const ROOT = join(__dirname, '..');
 const SHARED = join(ROOT, '..', 'shared', 'data', 'calls');
 

@@ -123,6 +123,7 @@ export async function runBench(args: string[]): Promise<number> {
   } finally {
     bars.stop();
     await stack?.stop();
+    await stack?.dropDatabases();
     kafka.stop();
   }
 }

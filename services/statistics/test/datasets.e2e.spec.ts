@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { loadTaxonomy, topicName } from '@cad110/contracts';
-import { dropDatabase } from '@cad110/db';
 import { Stack, SHARED_CALLS_DIR, waitForPipeline } from '@cad110/devstack';
 import { loadMapping, MAPPINGS_DIR, postCalls, readCalls, replayDispatchHistory, replayDispositions, type DispositionReplayResult, type ReplayDispatchResult } from '@cad110/importer';
 import { kafkaBrokers } from '@cad110/kafka';
@@ -177,7 +176,7 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
 
   afterAll(async () => {
     await stack?.stop();
-    if (stack) await Promise.all((['intake', 'dispatch', 'records', 'statistics'] as const).map((svc) => dropDatabase(stack.databaseUrl(svc))));
+    if (stack) await stack.dropDatabases();
   });
 
   const skipIfAbsent = () => {

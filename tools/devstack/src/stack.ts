@@ -169,6 +169,12 @@ export class Stack {
     await Promise.all([...this.services.keys()].map((s) => this.stopService(s)));
   }
 
+  /** Drops this stack's databases (the four services', and the console's when it has one); call after {@link stop}. */
+  async dropDatabases(): Promise<void> {
+    const names: StackProcessName[] = this.opts.console ? [...SERVICES, CONSOLE] : [...SERVICES];
+    await Promise.all(names.map((s) => dropDatabase(this.databaseUrl(s))));
+  }
+
   url(name: StackProcessName): string {
     const s = this.services.get(name);
     if (!s) throw new Error(`${name} is not running`);

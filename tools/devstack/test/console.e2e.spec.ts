@@ -15,10 +15,9 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { latLngToCell } from 'h3-js';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId } from '@cad110/testkit';
-import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT, SERVICES, Stack } from '../src';
+import { CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT, Stack } from '../src';
 
 jest.setTimeout(300_000);
 
@@ -87,7 +86,7 @@ describe('operator console in the browser', () => {
   afterAll(async () => {
     await browser?.close();
     await stack.stop();
-    await Promise.all([...SERVICES, 'console' as const].map((n) => dropDatabase(stack.databaseUrl(n))));
+    await stack.dropDatabases();
   });
 
   it('refuses a wrong password on the sign-in screen and shows the reason', async () => {

@@ -13,10 +13,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROLES, signToken, type Role } from '@cad110/auth';
-import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId, waitFor } from '@cad110/testkit';
-import { SERVICES, Stack } from '../src';
+import { Stack } from '../src';
 import { registeredRoutes } from './role-matrix/registered-routes';
 import { CALL_BODY, PUBLIC, ROUTES, SHARED_DISTRICT, TARGETS, unitBody, type FixtureApi, type Fixtures, type Method, type RouteCase, type Target } from './role-matrix/routes';
 
@@ -133,7 +132,7 @@ describe('role × route matrix (401 without a token, 403 for a wrong role, 2xx f
 
   afterAll(async () => {
     await stack.stop();
-    await Promise.all([...SERVICES, 'console' as const].map((n) => dropDatabase(stack.databaseUrl(n))));
+    await stack.dropDatabases();
     rmSync(mapDir, { recursive: true, force: true });
   });
 

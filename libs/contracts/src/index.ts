@@ -12,6 +12,7 @@ export * from './events/common';
 export * from './events/call';
 export * from './events/dispatch';
 export * from './events/case';
+export * from './unit-lifecycle';
 
 /** Every event type of cad110, for consumers that read all topics. */
 export const ALL_EVENTS = [...CALL_EVENTS, ...DISPATCH_EVENTS, ...CASE_EVENTS];

@@ -8,7 +8,7 @@ import { traceIdOf, traceUrl } from './console-config';
 import { MESSAGES } from './i18n';
 import { rosterOf, type RosterUnit } from './roster';
 import { addDays, callsPerCell, formatSeconds, groupResponseTimes, localDay, periodOf, type ResponseTimeRow } from './stats-figures';
-import { canReassign, nextStatuses, REASSIGNABLE, TRANSITIONS } from './unit-status';
+import { canReassign, nextStatuses } from './unit-status';
 
 const taxonomy = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'contracts', 'taxonomy', 'taxonomy.v1.json'), 'utf8')) as TaxonomyFile;
 const entries = allSubtypes(taxonomy);
@@ -134,14 +134,6 @@ describe('map geometry', () => {
 });
 
 describe('unit status buttons', () => {
-  it("use the same transition table as dispatch's unit decider", () => {
-    // loaded by path so the SPA's type check does not take in server code
-    const dispatchUnit = require(join(__dirname, '..', '..', '..', 'dispatch', 'src', 'units', 'unit')) as { TRANSITIONS: unknown; REASSIGNABLE: unknown };
-    const { TRANSITIONS: DISPATCH_TRANSITIONS, REASSIGNABLE: DISPATCH_REASSIGNABLE } = dispatchUnit;
-    expect(TRANSITIONS).toEqual(DISPATCH_TRANSITIONS);
-    expect(REASSIGNABLE).toEqual(DISPATCH_REASSIGNABLE);
-  });
-
   it('offer the status reports a dispatcher can make, never dispatched (only an assignment enters it)', () => {
     expect(nextStatuses('dispatched')).toEqual(['en-route', 'on-scene', 'cleared']);
     expect(nextStatuses('en-route')).toEqual(['on-scene', 'cleared']);

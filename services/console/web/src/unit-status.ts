@@ -1,30 +1,18 @@
 /**
- * The unit status lifecycle as the dispatcher's buttons need it. A copy of dispatch's decider
- * table (`services/dispatch/src/units/unit.ts` TRANSITIONS, checked equal by the unit test),
- * kept here so the SPA does not bundle server code. Dispatch stays the authority: a refused
- * transition answers 409 and the console shows that answer.
+ * The unit status lifecycle as the dispatcher's buttons need it, from the shared contract
+ * (libs/contracts/src/unit-lifecycle.ts, a file with no imports, so the bundle takes only it).
+ * Dispatch stays the authority: a refused transition answers 409 and the console shows that answer.
  */
 
-/** Every unit status, in lifecycle order. */
-export const UNIT_STATUSES = ['available', 'dispatched', 'en-route', 'on-scene', 'transporting', 'cleared', 'out-of-service'] as const;
-export type UnitStatusName = (typeof UNIT_STATUSES)[number];
+import { ON_INCIDENT_STATUSES, REASSIGNABLE_STATUSES, UNIT_STATUSES, UNIT_TRANSITIONS, type UnitStatusName } from '@cad110/contracts/src/unit-lifecycle';
 
-/** Allowed transitions (from → to), the same table as dispatch's. */
-export const TRANSITIONS: Readonly<Record<UnitStatusName, readonly UnitStatusName[]>> = {
-  available: ['dispatched', 'out-of-service'],
-  dispatched: ['en-route', 'on-scene', 'cleared'],
-  'en-route': ['on-scene', 'cleared'],
-  'on-scene': ['transporting', 'cleared'],
-  transporting: ['cleared'],
-  cleared: ['available', 'dispatched', 'out-of-service'],
-  'out-of-service': ['available'],
-};
-
+export { UNIT_STATUSES, type UnitStatusName };
+/** Allowed transitions (from → to): the contract dispatch's decider enforces. */
+export const TRANSITIONS = UNIT_TRANSITIONS;
 /** Statuses a unit can be reassigned (改派) from to another incident. */
-export const REASSIGNABLE: readonly UnitStatusName[] = ['dispatched', 'en-route', 'on-scene'];
-
+export const REASSIGNABLE = REASSIGNABLE_STATUSES;
 /** Statuses in which a unit works an incident. */
-export const ON_INCIDENT: readonly UnitStatusName[] = ['dispatched', 'en-route', 'on-scene', 'transporting'];
+export const ON_INCIDENT = ON_INCIDENT_STATUSES;
 
 /**
  * The status reports a dispatcher may make for a unit in `status` with one click

@@ -5,6 +5,7 @@
  * throws {@link UnitRejected} (HTTP 409).
  */
 import type { z } from 'zod';
+import { ON_INCIDENT_STATUSES, REASSIGNABLE_STATUSES, UNIT_STATUSES as CONTRACT_UNIT_STATUSES, UNIT_TRANSITIONS } from '@cad110/contracts';
 import type {
   UnitOverdueAlerted,
   UnitPositionUpdated,
@@ -37,27 +38,20 @@ export interface UnitState {
 export const initialUnitState: UnitState = { registered: false, status: 'available', statusSince: null, incidentId: null, callId: null, alertsInStatus: 0, position: null };
 
 /** Every status. */
-export const UNIT_STATUSES: readonly UnitStatus[] = ['available', 'dispatched', 'en-route', 'on-scene', 'transporting', 'cleared', 'out-of-service'];
+/** The lifecycle table is a contract shared with the console (libs/contracts/src/unit-lifecycle.ts). */
+export const UNIT_STATUSES: readonly UnitStatus[] = CONTRACT_UNIT_STATUSES;
 
 /**
  * Allowed status transitions (from → to). `dispatched` is entered only by an assignment
  * ({@link AssignUnit}, from available or cleared) or a reassignment ({@link ReassignUnit}, from
  * dispatched, en route or on scene, to another incident). Every other pair is rejected with 409.
  */
-export const TRANSITIONS: Readonly<Record<UnitStatus, readonly UnitStatus[]>> = {
-  available: ['dispatched', 'out-of-service'],
-  dispatched: ['en-route', 'on-scene', 'cleared'],
-  'en-route': ['on-scene', 'cleared'],
-  'on-scene': ['transporting', 'cleared'],
-  transporting: ['cleared'],
-  cleared: ['available', 'dispatched', 'out-of-service'],
-  'out-of-service': ['available'],
-};
+export const TRANSITIONS: Readonly<Record<UnitStatus, readonly UnitStatus[]>> = UNIT_TRANSITIONS;
 
 /** Statuses a reassignment may take a unit from. */
-export const REASSIGNABLE: readonly UnitStatus[] = ['dispatched', 'en-route', 'on-scene'];
+export const REASSIGNABLE: readonly UnitStatus[] = REASSIGNABLE_STATUSES;
 /** Statuses in which a unit is tied to an incident. */
-export const ON_INCIDENT: readonly UnitStatus[] = ['dispatched', 'en-route', 'on-scene', 'transporting'];
+export const ON_INCIDENT: readonly UnitStatus[] = ON_INCIDENT_STATUSES;
 
 export function canTransition(from: UnitStatus, to: UnitStatus): boolean {
   return TRANSITIONS[from].includes(to);

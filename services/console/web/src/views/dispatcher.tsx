@@ -1,9 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { ApiError, post } from '../api';
 import { MapView } from '../components/map-view';
 import { ProblemBox } from '../components/problem';
 import { TraceLink } from '../components/trace-link';
-import { useI18n } from '../i18n';
+import { useI18n, type Lang } from '../i18n';
 import { useLiveRefresh } from '../live';
 import { labelOf, type TaxonomyFile } from '../taxonomy';
 import { formatAge, formatEta, timerLevel } from '../timers';
@@ -86,6 +86,42 @@ type AssignState = { incidentId: string; unitId: string; state: 'busy' } | { inc
  * map. Live: re-reads incidents, the selected incident and units when dispatch or call events
  * arrive (at most once a second).
  */
+/**
+ * One incident in the pending queue or the in-progress list: priority, subtype, category and
+ * district; `children` is the row's right-hand cell (its timer). Enter or a click selects it.
+ */
+function IncidentRow(props: {
+  incident: { id: string; callId: string; priority: number; subtype: string; category: string; district: string | null };
+  selected: boolean;
+  onSelect: (id: string) => void;
+  testId: string;
+  taxonomy: TaxonomyFile | undefined;
+  lang: Lang;
+  children: ReactNode;
+}) {
+  const { incident: i, selected, onSelect, testId, taxonomy, lang } = props;
+  return (
+    <li
+      className={`incident-row ${selected ? 'selected' : ''}`}
+      onClick={() => onSelect(i.id)}
+      data-testid={testId}
+      data-incident-id={i.id}
+      data-call-id={i.callId}
+      tabIndex={0}
+      onKeyDown={(e) => e.key === 'Enter' && onSelect(i.id)}
+    >
+      <span className={`prio p${i.priority}`}>P{i.priority}</span>
+      <span className="incident-what">
+        <strong>{labelOf(taxonomy, i.subtype, lang)}</strong>
+        <span className="muted small">
+          {labelOf(taxonomy, i.category, lang)} · {i.district ?? '—'}
+        </span>
+      </span>
+      {props.children}
+    </li>
+  );
+}
+
 export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | undefined; geojson: unknown }) {
   const { t, tx, lang } = useI18n();
   const now = useNow(1000);
@@ -199,27 +235,11 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
             const age = (now - Date.parse(i.answeredAt)) / 1000;
             const level = timerLevel(age, i.priority);
             return (
-              <li
-                key={i.id}
-                className={`incident-row ${i.id === selected?.id ? 'selected' : ''}`}
-                onClick={() => setSelectedId(i.id)}
-                data-testid="incident-row"
-                data-incident-id={i.id}
-                data-call-id={i.callId}
-                tabIndex={0}
-                onKeyDown={(e) => e.key === 'Enter' && setSelectedId(i.id)}
-              >
-                <span className={`prio p${i.priority}`}>P{i.priority}</span>
-                <span className="incident-what">
-                  <strong>{labelOf(taxonomy, i.subtype, lang)}</strong>
-                  <span className="muted small">
-                    {labelOf(taxonomy, i.category, lang)} · {i.district ?? '—'}
-                  </span>
-                </span>
+              <IncidentRow key={i.id} incident={i} selected={i.id === selected?.id} onSelect={setSelectedId} testId="incident-row" taxonomy={taxonomy} lang={lang}>
                 <span className={`timer ${level}`} data-testid="timer" data-level={level} title={t('age')}>
                   {formatAge(age)}
                 </span>
-              </li>
+              </IncidentRow>
             );
           })}
         </ol>
@@ -231,25 +251,9 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
         {active.error && <ProblemBox error={active.error} />}
         <ol className="incident-list" data-testid="active-list">
           {activeItems.map((i) => (
-            <li
-              key={i.id}
-              className={`incident-row ${i.id === selected?.id ? 'selected' : ''}`}
-              onClick={() => setSelectedId(i.id)}
-              data-testid="active-row"
-              data-incident-id={i.id}
-              data-call-id={i.callId}
-              tabIndex={0}
-              onKeyDown={(e) => e.key === 'Enter' && setSelectedId(i.id)}
-            >
-              <span className={`prio p${i.priority}`}>P{i.priority}</span>
-              <span className="incident-what">
-                <strong>{labelOf(taxonomy, i.subtype, lang)}</strong>
-                <span className="muted small">
-                  {labelOf(taxonomy, i.category, lang)} · {i.district ?? '—'}
-                </span>
-              </span>
+            <IncidentRow key={i.id} incident={i} selected={i.id === selected?.id} onSelect={setSelectedId} testId="active-row" taxonomy={taxonomy} lang={lang}>
               <span className="muted small">{formatAge((now - Date.parse(i.openedAt)) / 1000)}</span>
-            </li>
+            </IncidentRow>
           ))}
         </ol>
       </section>

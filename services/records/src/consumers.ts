@@ -1,4 +1,5 @@
 import { bureauTimeZone, topicName } from '@cad110/contracts';
+import { withDeferredRows } from '@cad110/eventstore';
 import { runIdempotentConsumer } from '@cad110/kafka';
 import { exitOnFatal, groupId } from '@cad110/runtime';
 import type { RecordsRuntime } from './server';
@@ -13,7 +14,7 @@ export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZo
       consumerName: 'records.calls+dispatch',
       topics: [topicName('calls'), topicName('dispatch')],
       registry: rt.registry,
-      transaction: rt.sql,
+      transaction: withDeferredRows(rt.sql),
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,

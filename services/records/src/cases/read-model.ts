@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
-import { insertRow, updateRows, type SqlTx } from '@cad110/eventstore';
+import { insertRow, updateRows, type DeferringTx, type SqlTx } from '@cad110/eventstore';
 import type { CaseEvent } from './case';
 
 /** The call id an event belongs to (every cad110 event of a call chain carries it). */
@@ -17,25 +17,24 @@ export async function recordOnTimeline(tx: SqlTx, registry: EventRegistry, event
   if (!callId) return;
   const def = registry.get(event.type);
   const data = def?.publicData ? def.publicData(event.data as never) : event.data;
-  await insertRow(
-    tx,
-    'timeline_entries',
-    {
-        eventId: event.eventId,
-        callId,
-        source: event.source,
-        type: event.type,
-        streamId: event.streamId,
-        version: event.streamVersion,
-        occurredAt: new Date(event.occurredAt),
-        recordedAt: new Date(event.recordedAt),
-        actorId: event.metadata.actor.id,
-        actorRole: event.metadata.actor.role ?? null,
-        workstation: event.metadata.workstation ?? null,
-        data: JSON.stringify(data),
-    },
-    { onConflictDoNothing: true },
-  );
+  const row = {
+    eventId: event.eventId,
+    callId,
+    source: event.source,
+    type: event.type,
+    streamId: event.streamId,
+    version: event.streamVersion,
+    occurredAt: new Date(event.occurredAt),
+    recordedAt: new Date(event.recordedAt),
+    actorId: event.metadata.actor.id,
+    actorRole: event.metadata.actor.role ?? null,
+    workstation: event.metadata.workstation ?? null,
+    data: JSON.stringify(data),
+  };
+  // the consumer's transactions queue timeline rows and write a chunk's with one statement
+  const deferred = (tx as Partial<DeferringTx>).deferred;
+  if (deferred) deferred.add('timeline_entries', row, { onConflictDoNothing: true });
+  else await insertRow(tx, 'timeline_entries', row, { onConflictDoNothing: true });
 }
 
 /** Incident facts the case row keeps besides CaseOpened's data. */

@@ -17,7 +17,6 @@ import {
   INCIDENT_FACTS,
   lockRow,
   prismaSql,
-  saveRow,
   TOPIC_MINUTE_COUNTS,
   UNIT_STATES,
   upsertRows,
@@ -100,29 +99,71 @@ export class SharedRowWrites {
 }
 
 /**
- * The database as a {@link ProjectionTarget}: fact rows under row locks (read-modify-write);
- * the shared rows go to `shared`, written when the transaction flushes it.
+ * The fact rows (one per call, incident, case) a transaction has locked, kept in memory so that
+ * the several events of one call in a chunk lock and read the row once and write it once: the
+ * first access locks it (`INSERT … ON CONFLICT … RETURNING`, see {@link lockRow}), later ones
+ * read the cached row, and {@link flush} writes every changed row with one statement per table
+ * before the commit. Safe because the row lock is held until that commit.
  */
-export function sqlTarget(sql: Sql, shared: SharedRowWrites): ProjectionTarget {
+export class FactRows {
+  private readonly tables = new Map<string, { spec: TableSpec<Record<string, unknown>>; rows: Map<string, { row: Record<string, unknown>; dirty: boolean }> }>();
+
+  private table<R>(spec: TableSpec<R>) {
+    const t = this.tables.get(spec.table) ?? this.tables.set(spec.table, { spec: spec as unknown as TableSpec<Record<string, unknown>>, rows: new Map() }).get(spec.table)!;
+    return t;
+  }
+
+  /** The row, locked by this transaction (created from `empty` when missing). */
+  async get<R>(sql: Sql, spec: TableSpec<R>, empty: R): Promise<R> {
+    const key = spec.key.map((k) => String(empty[k as keyof R])).join('\u0000');
+    const t = this.table(spec);
+    const hit = t.rows.get(key);
+    if (hit) return hit.row as R;
+    const row = await lockRow(sql, spec, empty);
+    t.rows.set(key, { row: row as Record<string, unknown>, dirty: false });
+    return row;
+  }
+
+  /** Replaces a row got with {@link get}; written at {@link flush}. */
+  set<R>(spec: TableSpec<R>, row: R): void {
+    const key = spec.key.map((k) => String(row[k as keyof R])).join('\u0000');
+    this.table(spec).rows.set(key, { row: row as Record<string, unknown>, dirty: true });
+  }
+
+  /** Writes the changed rows, one statement per table (call once, at the end of the transaction). */
+  async flush(sql: Sql): Promise<void> {
+    for (const { spec, rows } of this.tables.values()) {
+      const dirty = [...rows.values()].filter((r) => r.dirty).map((r) => r.row);
+      await upsertRows(sql, spec, dirty);
+    }
+    this.tables.clear();
+  }
+}
+
+/**
+ * The database as a {@link ProjectionTarget}: fact rows under row locks, read and changed in
+ * `facts`; the shared rows go to `shared`; both are written when the transaction flushes them.
+ */
+export function sqlTarget(sql: Sql, shared: SharedRowWrites, facts: FactRows): ProjectionTarget {
   return {
     async updateCall(callId, fn) {
-      const before = await lockRow(sql, CALL_FACTS, emptyCall(callId));
+      const before = await facts.get(sql, CALL_FACTS, emptyCall(callId));
       const after = fn(before);
       if (JSON.stringify(after) === JSON.stringify(before)) return;
-      await saveRow(sql, CALL_FACTS, after);
+      facts.set(CALL_FACTS, after);
       shared.add(callSummaryDiff(before, after));
     },
     async updateIncident(incidentId, fn) {
-      const before = await lockRow(sql, INCIDENT_FACTS, emptyIncident(incidentId));
+      const before = await facts.get(sql, INCIDENT_FACTS, emptyIncident(incidentId));
       const after = fn(before);
-      if (JSON.stringify(after) !== JSON.stringify(before)) await saveRow(sql, INCIDENT_FACTS, after);
+      if (JSON.stringify(after) !== JSON.stringify(before)) facts.set(INCIDENT_FACTS, after);
       return after;
     },
     async updateCase(caseId, fn) {
-      const before = await lockRow(sql, CASE_FACTS, emptyCase(caseId));
+      const before = await facts.get(sql, CASE_FACTS, emptyCase(caseId));
       const after = fn(before);
       if (JSON.stringify(after) === JSON.stringify(before)) return;
-      await saveRow(sql, CASE_FACTS, after);
+      facts.set(CASE_FACTS, after);
       shared.add(caseSummaryDiff(before, after));
     },
     async unitStatus(event) {
@@ -140,6 +181,7 @@ export function sqlTarget(sql: Sql, shared: SharedRowWrites): ProjectionTarget {
 /** The live consumer's transaction: a {@link SqlTx} with the shared-row writes of its events. */
 export interface LiveTx extends SqlTx {
   shared: SharedRowWrites;
+  facts: FactRows;
   /** rebuild watermark per `topic:partition`, read once per transaction (under the shared rebuild lock) */
   watermarks: Map<string, string | null>;
 }
@@ -152,8 +194,11 @@ export function liveTransaction(tx: <T>(fn: (t: SqlTx) => Promise<T>) => Promise
   return <T>(fn: (t: LiveTx) => Promise<T>): Promise<T> =>
     tx(async (t) => {
       const shared = new SharedRowWrites();
-      const out = await fn({ $executeRawUnsafe: t.$executeRawUnsafe.bind(t), $queryRawUnsafe: t.$queryRawUnsafe.bind(t), shared, watermarks: new Map() });
-      await shared.flush(prismaSql(t));
+      const facts = new FactRows();
+      const out = await fn({ $executeRawUnsafe: t.$executeRawUnsafe.bind(t), $queryRawUnsafe: t.$queryRawUnsafe.bind(t), shared, facts, watermarks: new Map() });
+      const sql = prismaSql(t);
+      await facts.flush(sql);
+      await shared.flush(sql);
       return out;
     });
 }
@@ -177,5 +222,5 @@ export async function projectLive(event: EventEnvelope, tx: LiveTx, msg: Message
   const wm = tx.watermarks.get(part);
   if (wm != null && BigInt(msg.offset) <= BigInt(wm)) return;
   const topic = registry.get(event.type)?.topic ?? msg.topic;
-  await applyEvent(sqlTarget(sql, tx.shared), event, topic, cfg);
+  await applyEvent(sqlTarget(sql, tx.shared, tx.facts), event, topic, cfg);
 }

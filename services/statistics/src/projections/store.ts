@@ -260,18 +260,6 @@ export async function readRow<R>(sql: Sql, spec: TableSpec<R>, key: Partial<R>):
   return rows[0] ? rowFromDb(spec, rows[0]) : undefined;
 }
 
-/** Writes every non-key column of an existing row. */
-export async function saveRow<R>(sql: Sql, spec: TableSpec<R>, row: R): Promise<void> {
-  const params = spec.cols.map(([f, , t]) => toParam(row[f as keyof R], t));
-  const idx = (f: string) => spec.cols.findIndex(([x]) => x === f) + 1;
-  const set = spec.cols.filter(([f]) => !spec.key.includes(f)).map(([f, c, t]) => `"${c}" = $${idx(f)}::${t}`);
-  const where = spec.key.map((k) => {
-    const [, c, t] = spec.cols.find(([f]) => f === k)!;
-    return `"${c}" = $${idx(k)}::${t}`;
-  });
-  await sql.exec(`UPDATE ${spec.table} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`, params);
-}
-
 /**
  * Inserts or replaces rows (distinct keys) only where `condition` holds against the stored row
  * (SQL condition on `excluded` and the table), e.g. a later status time. One statement; rows go

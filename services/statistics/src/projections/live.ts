@@ -63,8 +63,8 @@ function caseSummaryDiff(before: CaseFactRow, after: CaseFactRow): SummaryChange
  * `CONSUMER_CHUNK_SIZE` messages of one partition) and written once before it commits: netted,
  * one statement per table, rows in key order (see {@link applySummaryChanges}). So a chunk
  * touches each hot row once, and transactions of the three partitions consumed concurrently lock
- * them in one order (no deadlock on them). Fact rows (one per call, incident, case) are written
- * as each event is applied, under their row locks.
+ * them in one order (no deadlock on them). Fact rows (one per call, incident, case) are locked
+ * when first touched and written by {@link FactRows}.
  */
 export class SharedRowWrites {
   private summaries: SummaryChange[] = [];

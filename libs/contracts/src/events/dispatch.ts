@@ -48,6 +48,8 @@ export const Recommendation = z.object({
   /** ranking score, seconds: ETA minus run-card preference bonuses (lower ranks first) */
   scoreSeconds: z.number().nullable().optional(),
 });
+/** One recommended unit as dispatch returns it and `UnitsRecommended` carries it. */
+export type Recommendation = z.infer<typeof Recommendation>;
 
 /** One need of a run card: how many units, of which types, with which capabilities. */
 export const RunCardNeed = z.object({

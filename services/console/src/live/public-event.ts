@@ -1,27 +1,6 @@
-import { EventEnvelopeSchema } from '@cad110/contracts';
+import { EventEnvelopeSchema, type PublicEvent } from '@cad110/contracts';
 
-/**
- * What the console forwards to browsers for one Kafka event: the envelope's identity and time,
- * the ids it concerns, and — when the event carries them — its classification, a status change
- * and the district. Built by whitelisting: nothing else of `data` or `metadata` leaves (no caller
- * numbers or names, no addresses, no narrative, no coordinates, no actor).
- */
-export interface PublicEvent {
-  eventId: string;
-  type: string;
-  source: string;
-  streamId: string;
-  streamVersion: number;
-  /** UTC ISO-8601 */
-  occurredAt: string;
-  /** UTC ISO-8601 */
-  recordedAt: string;
-  ids: { callId?: string; incidentId?: string; unitId?: string; caseId?: string; caseNumber?: string };
-  classification?: { kind?: string; category?: string; subtype?: string; priority?: number };
-  /** unit status or duty level change */
-  status?: { from?: string; to?: string };
-  district?: string;
-}
+export type { PublicEvent };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const CODE = /^[a-z0-9]+(-[a-z0-9]+)*$/;

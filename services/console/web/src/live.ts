@@ -1,19 +1,8 @@
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import type { PublicEvent } from '@cad110/contracts/src/public-event';
 
-/** A public event as `GET /api/live` sends it (see services/console/src/live/public-event.ts). */
-export interface LiveEvent {
-  eventId: string;
-  type: string;
-  source: string;
-  streamId: string;
-  streamVersion: number;
-  occurredAt: string;
-  recordedAt: string;
-  ids: { callId?: string; incidentId?: string; unitId?: string; caseId?: string; caseNumber?: string };
-  classification?: { kind?: string; category?: string; subtype?: string; priority?: number };
-  status?: { from?: string; to?: string };
-  district?: string;
-}
+/** A public event as `GET /api/live` sends it (the contract in libs/contracts/src/public-event.ts). */
+export type LiveEvent = PublicEvent;
 
 export type LiveState = 'connecting' | 'open' | 'closed';
 

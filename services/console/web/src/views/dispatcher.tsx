@@ -1,4 +1,6 @@
 import { useMemo, useState, type ReactNode } from 'react';
+// a recommendation as dispatch returns it: the contract's type (type-only, nothing of it is bundled)
+import type { Recommendation } from '@cad110/contracts/src/events/dispatch';
 import { ApiError, post } from '../api';
 import { MapView } from '../components/map-view';
 import { ProblemBox } from '../components/problem';
@@ -9,18 +11,6 @@ import { labelOf, type TaxonomyFile } from '../taxonomy';
 import { formatAge, formatEta, timerLevel } from '../timers';
 import { canReassign, nextStatuses, ON_INCIDENT } from '../unit-status';
 import { useApi, useNow } from '../use-api';
-
-/** A recommendation as dispatch returns it (libs/contracts Recommendation). */
-export interface Recommendation {
-  unitId: string;
-  callSign: string;
-  unitType: string;
-  etaSeconds: number | null;
-  distanceMetres: number | null;
-  circles: { oneMinute: boolean; threeMinute: boolean; fiveMinute: boolean };
-  rank: number;
-  reasons: string[];
-}
 
 export interface Incident {
   id: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
+import { ensureTopics } from '@cad110/kafka';
 import { tempDatabase, uniqueId } from '@cad110/testkit';
 import { join } from 'node:path';
 
@@ -19,9 +20,9 @@ export interface KafkaFloor {
 export async function kafkaFloor(brokers: string[], messages: number, bytes: number, onProgress?: (n: number) => void): Promise<KafkaFloor> {
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING, clientId: 'bench-floor' });
   const topic = uniqueId('bench-floor-');
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  // the services' own topic creation: retries until every partition has a leader (a broker that
+  // has just started can answer UNKNOWN_TOPIC_OR_PARTITION to kafkajs' own leader wait)
+  await ensureTopics(kafka, [{ topic, numPartitions: 3 }]);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: uniqueId('bench-floor-'), maxWaitTimeInMs: 100 });
   await Promise.all([producer.connect(), consumer.connect()]);
@@ -46,6 +47,8 @@ export async function kafkaFloor(brokers: string[], messages: number, bytes: num
   await done;
   const seconds = (performance.now() - started) / 1000;
   await Promise.all([consumer.disconnect(), producer.disconnect()]);
+  const admin = kafka.admin();
+  await admin.connect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
   return { messages, bytesPerMessage: bytes, seconds, messagesPerSecond: messages / seconds };

@@ -12,5 +12,5 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/generated/'],
   testTimeout: 60_000,
   maxWorkers: 2,
-  reporters: ['default'],
+  reporters: ['default', '<rootDir>/tools/devstack/skip-reporter.cjs'],
 };

@@ -57,6 +57,7 @@ export function useInMemoryTracing(): InMemorySpanExporter {
   return exporter;
 }
 export * from './decider-spec';
+export * from './shared';
 
 /** Secret the API tests sign tokens with (set before a service's createServer runs). */
 export const TEST_AUTH_SECRET = 'test-secret-for-cad110-api-tests-only-0123456789';

@@ -12,7 +12,7 @@ import { loadMapping, planSteps, postCalls, readCalls, replayDispatchHistory, ty
 import { createServer as createIntake } from '@cad110/intake';
 import { makePrisma as makeIntakePrisma } from '@cad110/intake/src/prisma';
 import { createRuntime } from '@cad110/runtime';
-import { bearer, uniqueId, waitFor } from '@cad110/testkit';
+import { bearer, itWithShared, sharedPath, uniqueId, waitFor } from '@cad110/testkit';
 import { makePrisma, type DispatchTx, type PrismaClient } from '../src/prisma';
 import { createDispatchService, createServer } from '../src/server';
 import { startConsumers } from '../src/consumers';
@@ -21,7 +21,7 @@ import { loadSeed } from '../src/units/seed';
 jest.setTimeout(600_000);
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SHARED = join(ROOT, '..', 'shared', 'data', 'calls');
+const SHARED = sharedPath('data/calls');
 const MPLS = existsSync(join(SHARED, 'minneapolis-mpd-911-cad.csv')) ? join(SHARED, 'minneapolis-mpd-911-cad.csv') : join(ROOT, 'data', 'calls', 'minneapolis-mpd-911-cad.slice-2000.csv');
 const SD = join(SHARED, 'san-diego-pd-calls-for-service.csv');
 const MPLS_ROWS = 300;
@@ -105,8 +105,7 @@ describe('replaying real calls into dispatch', () => {
     expect(sample.filter((r) => r.lat === null).every((r) => r.eta === null)).toBe(true);
   });
 
-  it('recommends by district for San Diego calls without coordinates', async () => {
-    if (!existsSync(SD)) return; // the shared folder is beside every checkout on this machine kind
+  itWithShared('recommends by district for San Diego calls without coordinates', ['data/calls/san-diego-pd-calls-for-service.csv'], async () => {
     const sd = loadMapping('san-diego-pd', taxonomy);
     const { calls: sdCalls } = await readCalls(SD, sd, taxonomy, SD_ROWS);
     const res = await postCalls(sdCalls, { intakeUrl, concurrency: 8, progress: false, headers: { authorization: bearer('call_taker', 'importer') } });

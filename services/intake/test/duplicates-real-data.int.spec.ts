@@ -5,12 +5,13 @@ import type { Express } from 'express';
 import { loadTaxonomy } from '@cad110/contracts';
 import { haversineMetres } from '@cad110/geo';
 import { loadMapping, readCalls, type MappedCall } from '@cad110/importer';
+import { sharedPath } from '@cad110/testkit';
 import { loadCategoryCompatibility } from '../src/duplicates/rules';
 import { callTaker, createCall, startIntake } from './harness';
 
 const ROOT = join(__dirname, '..', '..', '..');
 /** The full Minneapolis file in ../shared (the bundled 2,000-row slice of the same file when absent). */
-const CSV = [join(ROOT, '..', 'shared', 'data', 'calls', 'minneapolis-mpd-911-cad.csv'), join(ROOT, 'data', 'calls', 'minneapolis-mpd-911-cad.slice-2000.csv')].find(existsSync)!;
+const CSV = [sharedPath('data/calls/minneapolis-mpd-911-cad.csv'), join(ROOT, 'data', 'calls', 'minneapolis-mpd-911-cad.slice-2000.csv')].find(existsSync)!;
 const ROWS = 450;
 const RADIUS = 200;
 const WINDOW = 900;

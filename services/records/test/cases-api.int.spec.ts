@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { parse } from 'csv-parse/sync';
 import { trace } from '@opentelemetry/api';
 import { Kafka, logLevel } from 'kafkajs';
-import { bearer, uniqueId, useInMemoryTracing, waitFor } from '@cad110/testkit';
+import { bearer, uniqueId, useInMemoryTracing, waitFor, itWithShared } from '@cad110/testkit';
 import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { topicName } from '@cad110/contracts';
@@ -154,7 +154,7 @@ describe('records case API', () => {
     expect(opened.value.metadata).toMatchObject({ actor: { id: 'system:records' }, correlationId: expect.any(String), causationId: expect.any(String) });
   });
 
-  it('exports a case as an EIDO that validates against EmergencyIncidentDataObjectType, without personal fields', async () => {
+  itWithShared('exports a case as an EIDO that validates against EmergencyIncidentDataObjectType, without personal fields', ['standards/eido/Schema/openapi.yaml'], async () => {
     const { case: c } = await openIncident(rt, TZ, { at: '2026-03-06T02:00:00.000Z', subtype: 'robbery', category: 'criminal', district: 'north', beat: 'N3', address: '12 Jiefang Rd <east>', lat: 28.66, lon: 120.07, priority: 1 });
     await request(app).post(`/cases/${c.id}/parties`).set('authorization', dispatcher).send({ role: 'victim', name: 'Qian Qi', phone: '13633334444' }).expect(201);
     await request(app).post(`/cases/${c.id}/narratives`).set('authorization', dispatcher).send({ text: 'suspect fled east on a scooter' }).expect(201);

@@ -14,7 +14,6 @@
  * four services) take too long for every `npm test` on the shared 2-core machine.
  * `STATS_E2E_FULL=1` replays both files whole (`STATS_E2E_DATASETS=minneapolis-mpd` limits the run to one).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client, Pool } from 'pg';
@@ -22,7 +21,7 @@ import { loadTaxonomy, topicName } from '@cad110/contracts';
 import { Stack, SHARED_CALLS_DIR, waitForPipeline } from '@cad110/devstack';
 import { loadMapping, MAPPINGS_DIR, postCalls, readCalls, replayDispatchHistory, replayDispositions, type DispositionReplayResult, type ReplayDispatchResult } from '@cad110/importer';
 import { kafkaBrokers } from '@cad110/kafka';
-import { uniqueId, waitFor } from '@cad110/testkit';
+import { describeWithShared, uniqueId, waitFor } from '@cad110/testkit';
 import { ALL_SPECS, dumpTable, pgSql } from '../src/projections/store';
 import { calendarDays, cellHourCounts, countBy, daysWithout, giStarTop, isIncident, localDateOf, pct, readMapping, readRows, rowOutcome, secondsBetween, type RawMapping, type Row } from './independent';
 
@@ -97,9 +96,8 @@ function outcomeDay(m: RawMapping, r: Row): string | null {
 
 const sortKey = (a: { key: unknown }, b: { key: unknown }) => (a.key === null ? 1 : b.key === null ? -1 : (a.key as never) < (b.key as never) ? -1 : (a.key as never) > (b.key as never) ? 1 : 0);
 
-describe.each(DATASETS)('$dataset: replayed through the real pipeline, every figure equals the raw CSV', (ds) => {
+for (const ds of DATASETS) describeWithShared(`${ds.dataset}: replayed through the real pipeline, every figure equals the raw CSV`, [`data/calls/${ds.file}`], () => {
   const csv = join(SHARED_CALLS_DIR, ds.file);
-  const present = existsSync(csv);
   const taxonomy = loadTaxonomy();
   const mapping = loadMapping(ds.dataset, taxonomy);
   const raw = readMapping(join(MAPPINGS_DIR, `${ds.dataset}.json`));
@@ -120,7 +118,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   };
 
   beforeAll(async () => {
-    if (!present) return;
     rows = readRows(csv, join(MAPPINGS_DIR, `${ds.dataset}.json`), TAXONOMY_FILE, ds.from, ds.to);
     stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: prefix, dbPrefix: uniqueId('cad110e2es_'), fresh: true, timeZone: mapping.timeZone, env: { LOG_LEVEL: 'warn' } });
     await stack.start();
@@ -179,13 +176,7 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
     if (stack) await stack.dropDatabases();
   });
 
-  const skipIfAbsent = () => {
-    if (!present) console.warn(`${csv} is missing; dataset test skipped`);
-    return !present;
-  };
-
   it('counts calls by category, subtype, kind, district, beat, local day and local hour exactly as the CSV', async () => {
-    if (skipIfAbsent()) return;
     const dims: [string, (r: Row) => string | number | null][] = [
       ['category', (r) => r.category],
       ['subtype', (r) => r.subtype],
@@ -204,7 +195,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('gives the 110 total, incidents, criminal total and two robberies and one theft', async () => {
-    if (skipIfAbsent()) return;
     const t = await get(`/stats/totals?from=${ds.from}&to=${ds.to}`);
     const inc = rows.filter(isIncident);
     expect(t).toMatchObject({ calls: rows.length, incidents: inc.length, criminal: inc.filter((r) => r.category === 'criminal').length, twoRobberiesOneTheft: inc.filter((r) => r.twoRob).length });
@@ -215,7 +205,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('compares year on year (zero base: no earlier year replayed) and period on period', async () => {
-    if (skipIfAbsent()) return;
     const metrics: [string, (r: Row) => boolean][] = [
       ['calls', () => true],
       ['incidents', isIncident],
@@ -236,13 +225,11 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('lists the days without any incident and without a criminal incident, per district and overall', async () => {
-    if (skipIfAbsent()) return;
     const got = await get(`/stats/days-without?from=${ds.from}&to=${ds.to}`);
     expect(got.rows).toEqual(daysWithout(rows, ds.from, ds.to));
   });
 
   it('counts the outcomes recorded on the cases (disputes mediated, people rescued, suspects caught)', async () => {
-    if (skipIfAbsent()) return;
     const outcome = (r: Row) => rowOutcome(raw, r) as Exclude<ReturnType<typeof rowOutcome>, 'unmapped' | null>;
     const withCase = rows.filter((r) => r.handed && rowOutcome(raw, r) !== null && rowOutcome(raw, r) !== 'unmapped');
     // the replay recorded exactly the rows the mapping gives an outcome, and reported the unknown codes
@@ -268,7 +255,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('computes response-time percentiles (nearest rank) by priority and district, and NFPA 1225 / 1-3-5-minute compliance', async () => {
-    if (skipIfAbsent()) return;
     const measured = rows.filter((r) => {
       const i = intervals(raw, r);
       return i.processing !== null || i.travel !== null || i.total !== null;
@@ -321,7 +307,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('counts calls per H3 cell × hour of week and ranks the hot spots by Gi* as the formula does', async () => {
-    if (skipIfAbsent()) return;
     const cells9 = cellHourCounts(rows, 9, 9);
     const expected = [...cells9].flatMap(([cell, m]) => [...m].map(([hourOfWeek, calls]) => ({ cell, hourOfWeek, calls }))).sort((a, b) => (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.hourOfWeek - b.hourOfWeek));
     expect((await get('/stats/hotspots/cells?resolution=9')).rows).toEqual(expected);
@@ -338,7 +323,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('reports calls per hour and events per topic', async () => {
-    if (skipIfAbsent()) return;
     const t = await get(`/stats/throughput?from=${ds.from}&to=${ds.to}`);
     const hours = calendarDays(ds.from, ds.to).length * 24; // no DST change inside either window
     const perHour = countBy(rows, (r) => `${r.day} ${String(r.hour).padStart(2, '0')}`).sort((a, b) => b.count - a.count || (a.key! < b.key! ? -1 : 1));
@@ -355,7 +339,6 @@ describe.each(DATASETS)('$dataset: replayed through the real pipeline, every fig
   });
 
   it('rebuilds every projection from offset 0 to identical tables', async () => {
-    if (skipIfAbsent()) return;
     const url = stack.databaseUrl('statistics');
     const before = await dumpProjections(url);
     const r = await fetch(`${stack.url('statistics')}/stats/admin/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${stack.token('ops')}` } });

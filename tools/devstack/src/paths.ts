@@ -14,5 +14,5 @@ export type StackProcessName = ServiceName | typeof CONSOLE;
 export const CONSOLE_WEB_DIR = join(ROOT, 'services', 'console', 'web');
 /** The bundled real-data slice (see data/calls/README.md). */
 export const BUNDLED_SLICE = join(ROOT, 'data', 'calls', 'minneapolis-mpd-911-cad.slice-2000.csv');
-/** The shared datasets next to the checkout. */
-export const SHARED_CALLS_DIR = resolve(ROOT, '..', 'shared', 'data', 'calls');
+/** The shared datasets next to the checkout (`CAD110_SHARED_DIR`, default `../shared`). */
+export const SHARED_CALLS_DIR = resolve(process.env.CAD110_SHARED_DIR ? resolve(process.env.CAD110_SHARED_DIR) : resolve(ROOT, '..', 'shared'), 'data', 'calls');

@@ -11,7 +11,7 @@ import { loadTaxonomy } from '@cad110/contracts';
 import { loadMapping, postCalls, readCalls, replayDispositions, type MappedCall, type PostResult } from '@cad110/importer';
 import { kafkaBrokers } from '@cad110/kafka';
 import { describeErrors, loadEidoSchema } from '@cad110/records';
-import { uniqueId } from '@cad110/testkit';
+import { describeWithShared, uniqueId } from '@cad110/testkit';
 import { SHARED_CALLS_DIR, Stack } from '../src';
 
 jest.setTimeout(600_000);
@@ -32,7 +32,7 @@ interface TimelineEntry {
   data: Record<string, unknown>;
 }
 
-describe('case records with real calls through the pipeline', () => {
+describeWithShared('case records with real calls through the pipeline', ['standards/eido/Schema/openapi.yaml', 'data/calls/minneapolis-mpd-911-cad.csv', 'data/calls/san-diego-pd-calls-for-service.csv'], () => {
   const taxonomy = loadTaxonomy();
   const mpls = loadMapping('minneapolis-mpd', taxonomy);
   const sd = loadMapping('san-diego-pd', taxonomy);

@@ -1,13 +1,14 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { loadTaxonomy } from '@cad110/contracts';
+import { itWithShared, sharedPath } from '@cad110/testkit';
 import { loadMapping } from './mapping';
 import { dispositionOf } from './dispositions';
 import { replayDispositions } from './replay-dispositions';
 
 const taxonomy = loadTaxonomy();
-const SHARED = join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'calls');
+const SHARED = sharedPath('data/calls');
 const mpls = loadMapping('minneapolis-mpd', taxonomy);
 const sd = loadMapping('san-diego-pd', taxonomy);
 
@@ -18,9 +19,8 @@ async function rows(file: string): Promise<Record<string, string>[]> {
 }
 
 describe('source dispositions onto DispositionCode + counts', () => {
-  it('maps every Call_Disposition of the Minneapolis file (empty ones record nothing)', async () => {
+  itWithShared('maps every Call_Disposition of the Minneapolis file (empty ones record nothing)', [`data/calls/${mpls.dataset}`], async () => {
     const file = join(SHARED, mpls.dataset);
-    if (!existsSync(file)) return;
     const all = await rows(file);
     const kinds = { outcome: 0, none: 0, unmapped: 0 };
     for (const r of all) {
@@ -33,9 +33,8 @@ describe('source dispositions onto DispositionCode + counts', () => {
     expect(kinds.none).toBe(all.filter((r) => !r.Call_Disposition && !(r.Cancel_Reason ?? '').startsWith('REFER')).length);
   });
 
-  it('knows every code of the San Diego lookup and every value of its calls file but the unlisted DEF', async () => {
+  itWithShared('knows every code of the San Diego lookup and every value of its calls file but the unlisted DEF', ['data/calls/san-diego-pd-disposition-codes.csv', `data/calls/${sd.dataset}`], async () => {
     const lookup = join(SHARED, 'san-diego-pd-disposition-codes.csv');
-    if (!existsSync(lookup)) return;
     const codes = (await rows(lookup)).map((r) => r.dispo_code!);
     expect(codes.filter((c) => !(c in sd.dispositions!.codes))).toEqual([]);
     const unmapped = new Set<string>();

@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTaxonomy } from '@cad110/contracts';
+import { describeWithShared } from '@cad110/testkit';
 import { describeErrors, eidoSchemaDir, loadEidoSchema } from './schema';
 import { DISPOSITION, INCIDENT_TYPE, PERSON_ROLE, commonPriorityNumber } from './registry-map';
 import { escapeXml, pidfLo } from './export';
 
 jest.setTimeout(60_000);
 
-describe('the EIDO validator built from ../shared/standards/eido', () => {
-  const schema = loadEidoSchema();
-  const sample = JSON.parse(readFileSync(join(eidoSchemaDir(), '..', 'Samples', 'Sample call transfer EIDO.json'), 'utf8'));
+describeWithShared('the EIDO validator built from ../shared/standards/eido', ['standards/eido/Schema/openapi.yaml', 'standards/eido/Samples/Sample call transfer EIDO.json'], () => {
+  let schema: ReturnType<typeof loadEidoSchema>;
+  let sample: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  beforeAll(() => {
+    schema = loadEidoSchema();
+    sample = JSON.parse(readFileSync(join(eidoSchemaDir(), '..', 'Samples', 'Sample call transfer EIDO.json'), 'utf8'));
+  });
 
   it('accepts the NENA sample and rejects it when a required field is missing or an enumeration is broken', () => {
     const ok = schema.validate(sample);

@@ -29,9 +29,14 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-/** Where the EIDO standard lives: `EIDO_SCHEMA_DIR`, else `../shared/standards/eido/Schema` beside the repository. */
+/**
+ * Where the EIDO standard lives: `EIDO_SCHEMA_DIR`, else `standards/eido/Schema` in the shared
+ * folder (`CAD110_SHARED_DIR`, default `../shared` beside the repository).
+ */
 export function eidoSchemaDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.EIDO_SCHEMA_DIR ?? resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'standards', 'eido', 'Schema');
+  if (env.EIDO_SCHEMA_DIR) return env.EIDO_SCHEMA_DIR;
+  const shared = env.CAD110_SHARED_DIR ? resolve(env.CAD110_SHARED_DIR) : resolve(__dirname, '..', '..', '..', '..', '..', 'shared');
+  return join(shared, 'standards', 'eido', 'Schema');
 }
 
 export interface EidoSchema {

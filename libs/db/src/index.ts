@@ -3,3 +3,4 @@ export * from './ensure-database';
 export * from './migrate-deploy';
 export { pendingSchemaChanges, hasStatements } from './migrate-create';
 export * from './pg-errors';
+export * from './pool';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { ContractError, type EventEnvelope, type EventRegistry, topicName } from '@cad110/contracts';
@@ -44,10 +45,21 @@ export interface IdempotentConsumerOptions<Tx extends SqlTx> {
   fromBeginning?: boolean;
   /** attempts for one message on a non-connection error before it is dead-lettered (default 5) */
   maxAttempts?: number;
-  /** consumer restarts allowed before `onFatal` (default 10) */
+  /** consumer restarts allowed within `restartWindowMs` before `onFatal` (default 10) */
   maxRestarts?: number;
+  /** the window restarts are counted in, ms (default `CONSUMER_RESTART_WINDOW_MS` or 300,000 = 5 min) */
+  restartWindowMs?: number;
   /** called when restarts are exhausted; services exit non-zero so the supervisor sees it */
   onFatal?: (err: Error) => void;
+  /** dead-letter topic (default `topicName('deadLetter')`) */
+  deadLetterTopic?: string;
+  /**
+   * Largest original value copied whole into a dead letter, bytes (default
+   * `DEAD_LETTER_MAX_VALUE_BYTES` or 65,536). Larger or non-UTF-8 values are replaced by a
+   * reference: size, SHA-256 and the first 256 bytes in base64; the original stays at its
+   * topic/partition/offset (topics keep data forever).
+   */
+  deadLetterMaxValueBytes?: number;
   /** messages applied in one transaction (default `CONSUMER_CHUNK_SIZE` or 100) */
   chunkSize?: number;
   /**
@@ -57,85 +69,238 @@ export interface IdempotentConsumerOptions<Tx extends SqlTx> {
   accepts?: (type: string) => boolean;
 }
 
-/** SQLSTATE classes / errno codes meaning "the database or network is down": retry, never dead-letter. */
-function isConnectivityError(err: unknown): boolean {
+/**
+ * SQLSTATE classes / errno codes meaning "the database or network is down" (a restart: 57P01
+ * admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now; class 08 connection
+ * exceptions; 53300 too many connections): retried in-process, never dead-lettered.
+ */
+export function isConnectivityError(err: unknown): boolean {
   const state = sqlState(err);
-  if (state && (state.startsWith('08') || state === '57P01' || state === '57P03' || state === '53300')) return true;
+  if (state && (state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03' || state === '53300')) return true;
   const code = (err as { code?: string })?.code;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'P1001', 'P1017'].includes(code ?? '') || /Can't reach database|Connection terminated/i.test(String((err as Error)?.message));
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN', 'P1001', 'P1017'].includes(code ?? '') ||
+    /Can't reach database|Connection terminated|terminating connection|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
+  );
+}
+
+/** True for a kafkajs error the client may retry (leader moved, broker down, request timed out). */
+function isRetriableKafkaError(err: unknown): boolean {
+  for (let e = err as { retriable?: boolean; cause?: unknown; name?: string } | undefined; e; e = e.cause as typeof e) {
+    if (e.retriable === true) return true;
+    if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError' || e.name === 'KafkaJSBrokerNotFound') return true;
+  }
+  return false;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Lifecycle of a consumer run by {@link runIdempotentConsumer}, for readiness. */
+export type ConsumerState = 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
+const states = new WeakMap<Consumer, () => ConsumerState>();
+
+/**
+ * State of a consumer started by {@link runIdempotentConsumer}: `running` once it has joined its
+ * group, `restarting` while kafkajs or this module restarts it, `stopped` after `disconnect()`,
+ * `failed` when its restarts are exhausted. `undefined` for other consumers.
+ */
+export function consumerState(consumer: Consumer): ConsumerState | undefined {
+  return states.get(consumer)?.();
+}
+
+/**
+ * A restart budget: at most `max` restarts within any `windowMs` (sliding), so rare transient
+ * crashes over a long life never add up to an exit, while a fault that does not heal still does.
+ */
+export class RestartBudget {
+  private readonly times: number[] = [];
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a restart. @returns false when it exceeds the budget */
+  take(): boolean {
+    const t = this.now();
+    while (this.times.length && this.times[0]! <= t - this.windowMs) this.times.shift();
+    this.times.push(t);
+    return this.times.length <= this.max;
+  }
+
+  /** Restarts counted in the current window. */
+  get used(): number {
+    const t = this.now();
+    return this.times.filter((x) => x > t - this.windowMs).length;
+  }
+}
+
+/**
+ * The original message as a dead letter carries it: the value itself when it is valid UTF-8 and
+ * at most `maxBytes`, else a reference (size, SHA-256, first 256 bytes base64) — the original stays
+ * readable at its topic/partition/offset. Keeps every dead letter far below the broker's limit.
+ */
+export function deadLetterOriginal(value: Buffer | null, maxBytes: number): { value: string | null } | { valueBytes: number; valueSha256: string; valueHeadBase64: string; valueOmitted: string } {
+  if (value === null) return { value: null };
+  const text = value.toString('utf8');
+  const utf8 = !text.includes('\uFFFD') || Buffer.from(text, 'utf8').equals(value);
+  if (utf8 && value.length <= maxBytes) return { value: text };
+  return {
+    valueBytes: value.length,
+    valueSha256: createHash('sha256').update(value).digest('hex'),
+    valueHeadBase64: value.subarray(0, 256).toString('base64'),
+    valueOmitted: utf8 ? `larger than ${maxBytes} bytes` : 'not UTF-8',
+  };
+}
 
 /**
  * Runs a Kafka consumer whose every message is applied exactly once to the service's database:
  *
  * - the message is parsed, upcast and validated (`registry`); an unreadable one goes to the
- *   dead-letter topic with the reason and is acknowledged, so the partition never blocks;
+ *   dead-letter topic with the reason and is acknowledged, so the partition never blocks. A dead
+ *   letter never carries more than `deadLetterMaxValueBytes` of the original (else a reference,
+ *   see {@link deadLetterOriginal}); if the broker still refuses it for good, a bare reference is
+ *   sent, and if even that is refused the message is logged with its reference and skipped;
  * - the effect and the `processed_messages` row are written in ONE transaction; a redelivered
  *   message (same event id) finds its row and changes nothing. Up to `chunkSize` messages of a
  *   partition share one transaction (one commit); if it fails, they are retried one by one;
- * - errors: `PermanentError`/`ContractError` → dead letter; connection errors → the batch is
- *   retried (kafkajs restarts the consumer, capped by `maxRestarts`, then `onFatal`); other
- *   errors are retried `maxAttempts` times with backoff, then dead-lettered;
+ * - errors: `PermanentError`/`ContractError` → dead letter; database connection errors (a
+ *   PostgreSQL restart or failover) → retried in-process with backoff (0.2 s doubling to 5 s,
+ *   heartbeating meanwhile) until the database answers; other errors are retried `maxAttempts`
+ *   times with backoff, then dead-lettered;
+ * - recovery: a consumer kafkajs crashes is restarted, by kafkajs for retriable errors and by this
+ *   function for the others (it would otherwise stay stopped for good); at most `maxRestarts`
+ *   within `restartWindowMs`, then `onFatal`. {@link consumerState} tells readiness the truth;
+ * - group timing (`KAFKA_SESSION_TIMEOUT_MS`, default 10 s; heartbeat every 1 s; rebalance
+ *   timeout 20 s; client retries capped at 2 s apart) keeps recovery after a broker restart within
+ *   seconds: a member lost with the broker expires after the session timeout, not a minute;
  * - tracing: one CONSUMER span per message whose parent is the producer span from the message's
  *   `traceparent` header, so the database spans and any events it appends join the call's trace.
  */
 export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentConsumerOptions<Tx>): Promise<Consumer> {
   const consumerName = opts.consumerName ?? opts.groupId;
   const maxAttempts = opts.maxAttempts ?? 5;
-  const maxRestarts = opts.maxRestarts ?? 10;
+  const budget = new RestartBudget(opts.maxRestarts ?? 10, opts.restartWindowMs ?? Number(process.env.CONSUMER_RESTART_WINDOW_MS ?? 300_000));
   const chunkSize = Math.max(1, opts.chunkSize ?? Number(process.env.CONSUMER_CHUNK_SIZE ?? 100));
-  const dlqTopic = topicName('deadLetter');
-  let restarts = 0;
+  const dlqTopic = opts.deadLetterTopic ?? topicName('deadLetter');
+  const maxValueBytes = opts.deadLetterMaxValueBytes ?? Number(process.env.DEAD_LETTER_MAX_VALUE_BYTES ?? 65_536);
+  const sessionTimeout = Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? 10_000);
+  let state: ConsumerState = 'starting';
+  let disconnecting = false;
 
   const consumer = opts.kafka.consumer({
     groupId: opts.groupId,
-    sessionTimeout: 30000,
-    heartbeatInterval: 3000,
+    sessionTimeout,
+    rebalanceTimeout: Math.max(20_000, sessionTimeout),
+    heartbeatInterval: Math.min(1000, Math.floor(sessionTimeout / 3)),
     maxWaitTimeInMs: 100,
     retry: {
-      retries: 5,
+      initialRetryTime: 200,
+      maxRetryTime: 2000,
+      retries: 10,
       restartOnFailure: async (err) => {
-        restarts++;
-        opts.logger.error({ err, restarts, maxRestarts }, 'consumer crashed');
-        if (restarts > maxRestarts) {
-          opts.onFatal?.(err);
-          return false;
-        }
-        return true;
+        state = 'restarting';
+        const ok = budget.take();
+        opts.logger.error({ err, restarts: budget.used, maxRestarts: budget.max, windowMs: budget.windowMs }, 'consumer crashed; kafkajs restarts it');
+        if (!ok) fail(err);
+        return ok;
       },
     },
   });
+  states.set(consumer, () => state);
 
-  const deadLetter = async (message: KafkaMessage, msg: MessageContext, reason: string, issues: unknown[] = []) => {
-    const headers = headersToStrings(message.headers);
-    await opts.producer.send({
+  const fail = (err: Error) => {
+    state = 'failed';
+    opts.onFatal?.(err);
+  };
+
+  const { GROUP_JOIN, CRASH, STOP } = consumer.events;
+  consumer.on(GROUP_JOIN, () => {
+    if (state !== 'failed') state = 'running';
+  });
+  consumer.on(STOP, () => {
+    if (disconnecting) state = 'stopped';
+  });
+  consumer.on(CRASH, ({ payload }) => {
+    if (disconnecting || state === 'failed') return;
+    if (payload.restart) {
+      state = 'restarting';
+      return;
+    }
+    // kafkajs gives up on errors it calls non-retriable: it would stay stopped for good
+    state = 'restarting';
+    if (!budget.take()) {
+      opts.logger.error({ err: payload.error, restarts: budget.used }, 'consumer stopped by kafkajs; restarts exhausted');
+      fail(payload.error);
+      return;
+    }
+    opts.logger.error({ err: payload.error, restarts: budget.used, maxRestarts: budget.max }, 'consumer stopped by kafkajs; restarting it');
+    void restart(payload.error);
+  });
+
+  const restart = async (cause: Error) => {
+    for (let attempt = 1; !disconnecting && state !== 'failed'; attempt++) {
+      await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+      if (disconnecting) return;
+      try {
+        await start();
+        return;
+      } catch (err) {
+        opts.logger.error({ err, cause, attempt }, 'consumer restart failed; retrying');
+        await consumer.disconnect().catch(() => undefined);
+        if (!budget.take()) return fail(err as Error);
+      }
+    }
+  };
+
+  const send = async (payload: Record<string, unknown>, message: KafkaMessage, reason: string, headers: Record<string, string>) =>
+    opts.producer.send({
       topic: dlqTopic,
       acks: -1,
       messages: [
         {
           key: message.key,
-          value: JSON.stringify({
-            reason,
-            issues,
-            consumer: consumerName,
-            deadLetteredAt: new Date().toISOString(),
-            original: {
-              topic: msg.topic,
-              partition: msg.partition,
-              offset: msg.offset,
-              key: msg.key,
-              headers,
-              value: message.value?.toString('utf8') ?? null,
-            },
-          }),
+          value: JSON.stringify(payload),
           headers: { 'dead-letter-reason': reason.slice(0, 500), ...(headers.traceparent ? { traceparent: headers.traceparent } : {}) },
         },
       ],
     });
-    opts.metrics?.consumed.inc({ topic: msg.topic, outcome: 'dead-lettered' });
-    opts.logger.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, reason }, 'message dead-lettered');
+
+  /**
+   * Writes one dead letter. Never throws for a refusal that will not heal (too large, invalid):
+   * then a bare reference is tried, then the message is logged with its reference and skipped.
+   * Retriable errors (broker down, leader moving) are retried with backoff while the consumer runs.
+   */
+  const deadLetter = async (message: KafkaMessage, msg: MessageContext, reason: string, issues: unknown[] = [], isRunning: () => boolean = () => true) => {
+    const headers = headersToStrings(message.headers);
+    const reference = { topic: msg.topic, partition: msg.partition, offset: msg.offset, key: msg.key };
+    const base = { reason: reason.slice(0, 4000), consumer: consumerName, deadLetteredAt: new Date().toISOString() };
+    const full = { ...base, issues: JSON.stringify(issues).length <= 16_384 ? issues : [{ message: `${issues.length} issues omitted (too large)` }], original: { ...reference, headers, ...deadLetterOriginal(message.value, maxValueBytes) } };
+    const bare = { ...base, issues: [], original: { ...reference, ...deadLetterOriginal(message.value, 0) } };
+    let outcome: 'dead-lettered' | 'dead-letter-refused' = 'dead-lettered';
+    for (let attempt = 1, payload: Record<string, unknown> = full; ; attempt++) {
+      try {
+        await send(payload, message, reason, headers);
+        break;
+      } catch (err) {
+        if (isRetriableKafkaError(err) && isRunning()) {
+          opts.logger.warn({ err, attempt, topic: msg.topic, partition: msg.partition, offset: msg.offset }, 'dead letter not written yet; retrying');
+          await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+          continue;
+        }
+        if (payload === full) {
+          opts.logger.warn({ err, topic: msg.topic, partition: msg.partition, offset: msg.offset }, 'dead letter refused; sending a bare reference instead');
+          payload = bare;
+          continue;
+        }
+        // the partition moves on: the original stays at its offset, this line says where
+        opts.logger.error({ err, ...reference, reason: base.reason }, 'dead letter refused by the broker; message skipped (see its topic/partition/offset)');
+        outcome = 'dead-letter-refused';
+        break;
+      }
+    }
+    opts.metrics?.consumed.inc({ topic: msg.topic, outcome });
+    opts.logger.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, reason: base.reason }, 'message dead-lettered');
   };
 
   /** One message on its way through: its CONSUMER span (child of the producer span) and parsed event. */
@@ -180,14 +345,14 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
   };
 
   /** Parses a message; an unreadable one is dead-lettered here (no database work). */
-  const parse = async (item: Item): Promise<boolean> => {
+  const parse = async (item: Item, isRunning: () => boolean): Promise<boolean> => {
     try {
       item.event = opts.registry.parse(item.message.value ?? '');
       item.span.setAttributes({ 'messaging.message.id': item.event.eventId, 'cad110.event.type': item.event.type });
       return true;
     } catch (err) {
       const e = err as ContractError;
-      await context.with(item.ctx, () => deadLetter(item.message, item.msg, e.message, e.issues ?? []));
+      await context.with(item.ctx, () => deadLetter(item.message, item.msg, e.message, e.issues ?? [], isRunning));
       finish(item, 'dead-lettered');
       return false;
     }
@@ -205,6 +370,7 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
    * Fast path: every readable message of the chunk in ONE transaction (one commit, one fsync).
    * @returns false when the transaction failed for a reason other than connectivity, so the
    *   caller retries the messages one by one (and dead-letters the one that keeps failing)
+   * @throws connectivity errors (the caller retries the chunk)
    */
   const applyTogether = async (items: Item[]): Promise<boolean> => {
     let outcomes: boolean[];
@@ -235,8 +401,11 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     return true;
   };
 
-  /** Slow path: one transaction per message, retried, then dead-lettered. */
-  const applyAlone = async (item: Item): Promise<void> => {
+  /**
+   * Slow path: one transaction per message, retried, then dead-lettered.
+   * @throws connectivity errors (the caller retries from this message on)
+   */
+  const applyAlone = async (item: Item, isRunning: () => boolean): Promise<void> => {
     const event = item.event!;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -246,14 +415,11 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
         return;
       } catch (err) {
         const permanent = err instanceof PermanentError || err instanceof ContractError;
-        if (!permanent && isConnectivityError(err)) {
-          finish(item, 'failed', err as Error);
-          throw err; // let kafkajs retry the batch / restart the consumer
-        }
+        if (!permanent && isConnectivityError(err)) throw err;
         if (permanent || attempt >= maxAttempts) {
           const reason = permanent ? `${event.type} rejected: ${(err as Error).message}` : `${event.type} failed after ${attempt} attempts: ${(err as Error).message}`;
           await context.with(item.ctx, async () => {
-            await deadLetter(item.message, item.msg, reason, (err as ContractError).issues ?? []);
+            await deadLetter(item.message, item.msg, reason, (err as ContractError).issues ?? [], isRunning);
             // remembered, so a replay of the partition does not dead-letter it again
             await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, item.msg));
           });
@@ -266,34 +432,65 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     }
   };
 
-  await consumer.connect();
-  for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
-  await consumer.run({
-    autoCommit: true,
-    autoCommitInterval: 1000,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      for (let i = 0; i < batch.messages.length; i += chunkSize) {
-        if (!isRunning() || isStale()) break;
-        const chunk = batch.messages.slice(i, i + chunkSize);
-        const items = chunk.map((message) =>
-          begin(message, { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null }),
-        );
-        const readable: Item[] = [];
-        for (const item of items) {
-          if (!(await parse(item))) continue;
-          if (opts.accepts && !opts.accepts(item.event!.type)) finish(item, 'ignored');
-          else readable.push(item);
+  const start = async () => {
+    state = 'starting';
+    await consumer.connect();
+    for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const going = () => isRunning() && !isStale() && !disconnecting;
+        for (let i = 0; i < batch.messages.length; i += chunkSize) {
+          if (!going()) break;
+          const chunk = batch.messages.slice(i, i + chunkSize);
+          const items = chunk.map((message) =>
+            begin(message, { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null }),
+          );
+          const readable: Item[] = [];
+          for (const item of items) {
+            if (!(await parse(item, going))) continue;
+            if (opts.accepts && !opts.accepts(item.event!.type)) finish(item, 'ignored');
+            else readable.push(item);
+          }
+          // the database down (restart, failover): wait here, heartbeating, until it answers again
+          let pending = readable;
+          for (let attempt = 1; pending.length; attempt++) {
+            try {
+              if (pending.length > 1 && (await applyTogether(pending))) pending = [];
+              while (pending.length) {
+                await applyAlone(pending[0]!, going);
+                pending = pending.slice(1);
+              }
+            } catch (err) {
+              if (!isConnectivityError(err)) throw err;
+              opts.logger.warn({ err, attempt, topic: batch.topic, partition: batch.partition }, 'database unreachable; retrying the chunk');
+              await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)));
+              await heartbeat();
+              if (!going()) {
+                for (const item of pending) finish(item, 'failed', err as Error);
+                break;
+              }
+            }
+          }
+          if (pending.length) break; // not applied: the next owner of the partition starts here
+          resolveOffset(chunk.at(-1)!.offset);
+          await heartbeat();
         }
-        if (readable.length && !(readable.length > 1 && (await applyTogether(readable)))) {
-          for (const item of readable) await applyAlone(item);
-        }
-        resolveOffset(chunk.at(-1)!.offset);
-        await heartbeat();
-      }
-      opts.metrics?.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-    },
-  });
+        opts.metrics?.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+      },
+    });
+  };
+
+  const disconnect = consumer.disconnect.bind(consumer);
+  consumer.disconnect = async () => {
+    disconnecting = true;
+    state = 'stopped';
+    await disconnect();
+  };
+
+  await start();
   return consumer;
 }

@@ -2,11 +2,11 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { eventRegistry, topicSpecs } from '@cad110/contracts';
-import { databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
+import { createResilientPool, databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
 import { pgTransaction, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
-import { createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
+import { consumerState, createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
 import { createLogger, type Logger } from '@cad110/logging';
 import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
 
@@ -66,8 +66,13 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     const applied = await deployMigrations(databaseUrl, join(opts.serviceDir, 'prisma', 'migrations'));
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
-  const pool = new Pool({ connectionString: databaseUrl, max: opts.poolSize ?? Number(process.env.DB_POOL_SIZE ?? 10) });
-  pool.on('error', (err) => logger.error({ err }, 'idle pg client error'));
+  // a PostgreSQL restart ends every connection (57P01): logged, never fatal; the pool reconnects
+  const pool = createResilientPool({
+    connectionString: databaseUrl,
+    max: opts.poolSize ?? Number(process.env.DB_POOL_SIZE ?? 10),
+    connectionTimeoutMillis: 10_000,
+    onConnectionError: (err, where) => logger.warn({ err, where }, 'pg connection lost; the pool reconnects'),
+  });
   const prisma = opts.makePrisma(pool);
   const kafka = createKafka(`cad110-${opts.name}`, logger);
   await ensureTopics(kafka, topicSpecs());
@@ -77,6 +82,7 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
   const outbox = opts.outbox !== false;
   if (outbox) metrics.setOutboxBacklogReader(() => relay.backlog());
   const transaction: RunInTransaction<Tx> = (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 15_000 });
+  const consumers: Consumer[] = [];
   return {
     name: opts.name,
     logger,
@@ -90,11 +96,13 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     registry: eventRegistry,
     transaction,
     sql: pgTransaction(pool),
-    consumers: [],
+    consumers,
     outbox,
     readiness: [
       { name: 'database', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
       { name: 'kafka', check: () => kafkaReachable(kafka) },
+      // a consumer kafkajs stopped (or one being restarted) means events are not being applied
+      { name: 'consumers', check: async () => consumers.every((c) => (consumerState(c) ?? 'running') === 'running') },
     ],
   };
 }

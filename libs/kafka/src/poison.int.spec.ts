@@ -1,0 +1,97 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { eventRegistry, topicName, topicSpecs } from '@cad110/contracts';
+import { pgTransaction } from '@cad110/eventstore';
+import { createLogger } from '@cad110/logging';
+import { createMetrics } from '@cad110/telemetry';
+import { tempDatabase, uniqueId, waitFor } from '@cad110/testkit';
+import { ensureTopics, kafkaBrokers } from './client';
+import { consumerState, runIdempotentConsumer } from './consumer';
+
+const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
+
+/**
+ * Fault: an unreadable message too big to copy into the dead-letter topic (issue 14: a 700 KB
+ * binary message whose escaped copy is ~4 MB, refused by the broker, stopped every partition for
+ * good). The partition must move on: the message becomes a dead-letter reference with the reason,
+ * and the next message of the same partition is applied.
+ */
+describe('poison messages never stop a partition (real broker, real PostgreSQL)', () => {
+  const prefix = `${uniqueId('p')}.`;
+  const logger = createLogger('poison-test', { level: 'silent' });
+  const metrics = createMetrics('poison-test');
+  let db: Awaited<ReturnType<typeof tempDatabase>>;
+  let pool: Pool;
+  let kafka: Kafka;
+  let producer: Producer;
+  let consumer: Consumer | undefined;
+
+  beforeAll(async () => {
+    process.env.KAFKA_TOPIC_PREFIX = prefix;
+    db = await tempDatabase(MIGRATIONS);
+    pool = new Pool({ connectionString: db.url, max: 4 });
+    await pool.query('CREATE TABLE effects (event_id uuid PRIMARY KEY)');
+    kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, clientId: 'poison-test' });
+    await ensureTopics(kafka, topicSpecs(prefix, 1));
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await producer?.disconnect();
+    await pool?.end();
+    await db?.drop();
+    delete process.env.KAFKA_TOPIC_PREFIX;
+  });
+
+  it('dead-letters a 700 KB binary message as a reference and applies the next message of the partition', async () => {
+    const calls = topicName('calls', prefix);
+    const callId = randomUUID();
+    const poison = randomBytes(700 * 1024);
+    const good = {
+      eventId: randomUUID(),
+      type: 'CallReceived',
+      schemaVersion: 1,
+      streamId: `call-${callId}`,
+      streamVersion: 1,
+      occurredAt: '2026-11-29T08:00:00.000Z',
+      recordedAt: '2026-11-29T08:00:00.000Z',
+      source: 'intake',
+      metadata: { actor: { id: 'u1' }, correlationId: callId, causationId: null },
+      data: { callId, channel: '110', answeredAt: '2026-11-29T08:00:00.000Z', createdAt: '2026-11-29T08:00:00.000Z' },
+    };
+    await producer.send({ topic: calls, acks: -1, messages: [{ key: callId, value: poison }] });
+    await producer.send({ topic: calls, acks: -1, messages: [{ key: callId, value: JSON.stringify(good) }] });
+
+    const dlq: { reason: string; original: { offset: string; valueBytes: number; valueSha256: string; value?: string } }[] = [];
+    const dlqConsumer = kafka.consumer({ groupId: uniqueId('dlq') });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topic: topicName('deadLetter', prefix), fromBeginning: true });
+    await dlqConsumer.run({ eachMessage: async ({ message }) => void dlq.push(JSON.parse(message.value!.toString())) });
+
+    consumer = await runIdempotentConsumer({
+      kafka,
+      groupId: uniqueId('g'),
+      topics: [calls],
+      registry: eventRegistry,
+      transaction: pgTransaction(pool),
+      producer,
+      logger,
+      metrics,
+      handle: async (event, tx) => void (await tx.$executeRawUnsafe('INSERT INTO effects (event_id) VALUES ($1::uuid)', event.eventId)),
+    });
+
+    await waitFor(async () => (await pool.query('SELECT 1 FROM effects WHERE event_id = $1', [good.eventId])).rowCount === 1, { timeoutMs: 30_000, message: 'the message after the poison one was applied' });
+    await waitFor(() => dlq.length === 1, { message: 'one dead letter' });
+    expect(dlq[0]!.reason).toMatch(/not JSON|unreadable/i);
+    expect(dlq[0]!.original.offset).toBe('0');
+    expect(dlq[0]!.original.valueBytes).toBe(poison.length);
+    expect(dlq[0]!.original.value).toBeUndefined();
+    expect(dlq[0]!.original.valueSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(consumerState(consumer)).toBe('running');
+    await dlqConsumer.disconnect();
+  });
+});

@@ -14,6 +14,7 @@ export * from './events/dispatch';
 export * from './events/case';
 export * from './unit-lifecycle';
 export * from './public-event';
+export * from './commands';
 
 /** Every event type of cad110, for consumers that read all topics. */
 export const ALL_EVENTS = [...CALL_EVENTS, ...DISPATCH_EVENTS, ...CASE_EVENTS];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ConcurrencyError,
   ContractError,
   type EventEnvelope,
   type EventMetadata,
@@ -19,16 +20,7 @@ export interface NewEvent<TType extends string = string, TData = unknown> {
   occurredAt?: string;
 }
 
-/** The stream was changed by someone else since `expectedVersion` was read (HTTP 412 / retry). */
-export class ConcurrencyError extends Error {
-  constructor(
-    readonly streamId: string,
-    readonly expectedVersion: number,
-  ) {
-    super(`stream ${streamId} is not at version ${expectedVersion}`);
-    this.name = 'ConcurrencyError';
-  }
-}
+export { ConcurrencyError };
 
 export interface AppendOptions {
   streamId: string;
@@ -44,6 +36,12 @@ export interface AppendOptions {
   partitionKey?: string;
   /** default true: also write outbox rows for events whose type has a topic */
   publish?: boolean;
+  /**
+   * The aggregate's state after these events (JSON), stored on the stream row in the same
+   * statement that advances its version, so the next command loads it instead of folding the
+   * whole stream (see command-handler.ts `loadStream`).
+   */
+  snapshot?: { tag: string; state: unknown };
 }
 
 /**
@@ -62,20 +60,27 @@ export async function appendToStream(tx: SqlTx, registry: EventRegistry, opts: A
   const { streamId, expectedVersion, events } = opts;
   if (events.length === 0) return [];
   const newVersion = expectedVersion + events.length;
+  const snap = opts.snapshot ? [JSON.stringify({ tag: opts.snapshot.tag, state: opts.snapshot.state })] : [];
   if (expectedVersion === 0) {
     const inserted = await tx.$executeRawUnsafe(
-      `INSERT INTO streams (stream_id, type, version, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (stream_id) DO NOTHING`,
+      snap.length
+        ? `INSERT INTO streams (stream_id, type, version, updated_at, snapshot, snapshot_version) VALUES ($1, $2, $3, now(), $4::jsonb, $3) ON CONFLICT (stream_id) DO NOTHING`
+        : `INSERT INTO streams (stream_id, type, version, updated_at) VALUES ($1, $2, $3, now()) ON CONFLICT (stream_id) DO NOTHING`,
       streamId,
       opts.streamType,
       newVersion,
+      ...snap,
     );
     if (inserted !== 1) throw new ConcurrencyError(streamId, expectedVersion);
   } else {
     const updated = await tx.$executeRawUnsafe(
-      `UPDATE streams SET version = $3, updated_at = now() WHERE stream_id = $1 AND version = $2`,
+      snap.length
+        ? `UPDATE streams SET version = $3, updated_at = now(), snapshot = $4::jsonb, snapshot_version = $3 WHERE stream_id = $1 AND version = $2`
+        : `UPDATE streams SET version = $3, updated_at = now() WHERE stream_id = $1 AND version = $2`,
       streamId,
       expectedVersion,
       newVersion,
+      ...snap,
     );
     if (updated !== 1) throw new ConcurrencyError(streamId, expectedVersion);
   }
@@ -143,7 +148,8 @@ export async function appendToStream(tx: SqlTx, registry: EventRegistry, opts: A
   return envelopes;
 }
 
-interface EventRow {
+/** A row of `events` as the readers select it. */
+export interface EventRow {
   event_id: string;
   stream_id: string;
   version: number;
@@ -166,24 +172,27 @@ export async function readStream(tx: SqlTx, registry: EventRegistry, streamId: s
      FROM events WHERE stream_id = $1 ORDER BY version`,
     streamId,
   );
-  const events = rows.map((r) => {
-    const env: EventEnvelope = {
-      eventId: r.event_id,
-      type: r.type,
-      schemaVersion: r.schema_version,
-      streamId: r.stream_id,
-      streamVersion: r.version,
-      occurredAt: new Date(r.occurred_at).toISOString(),
-      recordedAt: new Date(r.recorded_at).toISOString(),
-      source,
-      metadata: r.metadata,
-      data: r.data,
-    };
-    const def = registry.get(r.type);
-    if (!def) throw new ContractError(`stored event ${r.event_id} has unknown type ${r.type}`);
-    return registry.upcastAndValidate(def, env);
-  });
+  const events = rows.map((r) => envelopeOfRow(registry, r, source));
   return { version: events.at(-1)?.streamVersion ?? 0, events };
+}
+
+/** A stored event row as its envelope, upcast to the current schema version and validated. */
+export function envelopeOfRow(registry: EventRegistry, r: EventRow, source: SourceService): EventEnvelope {
+  const env: EventEnvelope = {
+    eventId: r.event_id,
+    type: r.type,
+    schemaVersion: r.schema_version,
+    streamId: r.stream_id,
+    streamVersion: r.version,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    recordedAt: new Date(r.recorded_at).toISOString(),
+    source,
+    metadata: r.metadata,
+    data: r.data,
+  };
+  const def = registry.get(r.type);
+  if (!def) throw new ContractError(`stored event ${r.event_id} has unknown type ${r.type}`);
+  return registry.upcastAndValidate(def, env);
 }
 
 /**

@@ -1,3 +1,4 @@
 export * from './sql';
 export * from './event-store';
 export * from './pg-transaction';
+export * from './command-handler';

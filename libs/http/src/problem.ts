@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { CommandRejected, ConcurrencyError, FutureTimeError, NotFoundError, StaleVersionError } from '@cad110/contracts';
 
 /** One bad field of a request: its JSON path (dot-separated) and what is wrong with it. */
 export interface FieldError {
@@ -83,12 +84,48 @@ export function requireJson(req: Request, _res: Response, next: NextFunction): v
 }
 
 /**
- * Final error middleware: ProblemError as is; malformed JSON → 400; oversized body → 413;
- * anything else → 500 without internals.
+ * The one mapping of a command's errors (libs/contracts/src/commands.ts) to problem+json:
+ * NotFoundError → 404; CommandRejected → 409 with `code` (and `params`); StaleVersionError →
+ * 412 with `currentVersion`; ConcurrencyError (retries spent) → 409 `concurrent-change`;
+ * FutureTimeError → 400 naming the field. @returns undefined for any other error
+ */
+export function problemOf(err: unknown): ProblemError | undefined {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof NotFoundError) return ProblemError.notFound(err.what);
+  if (err instanceof CommandRejected) return ProblemError.conflict(err.message, { code: err.code, ...(err.params ? { params: err.params } : {}) });
+  if (err instanceof StaleVersionError) return ProblemError.preconditionFailed(err.message, err.currentVersion);
+  if (err instanceof ConcurrencyError) return ProblemError.conflict('changed concurrently; read it again and retry', { code: 'concurrent-change' });
+  if (err instanceof FutureTimeError) return ProblemError.validation([{ field: err.field, message: 'must not be in the future' }]);
+  return undefined;
+}
+
+/**
+ * The version of `If-Match: "3"` (also `3` or `W/"3"`), the expected version of a command.
+ * @returns undefined when the header is absent or `*` (no precondition)
+ * @throws ProblemError 400 when it is not a version
+ */
+export function ifMatchVersion(req: Request): number | undefined {
+  const h = req.header('if-match');
+  if (!h || h.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(h);
+  if (!m) throw ProblemError.validation([{ field: 'If-Match', message: 'must be a version in quotes, e.g. "3"' }]);
+  return Number(m[1]);
+}
+
+/** The query parameters without `access_token` (the SSE/download credential, never a filter). */
+export function queryParams(req: Request): Record<string, unknown> {
+  const { access_token: _t, ...q } = req.query;
+  return q;
+}
+
+/**
+ * Final error middleware: ProblemError and the command errors ({@link problemOf}) as
+ * problem+json; malformed JSON → 400; oversized body → 413; anything else → 500 without internals.
  */
 export function problemHandler(logger?: { error: (o: object, m: string) => void }) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    if (err instanceof ProblemError) return sendProblem(res, err, req.originalUrl);
+    const known = problemOf(err);
+    if (known) return sendProblem(res, known, req.originalUrl);
     const e = err as { type?: string; status?: number; message?: string };
     if (e?.type === 'entity.parse.failed') return sendProblem(res, new ProblemError(400, 'Malformed JSON', 'The body is not valid JSON.'), req.originalUrl);
     if (e?.type === 'entity.too.large') return sendProblem(res, new ProblemError(413, 'Payload too large', 'The body exceeds the size limit.'), req.originalUrl);

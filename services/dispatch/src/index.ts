@@ -1,8 +1,13 @@
-export { createServer, createDispatchService } from './server';
-export * from './dispatch-service';
+export { createServer } from './server';
+export { createDispatchContext, localMinute, type DispatchContext, type DispatchRuntime } from './context';
+export { startConsumers } from './consumers/calls';
+export { openIncident } from './incidents/open';
+export { seedUnits, registerUnit, type UnitDefinition } from './units/register';
+export { checkOverdue, NOT_EN_ROUTE_LIMIT_SECONDS } from './timers/overdue';
+export { candidateOf, freeCandidates, recommendWith } from './recommend/candidates';
 export * from './recommend/recommend';
 export * from './recommend/eta';
 export * from './recommend/run-cards';
 export * from './map/county-map';
-export * from './units/duty';
+export * from './duty/duty';
 export { loadSeed } from './units/seed';

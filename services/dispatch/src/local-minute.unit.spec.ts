@@ -1,5 +1,5 @@
 import { localParts } from '@cad110/contracts';
-import { localMinute } from './dispatch-service';
+import { localMinute } from './context';
 
 /** The reference: local hour and minute as libs/contracts' luxon-based `localParts` gives them. */
 const reference = (iso: string, zone: string) => {

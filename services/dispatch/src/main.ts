@@ -1,8 +1,11 @@
 import './instrument';
 import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type DispatchTx, type PrismaClient } from './prisma';
-import { createDispatchService, createServer } from './server';
-import { startConsumers } from './consumers';
+import { createDispatchContext } from './context';
+import { createServer } from './server';
+import { startConsumers } from './consumers/calls';
+import { checkOverdue } from './timers/overdue';
+import { seedUnits } from './units/register';
 import { loadSeed } from './units/seed';
 
 /** Status timers run every `DISPATCH_TIMER_INTERVAL_MS` (default 5000). */
@@ -10,17 +13,16 @@ const TIMER_MS = Number(process.env.DISPATCH_TIMER_INTERVAL_MS ?? 5000);
 
 async function main() {
   const rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: `${__dirname}/..`, makePrisma });
-  const service = createDispatchService(rt);
-  const seeded = await service.seed(loadSeed());
+  const ctx = createDispatchContext(rt);
+  const seeded = await seedUnits(ctx, loadSeed());
   if (seeded) rt.logger.info({ seeded }, 'units seeded');
-  await startConsumers(rt, service);
-  const { app } = createServer(rt, service);
+  await startConsumers(rt, ctx);
+  const { app } = createServer(rt, ctx);
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    service
-      .checkOverdue()
+    checkOverdue(ctx)
       .then((raised) => raised.length && rt.logger.info({ raised: raised.length }, 'overdue alerts raised'))
       .catch((err) => rt.logger.error({ err }, 'overdue timer failed'))
       .finally(() => (running = false));

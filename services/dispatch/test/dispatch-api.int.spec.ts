@@ -12,9 +12,12 @@ import { kafkaBrokers } from '@cad110/kafka';
 import { createRuntime } from '@cad110/runtime';
 import { bearer, uniqueId, waitFor } from '@cad110/testkit';
 import { makePrisma, type DispatchTx, type PrismaClient } from '../src/prisma';
-import { createDispatchService, createServer } from '../src/server';
-import { startConsumers } from '../src/consumers';
-import type { DispatchService } from '../src/dispatch-service';
+import { createServer } from '../src/server';
+import { createDispatchContext, type DispatchContext } from '../src/context';
+import { openIncident as openIncidentFor } from '../src/incidents/open';
+import { checkOverdue } from '../src/timers/overdue';
+import { seedUnits } from '../src/units/register';
+import { startConsumers } from '../src/consumers/calls';
 import { loadSeed } from '../src/units/seed';
 import { anchorOf } from '../src/map/county-map';
 
@@ -23,7 +26,7 @@ jest.setTimeout(120_000);
 describe('dispatch API on PostgreSQL and Kafka', () => {
   let rt: Awaited<ReturnType<typeof createRuntime<PrismaClient, DispatchTx>>>;
   let app: Express;
-  let service: DispatchService;
+  let ctx: DispatchContext;
   // fake clock: 2026-11-29 21:00 in Asia/Shanghai
   let now = Date.parse('2026-11-29T13:00:00.000Z');
   const tick = (seconds: number) => (now += seconds * 1000);
@@ -36,10 +39,10 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
     rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: `${__dirname}/..`, makePrisma });
-    service = createDispatchService(rt, { clock: () => new Date(now), timeZone: 'Asia/Shanghai' });
-    app = createServer(rt, service).app;
-    expect(await service.seed(seed)).toBe(seed.length);
-    expect(await service.seed(seed)).toBe(0);
+    ctx = createDispatchContext(rt, { clock: () => new Date(now), timeZone: 'Asia/Shanghai' });
+    app = createServer(rt, ctx).app;
+    expect(await seedUnits(ctx, seed)).toBe(seed.length);
+    expect(await seedUnits(ctx, seed)).toBe(0);
     rt.relay.start();
   });
 
@@ -68,7 +71,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
       location: { ...(over.lat !== undefined ? { lat: over.lat, lon: over.lon } : {}), ...(over.district ? { district: over.district } : {}) },
     };
     const cause = { eventId: randomUUID(), metadata: { actor: { id: 'test' }, correlationId: callId, causationId: null } } as unknown as EventEnvelope;
-    const incidentId = (await rt.sql((tx) => service.openIncident(tx, call, cause)))!;
+    const incidentId = (await rt.sql((tx) => openIncidentFor(ctx, tx, call, cause)))!;
     return { incidentId, callId };
   }
 
@@ -233,18 +236,18 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     const { incidentId } = await openIncident({ subtype: 'noise', ...post('OMP-3'), district: 'Precinct 3' }); // noise: 20 min on scene
     await assign(incidentId, { unitId: 'OMP-3' }).expect(201);
     tick(59);
-    expect(await service.checkOverdue()).toEqual([]);
+    expect(await checkOverdue(ctx)).toEqual([]);
     tick(2);
-    expect(await service.checkOverdue()).toEqual([{ unitId: 'OMP-3', kind: 'not-en-route', sequence: 1 }]);
+    expect(await checkOverdue(ctx)).toEqual([{ unitId: 'OMP-3', kind: 'not-en-route', sequence: 1 }]);
     tick(60);
-    expect(await service.checkOverdue()).toEqual([]); // once per dispatch
+    expect(await checkOverdue(ctx)).toEqual([]); // once per dispatch
     await status('OMP-3', { status: 'on-scene' }).expect(200);
     tick(20 * 60 - 1);
-    expect(await service.checkOverdue()).toEqual([]);
+    expect(await checkOverdue(ctx)).toEqual([]);
     tick(1);
-    expect(await service.checkOverdue()).toEqual([{ unitId: 'OMP-3', kind: 'check-in-due', sequence: 1 }]);
+    expect(await checkOverdue(ctx)).toEqual([{ unitId: 'OMP-3', kind: 'check-in-due', sequence: 1 }]);
     tick(20 * 60);
-    expect(await service.checkOverdue()).toEqual([{ unitId: 'OMP-3', kind: 'check-in-due', sequence: 2 }]);
+    expect(await checkOverdue(ctx)).toEqual([{ unitId: 'OMP-3', kind: 'check-in-due', sequence: 2 }]);
     const alerts = await request(app).get('/alerts').set('authorization', dispatcher).expect(200);
     expect(alerts.body.items.slice(0, 3).map((a: { kind: string; sequence: number }) => [a.kind, a.sequence])).toEqual([['check-in-due', 2], ['check-in-due', 1], ['not-en-route', 1]]);
     expect(await types('unit-OMP-3')).toEqual(expect.arrayContaining(['UnitOverdueAlerted']));
@@ -254,14 +257,14 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     // a back-dated dispatch (late entry, replay) gets the full limit of clock time from when it was recorded
     const old = await openIncident({ ...post('STN-N'), district: 'Precinct 4' });
     await assign(old.incidentId, { unitId: 'STN-N', at: new Date(now - 3_600_000).toISOString() }).expect(201);
-    expect(await service.checkOverdue()).toEqual([]);
+    expect(await checkOverdue(ctx)).toEqual([]);
     tick(61);
-    expect((await service.checkOverdue()).map((a) => a.unitId)).toEqual(['STN-N']);
+    expect((await checkOverdue(ctx)).map((a) => a.unitId)).toEqual(['STN-N']);
     await status('STN-N', { status: 'cleared' }).expect(200);
   });
 
   it('opens one incident per call from Kafka, idempotently, with a recommendation', async () => {
-    await startConsumers(rt, service);
+    await startConsumers(rt, ctx);
     const callId = randomUUID();
     const p = post('OMP-1');
     const envelope = (eventId: string) => ({

@@ -14,8 +14,10 @@ import { makePrisma as makeIntakePrisma } from '@cad110/intake/src/prisma';
 import { createRuntime } from '@cad110/runtime';
 import { bearer, itWithShared, sharedPath, uniqueId, waitFor } from '@cad110/testkit';
 import { makePrisma, type DispatchTx, type PrismaClient } from '../src/prisma';
-import { createDispatchService, createServer } from '../src/server';
-import { startConsumers } from '../src/consumers';
+import { createServer } from '../src/server';
+import { createDispatchContext, type DispatchContext } from '../src/context';
+import { seedUnits } from '../src/units/register';
+import { startConsumers } from '../src/consumers/calls';
 import { loadSeed } from '../src/units/seed';
 
 jest.setTimeout(600_000);
@@ -54,11 +56,11 @@ describe('replaying real calls into dispatch', () => {
     servers.push(intake.server);
     intakeUrl = intake.url;
     rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: join(__dirname, '..'), makePrisma });
-    const service = createDispatchService(rt, { timeZone: mpls.timeZone });
-    await service.seed(loadSeed());
-    await startConsumers(rt, service);
+    const ctx = createDispatchContext(rt, { timeZone: mpls.timeZone });
+    await seedUnits(ctx, loadSeed());
+    await startConsumers(rt, ctx);
     rt.relay.start();
-    const dispatch = await listen(createServer(rt, service).app);
+    const dispatch = await listen(createServer(rt, ctx).app);
     servers.push(dispatch.server);
     dispatchUrl = dispatch.url;
     ({ calls } = await readCalls(MPLS, mpls, taxonomy, MPLS_ROWS));

@@ -29,6 +29,8 @@ export const IncidentOpened = defineEvent({
     priority: Priority,
     flags: z.array(z.string().max(64)).default([]),
     location: Location,
+    /** added: the call's id in a source system (replays), from CallHandedToDispatch */
+    externalRef: z.object({ source: z.string().max(64), id: z.string().max(64) }).optional(),
   }),
 });
 

@@ -6,6 +6,7 @@
  * same transaction under the incident's row lock.
  */
 import type { z } from 'zod';
+import { CommandRejected } from '@cad110/contracts';
 import type { IncidentCancelled, IncidentClosed, IncidentOpened, UnitDispatched, UnitReassigned, UnitsRecommended } from '@cad110/contracts';
 
 type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
@@ -26,6 +27,11 @@ export interface IncidentState {
   callId?: string;
   /** every unit ever dispatched to the incident */
   dispatchedUnits: string[];
+  /** taxonomy subtype (on-scene limits of the timers) */
+  subtype?: string;
+  /** UTC ISO-8601 when it closed or was cancelled, and why */
+  endedAt?: string;
+  endReason?: string | null;
 }
 
 export const initialIncidentState: IncidentState = { lifecycle: 'none', dispatchedUnits: [] };
@@ -33,13 +39,13 @@ export const initialIncidentState: IncidentState = { lifecycle: 'none', dispatch
 export function evolve(state: IncidentState, event: IncidentEvent): IncidentState {
   switch (event.type) {
     case 'IncidentOpened':
-      return { ...state, lifecycle: 'open', incidentId: event.data.incidentId, callId: event.data.callId };
+      return { ...state, lifecycle: 'open', incidentId: event.data.incidentId, callId: event.data.callId, subtype: event.data.subtype };
     case 'UnitDispatched':
       return state.dispatchedUnits.includes(event.data.unitId) ? state : { ...state, dispatchedUnits: [...state.dispatchedUnits, event.data.unitId] };
     case 'IncidentClosed':
-      return { ...state, lifecycle: 'closed' };
+      return { ...state, lifecycle: 'closed', endedAt: event.data.closedAt, endReason: event.data.reason ?? null };
     case 'IncidentCancelled':
-      return { ...state, lifecycle: 'cancelled' };
+      return { ...state, lifecycle: 'cancelled', endedAt: event.data.cancelledAt, endReason: event.data.reason };
     case 'UnitsRecommended':
     case 'UnitReassigned':
       return state;
@@ -50,16 +56,9 @@ export function evolve(state: IncidentState, event: IncidentEvent): IncidentStat
   }
 }
 
-/** The command cannot be applied to the incident in its current state (HTTP 409). */
-export class IncidentRejected extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IncidentRejected';
-  }
-}
+/** The command cannot be applied to the incident in its current state (HTTP 409): the one rejection error of libs/contracts. */
+export { CommandRejected as IncidentRejected };
+const IncidentRejected = CommandRejected;
 
 export interface OpenIncident {
   type: 'OpenIncident';

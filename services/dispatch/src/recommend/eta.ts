@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { inWindow } from '../units/duty';
+import { inWindow } from '../duty/duty';
 
 const Sourced = <T extends z.ZodType>(v: T) => z.object({ value: v, source: z.string().min(1) });
 const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/);

@@ -1,6 +1,6 @@
 import type { DutyLevel, UnitStatus } from '@cad110/contracts';
 import { haversineMetres, type LatLon } from '@cad110/geo';
-import { dutyStatus, isOnDuty, type Shift } from '../units/duty';
+import { dutyStatus, isOnDuty, type Shift } from '../duty/duty';
 import type { EtaModel } from './eta';
 import type { RunCard, RunCards } from './run-cards';
 

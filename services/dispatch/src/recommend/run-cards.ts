@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RunCardNeed } from '@cad110/contracts';
-import { inWindow } from '../units/duty';
+import { inWindow } from '../duty/duty';
 
 const HhMm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/);
 

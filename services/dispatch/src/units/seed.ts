@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DutyLevel, ShiftWindow, UnitGeometry, UnitType } from '@cad110/contracts';
-import type { UnitDefinition } from '../dispatch-service';
+import type { UnitDefinition } from './register';
 
 export const SeedUnit = z
   .object({

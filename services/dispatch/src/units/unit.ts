@@ -5,7 +5,7 @@
  * throws {@link UnitRejected} (HTTP 409).
  */
 import type { z } from 'zod';
-import { ON_INCIDENT_STATUSES, REASSIGNABLE_STATUSES, UNIT_STATUSES as CONTRACT_UNIT_STATUSES, UNIT_TRANSITIONS } from '@cad110/contracts';
+import { CommandRejected, ON_INCIDENT_STATUSES, REASSIGNABLE_STATUSES, UNIT_STATUSES as CONTRACT_UNIT_STATUSES, UNIT_TRANSITIONS } from '@cad110/contracts';
 import type {
   UnitOverdueAlerted,
   UnitPositionUpdated,
@@ -25,6 +25,9 @@ export type UnitEvent =
 export interface UnitState {
   registered: boolean;
   unitId?: string;
+  /** from UnitRegistered: what the read models copy onto assignments */
+  callSign?: string;
+  unitType?: string;
   status: UnitStatus;
   /** UTC ISO time the current status began (null until the first status change) */
   statusSince: string | null;
@@ -60,7 +63,7 @@ export function canTransition(from: UnitStatus, to: UnitStatus): boolean {
 export function evolve(state: UnitState, event: UnitEvent): UnitState {
   switch (event.type) {
     case 'UnitRegistered':
-      return { ...state, registered: true, unitId: event.data.unitId };
+      return { ...state, registered: true, unitId: event.data.unitId, callSign: event.data.callSign, unitType: event.data.type };
     case 'UnitStatusChanged': {
       const d = event.data;
       const onIncident = ON_INCIDENT.includes(d.to);
@@ -84,16 +87,9 @@ export function evolve(state: UnitState, event: UnitEvent): UnitState {
   }
 }
 
-/** The command cannot be applied in the unit's current state (HTTP 409). */
-export class UnitRejected extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UnitRejected';
-  }
-}
+/** The command cannot be applied in the unit's current state (HTTP 409): the one rejection error of libs/contracts. */
+export { CommandRejected as UnitRejected };
+const UnitRejected = CommandRejected;
 
 export interface RegisterUnit {
   type: 'RegisterUnit';

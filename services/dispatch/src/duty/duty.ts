@@ -1,4 +1,4 @@
-import type { DutyLevel } from '@cad110/contracts';
+import { CommandRejected, type DutyLevel } from '@cad110/contracts';
 
 /** Order of duty levels: 常态 normal < 加强 reinforced < 战时 wartime. */
 export const DUTY_RANK: Record<DutyLevel, number> = { normal: 0, reinforced: 1, wartime: 2 };
@@ -52,4 +52,57 @@ export function dutyStatus(unit: { minDutyLevel: DutyLevel; shift: Shift }, leve
 export function isOnDuty(unit: { minDutyLevel: DutyLevel; shift: Shift }, level: DutyLevel, minute: number): boolean {
   if (DUTY_RANK[level] < DUTY_RANK[unit.minDutyLevel]) return false;
   return level === 'wartime' || inWindow(unit.shift.start, unit.shift.end, minute);
+}
+
+// ---------------------------------------------------------------- the duty-level decider
+
+/** A district's duty level stream (`duty-<district>`), folded. */
+export interface DutyState {
+  district?: string;
+  /** normal until the first DutyLevelChanged */
+  level: DutyLevel;
+  reason?: string | null;
+  /** UTC ISO-8601 of the last change */
+  changedAt?: string;
+}
+
+export type DutyEvent = { type: 'DutyLevelChanged'; data: { district: string; from: DutyLevel; to: DutyLevel; at: string; reason?: string } };
+
+export const initialDutyState: DutyState = { level: 'normal' };
+
+export function evolveDuty(state: DutyState, event: DutyEvent): DutyState {
+  switch (event.type) {
+    case 'DutyLevelChanged':
+      return { district: event.data.district, level: event.data.to, reason: event.data.reason ?? null, changedAt: event.data.at };
+    default: {
+      const _exhaustive: never = event.type;
+      return state;
+    }
+  }
+}
+
+/** Set a district's duty level (supervisors). */
+export interface SetDutyLevel {
+  type: 'SetDutyLevel';
+  district: string;
+  level: DutyLevel;
+  reason?: string;
+  at: string;
+}
+export type DutyCommand = SetDutyLevel;
+
+/**
+ * Decides a duty-level change.
+ * @throws CommandRejected `same-level` (409) when the district is already at that level
+ */
+export function decideDuty(command: DutyCommand, state: DutyState): DutyEvent[] {
+  switch (command.type) {
+    case 'SetDutyLevel':
+      if (state.level === command.level) throw new CommandRejected('same-level', `${command.district} is already at ${command.level}`);
+      return [{ type: 'DutyLevelChanged', data: { district: command.district, from: state.level, to: command.level, at: command.at, ...(command.reason ? { reason: command.reason } : {}) } }];
+    default: {
+      const _exhaustive: never = command.type;
+      throw new CommandRejected('unknown-command', `unknown command ${String(_exhaustive)}`);
+    }
+  }
 }

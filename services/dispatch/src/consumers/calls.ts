@@ -2,17 +2,19 @@ import { topicName, type CallCancelled, type CallHandedToDispatch } from '@cad11
 import { runIdempotentConsumer } from '@cad110/kafka';
 import { exitOnFatal, groupId } from '@cad110/runtime';
 import type { z } from 'zod';
-import type { DispatchRuntime } from './server';
-import type { DispatchService } from './dispatch-service';
+import type { DispatchContext, DispatchRuntime } from '../context';
+import { cancelForCall } from '../incidents/cancel';
+import { openIncident } from '../incidents/open';
 
 /**
  * Starts dispatch's consumer of intake's call events (idempotent: the effect and the processed
  * marker commit together, in one plain `pg` transaction per chunk of messages; other call events
  * are acknowledged without touching the database):
- * - CallHandedToDispatch opens exactly one incident per call with its recommendation;
- * - CallCancelled cancels the call's open incident (its units are cleared).
+ * - CallHandedToDispatch opens exactly one incident per call with its recommendation
+ *   (incidents/open.ts);
+ * - CallCancelled cancels the call's open incident, its units cleared (incidents/cancel.ts).
  */
-export async function startConsumers(rt: DispatchRuntime, service: DispatchService): Promise<void> {
+export async function startConsumers(rt: DispatchRuntime, ctx: DispatchContext): Promise<void> {
   rt.consumers.push(
     await runIdempotentConsumer({
       kafka: rt.kafka,
@@ -27,10 +29,10 @@ export async function startConsumers(rt: DispatchRuntime, service: DispatchServi
       logger: rt.logger,
       metrics: rt.metrics,
       handle: async (event, tx) => {
-        if (event.type === 'CallHandedToDispatch') await service.openIncident(tx, event.data as z.infer<typeof CallHandedToDispatch.schema>, event);
+        if (event.type === 'CallHandedToDispatch') await openIncident(ctx, tx, event.data as z.infer<typeof CallHandedToDispatch.schema>, event);
         else if (event.type === 'CallCancelled') {
           const d = event.data as z.infer<typeof CallCancelled.schema>;
-          await service.cancelForCall(tx, d.callId, `call cancelled: ${d.reason}${d.note ? ` (${d.note})` : ''}`, event.occurredAt, event);
+          await cancelForCall(ctx, tx, d.callId, `call cancelled: ${d.reason}${d.note ? ` (${d.note})` : ''}`, event.occurredAt, event);
         }
       },
       afterCommit: () => rt.relay.nudge(),

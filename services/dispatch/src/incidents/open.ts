@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { CallHandedToDispatch, EventEnvelope } from '@cad110/contracts';
+import { handleCommand, type SqlTx } from '@cad110/eventstore';
+import { nowOf, type DispatchContext } from '../context';
+import { freeCandidates, recommendWith } from '../recommend/candidates';
+import { SYSTEM_ACTOR } from '../system';
+import { decide } from './incident';
+import { incidentStream, incidentStreamId } from './stream';
+
+export type Handed = z.infer<typeof CallHandedToDispatch.schema>;
+
+/**
+ * Consumer effect of CallHandedToDispatch: opens exactly one incident per call (IncidentOpened +
+ * UnitsRecommended for the hand-over time) in the consumer's transaction. The district is the
+ * call's, else the map's district at its coordinates.
+ * @returns the incident id, or null when the call already has one
+ */
+export async function openIncident(ctx: DispatchContext, tx: SqlTx, call: Handed, cause: EventEnvelope): Promise<string | null> {
+  const existing = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM incidents WHERE call_id = $1::uuid', call.callId);
+  if (existing.length) return null;
+  const incidentId = randomUUID();
+  const { lat, lon } = call.location;
+  const district = call.location.district ?? (typeof lat === 'number' && typeof lon === 'number' ? ctx.map.districtAt({ lat, lon }) : undefined);
+  const { units, dutyLevels } = await freeCandidates(tx);
+  const rec = recommendWith(
+    ctx,
+    { category: call.category, subtype: call.subtype, flags: call.flags, priority: call.priority, district: district ?? null, lat: lat ?? null, lon: lon ?? null },
+    units,
+    dutyLevels,
+    call.handedAt,
+  );
+  await handleCommand(
+    tx,
+    ctx.registry,
+    incidentStream,
+    incidentStreamId(incidentId),
+    (state) =>
+      decide(
+        {
+          type: 'OpenIncident',
+          opened: {
+            incidentId,
+            callId: call.callId,
+            openedAt: call.handedAt,
+            answeredAt: call.answeredAt,
+            kind: call.kind,
+            category: call.category,
+            subtype: call.subtype,
+            priority: call.priority,
+            flags: call.flags,
+            location: { ...call.location, ...(district ? { district } : {}) },
+            ...(call.externalRef ? { externalRef: call.externalRef } : {}),
+          },
+          recommended: { incidentId, callId: call.callId, recommendedAt: nowOf(ctx), asOf: call.handedAt, recommendations: rec.recommendations, runCard: rec.runCard },
+        },
+        state,
+      ),
+    { by: SYSTEM_ACTOR, causationId: cause.eventId, occurredAt: call.handedAt, isNew: true },
+  );
+  return incidentId;
+}

@@ -1,0 +1,56 @@
+import { NotFoundError, StaleVersionError, CommandRejected, type ActingUser, type UnitStatus } from '@cad110/contracts';
+import { handleCommand, loadStream, runCommand } from '@cad110/eventstore';
+import { activeUnitIds } from '../assignments/projection';
+import { assignUnit, peekUnit } from '../assignments/assign';
+import { atOf, type DispatchContext } from '../context';
+import { decide as decideIncident } from '../incidents/incident';
+import { incidentStream, incidentStreamId } from '../incidents/stream';
+import { unitStream, unitStreamId } from './stream';
+import { decide } from './unit';
+
+/**
+ * A unit's status report (en-route, on-scene, transporting, cleared, available, out-of-service).
+ * When the last unit working an incident clears, the incident closes (IncidentClosed).
+ * `dispatched` with an incident is an assignment ({@link assignUnit}).
+ * @param ifMatch expected unit version (If-Match)
+ * @throws NotFoundError, StaleVersionError (412), CommandRejected (409), FutureTimeError
+ */
+export async function changeUnitStatus(
+  ctx: DispatchContext,
+  unitId: string,
+  input: { status: UnitStatus; at?: string; incidentId?: string },
+  by: ActingUser,
+  ifMatch?: number,
+): Promise<{ unitId: string; status: UnitStatus; version: number; incidentId: string | null; events: string[] }> {
+  if (input.status === 'dispatched' && input.incidentId) {
+    const r = await assignUnit(ctx, input.incidentId, { unitId, ...(input.at ? { at: input.at } : {}) }, by);
+    return { unitId, status: r.status, version: r.unitVersion, incidentId: input.incidentId, events: r.events };
+  }
+  const at = atOf(ctx, input.at);
+  const out = await runCommand(ctx.transaction, async (tx) => {
+    const peek = await peekUnit(tx, unitId);
+    if (!peek) throw new NotFoundError(`unit ${unitId}`);
+    // the incident's stream first (the lock order of every multi-stream command)
+    const incident = peek.incident_id ? await loadStream(tx, ctx.registry, incidentStream, incidentStreamId(peek.incident_id)) : null;
+    const unit = await loadStream(tx, ctx.registry, unitStream(ctx), unitStreamId(unitId));
+    if (ifMatch !== undefined && ifMatch !== unit.version) throw new StaleVersionError(`unit ${unitId}`, ifMatch, unit.version);
+    if (unit.state.incidentId !== peek.incident_id) throw new CommandRejected('changed', `unit ${unitId} changed meanwhile; try again`);
+    const r = await handleCommand(tx, ctx.registry, unitStream(ctx), unit.streamId, (s) => decide({ type: 'ChangeUnitStatus', to: input.status, at, ...(input.incidentId ? { incidentId: input.incidentId } : {}) }, s), {
+      by,
+      occurredAt: at,
+      loaded: unit,
+    });
+    const events = [...r.envelopes];
+    if (incident && input.status === 'cleared') {
+      const closed = await handleCommand(tx, ctx.registry, incidentStream, incident.streamId, async (s) => decideIncident({ type: 'CloseIfAllCleared', at, activeUnitIds: await activeUnitIds(tx, peek.incident_id!) }, s), {
+        by,
+        occurredAt: at,
+        loaded: incident,
+      });
+      events.push(...closed.envelopes);
+    }
+    return { unitId, status: unit.state.status, version: unit.version, incidentId: peek.incident_id, events: events.map((e) => e.type) };
+  });
+  ctx.published();
+  return out;
+}

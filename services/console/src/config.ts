@@ -16,6 +16,8 @@ export interface ConsoleConfig {
   mapFile: string;
   /** ms an upstream may take to answer before the gateway answers 504 */
   proxyTimeoutMs: number;
+  /** trace link template with `{traceId}` (`CAD110_TRACE_VIEWER_URL`), if set */
+  traceViewerUrl?: string;
 }
 
 const SERVICE_DIR = resolve(__dirname, '..');
@@ -36,5 +38,6 @@ export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConf
     webDist: env.CONSOLE_WEB_DIST ?? join(SERVICE_DIR, 'web', 'dist'),
     mapFile: env.CONSOLE_MAP_FILE ?? join(SERVICE_DIR, '..', 'dispatch', 'seed', 'county-map.geojson'),
     proxyTimeoutMs: Number(env.CONSOLE_PROXY_TIMEOUT_MS ?? 30_000),
+    ...(env.CAD110_TRACE_VIEWER_URL ? { traceViewerUrl: env.CAD110_TRACE_VIEWER_URL } : {}),
   };
 }

@@ -2,7 +2,8 @@ import './instrument';
 import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type PrismaClient, type StatisticsTx } from './prisma';
 import { createServer } from './server';
-import { startConsumers, stopLive, type LiveProjection } from './consumers';
+import { startConsumers, stopLive } from './consumers';
+import type { LiveProjection } from './runtime';
 import { projectionConfig } from './config';
 import { ConsumerGate } from './projections/gate';
 

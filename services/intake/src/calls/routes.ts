@@ -1,13 +1,12 @@
 import type { z } from 'zod';
 import type { Request, Response } from 'express';
 import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
-import { parseOr400, ProblemError } from '@cad110/http';
+import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
 import type { Taxonomy } from '@cad110/contracts';
 import type { PrismaClient } from '../prisma';
 import type { DuplicateFinder } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
 import { claimKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
-import type { RouteSpec } from '../http/openapi';
 import { CallRejected, CallService, type CommandResult, type Respond } from './call-service';
 import type { CallCommand, CallState } from './call';
 import {
@@ -113,11 +112,12 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
     tags: ['calls'],
     roles: WRITERS,
     params: CallIdParams,
-    ifMatch: true,
+    ifMatch: 'required' as const,
     idempotent: true,
     responses: {
       200: { description: 'Command applied: the events appended and the new version', schema: CommandResponse, headers: ['ETag', 'Idempotency-Replayed'] },
-      409: { description: 'The decider rejected the command in the call\'s current state (`code` says why)', schema: undefined },
+      409: { description: 'The decider rejected the command in the call\'s current state (`code` says why)' },
+      404: { description: 'No such call' },
     },
   });
 

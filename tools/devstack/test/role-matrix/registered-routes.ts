@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Express } from 'express';
-import { routesOf } from '@cad110/http';
+import { openApiOf, routeTableOf, routesOf, type RouteDoc } from '@cad110/http';
 import { createRuntime, type PrismaLike } from '@cad110/runtime';
 import { ROOT } from '../../src/paths';
 import type { Target } from './routes';
@@ -23,6 +23,18 @@ type CreateServer = (rt: unknown) => Express | { app: Express };
  * while the app is built and restored afterwards.
  */
 export async function registeredRoutes(name: Target, env: Record<string, string>): Promise<string[]> {
+  return (await builtApp(name, env)).routes;
+}
+
+/** What a service's built app holds: the routes express really routes, its route table and its OpenAPI document. */
+export interface BuiltApp {
+  routes: string[];
+  table: RouteDoc[];
+  openapi: Record<string, unknown> | undefined;
+}
+
+/** {@link registeredRoutes} with the app's route table and OpenAPI document (`app.locals`, libs/http serveRoutes). */
+export async function builtApp(name: Target, env: Record<string, string>): Promise<BuiltApp> {
   const saved = { ...process.env };
   Object.assign(process.env, env, { DB_MIGRATE: 'false', LOG_LEVEL: 'warn' });
   delete process.env.DATABASE_URL;
@@ -33,7 +45,8 @@ export async function registeredRoutes(name: Target, env: Record<string, string>
     const rt = await createRuntime({ name, serviceDir: dir, makePrisma, outbox: name !== 'statistics' && name !== 'console', poolSize: 1 });
     try {
       const built = createServer(rt);
-      return routesOf(typeof built === 'function' ? built : built.app);
+      const app = typeof built === 'function' ? built : built.app;
+      return { routes: routesOf(app), table: routeTableOf(app), openapi: openApiOf(app) };
     } finally {
       await rt.producer.disconnect();
       await rt.prisma.$disconnect();

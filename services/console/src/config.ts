@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { configOrExit, flag, integer, RuntimeEnv, text, url } from '@cad110/runtime';
 
 /** The four services the gateway forwards to, by the path segment after `/api/`. */
 export const UPSTREAMS = ['intake', 'dispatch', 'records', 'statistics'] as const;
@@ -41,3 +42,20 @@ export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConf
     ...(env.CAD110_TRACE_VIEWER_URL ? { traceViewerUrl: env.CAD110_TRACE_VIEWER_URL } : {}),
   };
 }
+
+/** The console's environment: the shared variables and its own (README "Configuration"). */
+export const ConsoleEnv = RuntimeEnv.extend({
+  INTAKE_URL: url(),
+  DISPATCH_URL: url(),
+  RECORDS_URL: url(),
+  STATISTICS_URL: url(),
+  CONSOLE_WEB_DIST: text(),
+  CONSOLE_MAP_FILE: text(),
+  CONSOLE_PROXY_TIMEOUT_MS: integer(30_000, 100, 600_000, 'milliseconds'),
+  CAD110_TRACE_VIEWER_URL: url(),
+  CONSOLE_SEED_DEMO_USERS: flag(false),
+  CAD110_DEMO_PASSWORD: text(),
+});
+
+/** Validates the console's environment once at start-up (exit 78 with one line on a bad value). */
+export const consoleEnv = () => configOrExit('console', ConsoleEnv);

@@ -27,6 +27,10 @@ describe('a malformed variable stops every service with one line naming it', () 
     expect(r).toEqual({ status: 78, lines: [`cad110 ${service}: invalid configuration: DB_POOL_SIZE="ten": allowed: an integer 1..200`] });
   });
 
+  it('dispatch: DISPATCH_TIMER_INTERVAL_MS=5s → exit 78 (was NaN: a 1 ms busy loop)', () => {
+    expect(start('dispatch', { DISPATCH_TIMER_INTERVAL_MS: '5s' })).toEqual({ status: 78, lines: ['cad110 dispatch: invalid configuration: DISPATCH_TIMER_INTERVAL_MS="5s": allowed: an integer 100..3600000 (milliseconds)'] });
+  });
+
   it('statistics: STATS_H3_RESOLUTION=16 → exit 78', () => {
     expect(start('statistics', { STATS_H3_RESOLUTION: '16' })).toEqual({ status: 78, lines: ['cad110 statistics: invalid configuration: STATS_H3_RESOLUTION="16": allowed: an integer 0..15'] });
   });

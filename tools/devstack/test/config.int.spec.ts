@@ -31,6 +31,10 @@ describe('a malformed variable stops every service with one line naming it', () 
     expect(start('dispatch', { DISPATCH_TIMER_INTERVAL_MS: '5s' })).toEqual({ status: 78, lines: ['cad110 dispatch: invalid configuration: DISPATCH_TIMER_INTERVAL_MS="5s": allowed: an integer 100..3600000 (milliseconds)'] });
   });
 
+  it('intake: DUPLICATE_WINDOW_SECONDS=15m → exit 78', () => {
+    expect(start('intake', { DUPLICATE_WINDOW_SECONDS: '15m' })).toEqual({ status: 78, lines: ['cad110 intake: invalid configuration: DUPLICATE_WINDOW_SECONDS="15m": allowed: an integer 1..86400 (seconds)'] });
+  });
+
   it('statistics: STATS_H3_RESOLUTION=16 → exit 78', () => {
     expect(start('statistics', { STATS_H3_RESOLUTION: '16' })).toEqual({ status: 78, lines: ['cad110 statistics: invalid configuration: STATS_H3_RESOLUTION="16": allowed: an integer 0..15'] });
   });

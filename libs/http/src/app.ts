@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from '@cad110/logging';
 import type { ServiceMetrics } from '@cad110/telemetry';
 import { z } from 'zod';
-import { problemHandler, ProblemError, requireJson } from './problem';
+import { problemHandler, ProblemError, rejectBadText, rejectMalformedUrl, requireJson } from './problem';
 import type { RouteDoc, RouteSpec } from './route-table';
 
 export interface ReadinessCheck {
@@ -25,7 +25,9 @@ export interface BaseAppOptions {
  * - `GET /healthz` → 200 `{status:"ok"}` while the process runs;
  * - `GET /readyz` → 200 when every readiness check passes, else 503 with each check's result;
  * - `GET /metrics` → Prometheus text format;
- * - JSON bodies only (415 otherwise), malformed JSON → 400 problem+json;
+ * - JSON bodies only (415 otherwise), malformed JSON → 400 problem+json, a compressed body → 415;
+ * - a malformed `%` escape, NUL or lone surrogate in the URL → 400; NUL or a lone surrogate in
+ *   any string of the JSON body → 400 naming the fields (issue 13 item 8);
  * - request duration histogram by route.
  * These three are the first lines of the app's route table (`app.locals.routeTable`); add the
  * service's routes with {@link serveRoutes}, then call {@link finishApp}.
@@ -45,8 +47,12 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   const base = baseRoutes(opts);
   for (const r of base) app[r.method](r.path, r.handler);
   (app.locals as { routeTable?: RouteDoc[] }).routeTable = base.map(({ handler: _h, ...d }) => d);
+  app.use(rejectMalformedUrl);
   app.use(requireJson);
-  app.use(express.json({ limit: opts.bodyLimit ?? '64kb', type: ['application/json', 'application/*+json'] }));
+  // inflate: false — a body claiming Content-Encoding gzip/deflate/br is refused with 415
+  // (`encoding.unsupported`) instead of being inflated: no client of these APIs compresses bodies
+  app.use(express.json({ limit: opts.bodyLimit ?? '64kb', type: ['application/json', 'application/*+json'], inflate: false }));
+  app.use(rejectBadText);
   return app;
 }
 

@@ -1,8 +1,8 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Request, Response } from 'express';
 import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
 import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
-import type { Taxonomy } from '@cad110/contracts';
+import { IsoUtc, type Taxonomy } from '@cad110/contracts';
 import type { PrismaClient } from '../prisma';
 import type { DuplicateFinder } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
@@ -375,8 +375,17 @@ function encodeCursor(t: Date, id: string): string {
   return Buffer.from(`${t.toISOString()}|${id}`).toString('base64url');
 }
 
+/**
+ * The page position in a `nextCursor`: the answer time (UTC ISO-8601) and id of the last call.
+ * @throws ProblemError 400 unless it is exactly what {@link encodeCursor} writes (a UTC instant in
+ *   the plausible years, `|`, a UUID): anything else would reach the database as a bad value
+ */
 function decodeCursor(c: string): { t: Date; id: string } {
-  const [t, id] = Buffer.from(c, 'base64url').toString().split('|');
-  if (!t || !id || Number.isNaN(Date.parse(t))) throw ProblemError.validation([{ field: 'cursor', message: 'invalid cursor' }]);
+  const invalid = () => ProblemError.validation([{ field: 'cursor', message: 'invalid cursor: pass nextCursor of the previous page unchanged' }]);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(c)) throw invalid();
+  const parts = Buffer.from(c, 'base64url').toString().split('|');
+  if (parts.length !== 2) throw invalid();
+  const [t, id] = parts as [string, string];
+  if (!IsoUtc.safeParse(t).success || !z.uuid().safeParse(id).success) throw invalid();
   return { t: new Date(t), id };
 }

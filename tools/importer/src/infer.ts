@@ -239,7 +239,7 @@ export async function inferMapping(file: string, taxonomy: Taxonomy, opts: Infer
   const chan = count(channel?.name);
   L.push(`  "channels": { "values": {${[...chan.keys()].filter(Boolean).slice(0, 20).map((k) => ` ${j(k)}: "other"`).join(',')} }, "default": "other" }, // GUESS: map each value to 110 | 911 | non-emergency | alarm | officer-initiated | text | other`);
   const prios = [...count(priority?.name)].filter(([k]) => k).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  const prioOf = (v: string) => (/^\d+$/.test(v) ? Math.min(4, Math.max(1, Number(v))) : /^[A-Ea-e]$/.test(v) ? Math.min(4, 'abcde'.indexOf(v.toLowerCase()) + 1) : 3);
+  const prioOf = (v: string) => (/^e(mergency)?$/i.test(v) ? 1 : /^\d+$/.test(v) ? Math.min(4, Math.max(1, Number(v))) : /^[A-Ea-e]$/.test(v) ? Math.min(4, 'abcde'.indexOf(v.toLowerCase()) + 1) : 3);
   L.push('  "priorities": {');
   L.push(`    "values": {${prios.map(([k, n]) => `\n      ${j(k)}: ${prioOf(k)} /* ${n} rows; GUESS */`).join(',')}`);
   L.push('    }');

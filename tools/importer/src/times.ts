@@ -68,7 +68,8 @@ export const CANDIDATE_FORMATS = [
 ] as const;
 
 /**
- * The first candidate format that reads every non-empty sample value, or undefined.
+ * The first candidate format that reads at least 80 % of the distinct non-empty sample values (a few bad
+ * values are what the dry run is for), or undefined.
  * Epoch formats are only proposed for 9–10 digit (seconds) / 12–13 digit (millis) integers in a
  * plausible range (years 1990–2100), so ids are not taken for times.
  */
@@ -80,7 +81,7 @@ export function guessTimeFormat(samples: readonly string[], zone: string): strin
     if (f === 'epoch-millis' && !vals.every((v) => /^\d{12,13}$/.test(v) && +v > 631_152_000_000 && +v < 4_102_444_800_000)) continue;
     if (f === 'iso' && !vals.every((v) => /^\d{4}-\d\d-\d\dT/.test(v))) continue;
     const p = timeParser(f, zone);
-    if (vals.every((v) => p(v) !== undefined)) return f;
+    if (vals.filter((v) => p(v) !== undefined).length >= Math.max(1, vals.length * 0.8)) return f;
   }
   return undefined;
 }

@@ -135,7 +135,7 @@ async function main(): Promise<number> {
   let failures = posted.failed.length;
   if (flag('with-dispatch-history')) {
     if (!mapping.columns.firstUnitAssignedAt && !mapping.units) throw new Error(`mapping ${mapping.source} has no dispatch-history columns (columns.firstUnit* or units)`);
-    const replay = await replayDispatchHistory(calls, posted.accepted, { dispatchUrl: serviceUrl('dispatch'), headers: { authorization: `Bearer ${token('CAD110_DISPATCH_TOKEN', 'supervisor')}` }, progressEvery: 5000, concurrency: Number(arg('concurrency', '32')) });
+    const replay = await replayDispatchHistory(calls, posted.accepted, { dispatchUrl: serviceUrl('dispatch'), headers: { authorization: `Bearer ${token('CAD110_DISPATCH_TOKEN', 'supervisor')}` }, progressEvery: 5000, mode: 'planned', concurrency: Number(arg('concurrency', '32')) });
     const { skipped, failed, ...counts } = replay;
     summary.dispatchHistory = { ...counts, seconds: Number(replay.seconds.toFixed(2)), callsPerSecond: rate(replay.incidents, replay.seconds), skipped: skipped.length, failed: failed.length };
     say(`[import] phase dispatch history: ${replay.incidents} incidents, ${replay.dispatched} units dispatched, ${replay.reopened} reopened, ${failed.length} failed in ${replay.seconds.toFixed(1)} s = ${rate(replay.incidents, replay.seconds)} calls/s`);

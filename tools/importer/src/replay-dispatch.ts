@@ -44,10 +44,10 @@ export interface ReplayDispatchOptions {
   /** progress lines on stderr every n steps (0 = none, default 0) */
   progressEvery?: number;
   /**
-   * `planned` (default): units are chosen by the importer before replaying — the source's own
+   * `planned` (default for unit-per-row sources and the CLI): units are chosen by the importer before replaying — the source's own
    * units for unit-per-row sources, else replay units `MA-<n>` by interval scheduling — and steps
    * run concurrently, each waiting only for the earlier steps of its unit and of its incident.
-   * `roster`: the original one-step-at-a-time replay asking dispatch's recommendation for a roster
+   * `roster` (default for call-per-row sources): the original one-step-at-a-time replay asking dispatch's recommendation for a roster
    * unit at each assignment (call-per-row sources only; slow: one timeline).
    */
   mode?: 'planned' | 'roster';
@@ -137,7 +137,7 @@ async function call(method: string, url: string, headers: Record<string, string>
  * @returns counts of the steps replayed, the mutual-aid units used, skipped and failed calls
  */
 export async function replayDispatchHistory(calls: readonly MappedCall[], accepted: readonly { externalId: string; callId: string }[], opts: ReplayDispatchOptions): Promise<ReplayDispatchResult> {
-  if ((opts.mode ?? 'planned') === 'planned' || calls.some((c) => c.units)) return replayPlanned(calls, accepted, opts);
+  if (opts.mode === 'planned' || calls.some((c) => c.units)) return replayPlanned(calls, accepted, opts);
   const started = performance.now();
   const base = opts.dispatchUrl.replace(/\/$/, '');
   const headers = opts.headers ?? {};

@@ -3,31 +3,20 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { loadTaxonomy, localParts, type EventRegistry } from '@cad110/contracts';
 import { actorOf } from '@cad110/auth';
-import { IdParams, parseOr400, parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
+import { IdParams, ifMatchVersion, parseOr400, parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
 import type { Logger } from '@cad110/logging';
 import type { PrismaClient } from '../prisma';
 import { buildEido, eidoAgencyId } from '../eido/export';
 import { describeErrors, type EidoSchema } from '../eido/schema';
-import { CaseRejected, type CaseCommand } from './case';
+import type { CaseCommand } from './case';
 import { writeCasesCsv } from './case-export';
 import { CASE_ORDER, caseWhere } from './case-query';
-import { CaseNotFound, CaseService, VersionMismatch, type CommandResult as Result } from './case-service';
+import { CaseService } from './case-service';
 import { CaseDetail, caseDto, CaseList, CloseBody, CommandResult, DispositionBody, Eido, ExportQuery, GetCaseQuery, ListQuery, NarrativeBody, PartyBody, ReopenBody, Timeline } from './schemas';
 
 const READERS = ['dispatcher', 'supervisor', 'analyst'] as const;
 const WRITERS = ['dispatcher', 'supervisor'] as const;
 
-/**
- * `If-Match: "<version>"` (also `W/"<version>"` or a bare number) → the version; `*` or no
- * header → undefined (no precondition).
- * @throws ProblemError 400 for anything else
- */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!m) throw ProblemError.validation([{ field: 'If-Match', message: 'must be an ETag of this API, e.g. "3"' }]);
-  return Number(m[1]);
-}
 
 /** `{id}` of the path, 400 unless a UUID. */
 const caseIdOf = (req: Request): string => parseOr400(IdParams, req.params).id;
@@ -81,17 +70,10 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
     },
     handler: async (req: Request, res: Response) => {
       const id = caseIdOf(req);
-      const ifMatch = parseIfMatch(req.header('if-match'));
+      const ifMatch = ifMatchVersion(req);
       const cmd = toCommand(parseOr400(body, req.body ?? {}) as never, req);
-      let out: Result;
-      try {
-        out = await service.execute(id, cmd, actorOf(req), ifMatch);
-      } catch (err) {
-        if (err instanceof CaseNotFound) throw ProblemError.notFound(`case ${id}`);
-        if (err instanceof VersionMismatch) throw ProblemError.preconditionFailed(err.message, err.current);
-        if (err instanceof CaseRejected) throw ProblemError.conflict(err.message, { code: err.code });
-        throw err;
-      }
+      // NotFoundError → 404, StaleVersionError → 412, CommandRejected → 409 (libs/http problemOf)
+      const out = await service.execute(id, cmd, actorOf(req), ifMatch);
       res.status(status).set('ETag', `"${out.version}"`).json({ ...out, ...(cmd.type === 'AddParty' ? { partyId: cmd.partyId } : {}) });
     },
   });

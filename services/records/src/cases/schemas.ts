@@ -4,7 +4,7 @@
  * document cannot drift from what the routes accept.
  */
 import { z } from 'zod';
-import { DispositionCode, IsoUtc, PartyRole } from '@cad110/contracts';
+import { CLOCK_SKEW_TOLERANCE_MS, DispositionCode, IsoUtc, PartyRole } from '@cad110/contracts';
 import type { Case } from '../generated/prisma/client';
 import { dispositionProblems } from './case';
 import { CaseFilters, checkRange } from './case-query';
@@ -19,7 +19,7 @@ export const ExportQuery = checkRange(CaseFilters);
 export const GetCaseQuery = z.object({ reveal: z.literal('parties').optional().describe('parties: names, identity numbers, phones and addresses of parties (supervisors and admin only)') });
 
 /** A time given by the client: UTC ISO-8601, never in the future (1 s of clock skew allowed). */
-const PastUtc = IsoUtc.refine((t) => Date.parse(t) <= Date.now() + 1000, { message: 'must not be in the future' }).describe('UTC ISO-8601, not in the future (1 s skew allowed); default now');
+const PastUtc = IsoUtc.refine((t) => Date.parse(t) <= Date.now() + CLOCK_SKEW_TOLERANCE_MS, { message: 'must not be in the future' }).describe('UTC ISO-8601, not in the future (5 s clock skew allowed, libs/contracts); default now');
 
 export const NarrativeBody = z.object({ text: z.string().trim().min(1).max(8000).describe('narrative text, 1..8000 characters') }).strict();
 export const PartyBody = z

@@ -1,3 +1,2 @@
 export * from './problem';
 export * from './app';
-export * from './route-table';

@@ -13,6 +13,8 @@ export class ApiError extends Error {
     readonly errors: FieldError[] = [],
     readonly method = 'GET',
     readonly path = '',
+    /** the problem's machine-readable `code` (e.g. dispatch's 409 `not-free`), translated by the UI */
+    readonly code?: string,
   ) {
     super(`${status} ${title}${detail ? `: ${detail}` : ''}`);
     this.name = 'ApiError';
@@ -51,14 +53,14 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
     throw new ApiError(0, 'Network error', (e as Error).message, [], method, path);
   }
   if (!res.ok) {
-    let p: { title?: string; detail?: string; errors?: FieldError[] } = {};
+    let p: { title?: string; detail?: string; errors?: FieldError[]; code?: string } = {};
     try {
       p = await res.json();
     } catch {
       // not JSON
     }
     if (res.status === 401 && token && onUnauthorized && !path.startsWith('/auth/login')) onUnauthorized();
-    throw new ApiError(res.status, p.title ?? res.statusText, p.detail, p.errors ?? [], method, path);
+    throw new ApiError(res.status, p.title ?? res.statusText, p.detail, p.errors ?? [], method, path, typeof p.code === 'string' ? p.code : undefined);
   }
   if (opts.text) return (await res.text()) as T;
   if (res.status === 204) return undefined as T;

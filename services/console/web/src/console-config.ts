@@ -1,9 +1,15 @@
 import { createContext, useContext } from 'react';
 
-/** `GET /api/console/config`: the bureau's IANA zone and the trace link template (`{traceId}`), or null. */
+/**
+ * `GET /api/console/config`: the bureau's IANA zone, the trace link template (`{traceId}`) or
+ * null, the bureau's map tiles (XYZ template and datum) or null (offline map), and the unit
+ * board's amber/red seconds per status (services/console/src/desk-settings.ts).
+ */
 export interface ConsoleSettings {
   timeZone: string;
   traceViewerUrl: string | null;
+  mapTiles?: { url: string; crs: 'WGS84' | 'GCJ02'; attribution: string } | null;
+  unitStatusThresholds?: Record<string, { amber: number; red: number }>;
 }
 
 export const ConfigContext = createContext<ConsoleSettings | undefined>(undefined);

@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import { dispatchEn, dispatchZh } from './i18n-dispatch';
 
 export type Lang = 'zh' | 'en';
 
@@ -156,6 +157,7 @@ const zh = {
   hotspotMap: '热点六边形图',
   cells: '个网格',
   hotspotLegend: '颜色越深警情越多，红框为 Gi* 热点',
+  ...dispatchZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -314,6 +316,7 @@ const en: Record<MessageKey, string> = {
   hotspotMap: 'Hot-spot hexagon map',
   cells: 'cells',
   hotspotLegend: 'darker = more calls, red outline = Gi* hot spot',
+  ...dispatchEn,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh, en };

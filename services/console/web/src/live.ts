@@ -13,9 +13,13 @@ export class LiveConnection {
   private es: EventSource | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly stateListeners = new Set<(s: LiveState, n: number) => void>();
+  private readonly reopenListeners = new Set<() => void>();
   private retry: ReturnType<typeof setTimeout> | undefined;
+  private everOpen = false;
   state: LiveState = 'connecting';
   count = 0;
+  /** ms epoch until which the views are known to be in sync: while open, now; after a drop, the moment it dropped */
+  syncedAt = Date.now();
 
   constructor(private readonly token: string) {}
 
@@ -25,7 +29,14 @@ export class LiveConnection {
     // EventSource cannot send headers: the token goes in the query (the console accepts it there)
     const es = new EventSource(`/api/live?access_token=${encodeURIComponent(this.token)}`);
     this.es = es;
-    es.addEventListener('ready', () => this.setState('open'));
+    es.addEventListener('ready', () => {
+      // the feed starts at the end of the log: whatever happened while the stream was down is
+      // only in the APIs, so every view re-reads (useLiveReconnect) once the stream is back
+      const again = this.everOpen;
+      this.everOpen = true;
+      this.setState('open');
+      if (again) for (const l of this.reopenListeners) l();
+    });
     es.onmessage = (m) => {
       let e: LiveEvent;
       try {
@@ -41,7 +52,7 @@ export class LiveConnection {
       // the browser retries by itself while CONNECTING; a CLOSED source (e.g. HTTP 401/502) is retried here
       if (es.readyState === EventSource.CLOSED) {
         this.setState('closed');
-        this.retry = setTimeout(() => this.open(), 5000);
+        this.retry = setTimeout(() => this.open(), 2000);
       } else this.setState('connecting');
     };
   }
@@ -62,7 +73,14 @@ export class LiveConnection {
     return () => this.stateListeners.delete(l);
   }
 
+  /** Called every time the stream opens again after a drop (not on the first open). */
+  onReopen(l: () => void): () => void {
+    this.reopenListeners.add(l);
+    return () => this.reopenListeners.delete(l);
+  }
+
   private setState(s: LiveState) {
+    if (this.state === 'open' || s === 'open') this.syncedAt = Date.now();
     this.state = s;
     for (const l of this.stateListeners) l(s, this.count);
   }
@@ -105,10 +123,26 @@ export function useLiveRefresh(filter: (e: LiveEvent) => boolean, onChange: () =
   }, [live, throttleMs]);
 }
 
-/** The live connection's state and event count, for the header indicator. */
-export function useLiveState(): { state: LiveState; count: number } {
+/** Calls `onEvent` for every live event (no throttling: keep it cheap). */
+export function useLiveEvent(onEvent: (e: LiveEvent) => void): void {
   const live = useContext(LiveContext);
-  const [s, setS] = useState<{ state: LiveState; count: number }>({ state: live?.state ?? 'connecting', count: live?.count ?? 0 });
+  const cb = useRef(onEvent);
+  cb.current = onEvent;
+  useEffect(() => live?.subscribe((e) => cb.current(e)), [live]);
+}
+
+/** Calls `onReopen` whenever the live stream comes back after a drop (re-read everything then). */
+export function useLiveReconnect(onReopen: () => void): void {
+  const live = useContext(LiveContext);
+  const cb = useRef(onReopen);
+  cb.current = onReopen;
+  useEffect(() => live?.onReopen(() => cb.current()), [live]);
+}
+
+/** The live connection's state and event count, for the header indicator. */
+export function useLiveState(): { state: LiveState; count: number; syncedAt: number } {
+  const live = useContext(LiveContext);
+  const [s, setS] = useState<{ state: LiveState; count: number; syncedAt: number }>({ state: live?.state ?? 'connecting', count: live?.count ?? 0, syncedAt: live?.syncedAt ?? Date.now() });
   useEffect(() => {
     if (!live) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -117,9 +151,9 @@ export function useLiveState(): { state: LiveState; count: number } {
       if (timer) return;
       timer = setTimeout(() => {
         timer = undefined;
-        setS({ state: live.state, count: live.count });
+        setS({ state: live.state, count: live.count, syncedAt: live.syncedAt });
       }, 250);
-      if (state !== s.state) setS({ state, count });
+      if (state !== s.state) setS({ state, count, syncedAt: live.syncedAt });
     });
   }, [live]); // eslint-disable-line react-hooks/exhaustive-deps
   return s;

@@ -22,7 +22,7 @@ import { DateTime } from 'luxon';
 import { Pool } from 'pg';
 import { loadTaxonomy } from '@cad110/contracts';
 import { DEFAULT_POSTGRES_URL, dropDatabase, withDatabase } from '@cad110/db';
-import { loadMapping } from '@cad110/importer';
+import { columnOf, loadMapping } from '@cad110/importer';
 import { tempDatabase } from '@cad110/testkit';
 import { deriveIntervals, emptyCall, emptyCase, type CallFactRow, type CaseFactRow } from '../services/statistics/src/projections/fold';
 import { MemoryTarget } from '../services/statistics/src/projections/rebuild';
@@ -69,8 +69,8 @@ function templates(): Template[] {
     const m = loadMapping(source, taxonomy);
     const rows = parse(readFileSync(join(SHARED, file)), { columns: true, bom: true }) as Record<string, string>[];
     for (const r of rows) {
-      const st = taxonomy.subtype(m.callTypes[r[m.columns.callType]!]!.subtype)!;
-      const local = r[m.columns.answeredAt]!;
+      const st = taxonomy.subtype(m.callTypes.values[r[columnOf(m.columns.callType)]!]!.subtype)!;
+      const local = r[columnOf(m.columns.answeredAt)]!;
       const secs = (t: string) => (t ? Date.parse(`${t.replace(' ', 'T')}Z`) / 1000 : NaN);
       const lat = Number(r.Latitude);
       const lon = Number(r.Longitude);
@@ -86,7 +86,7 @@ function templates(): Template[] {
         subtype: st.code,
         kind: st.kind,
         twoRob: st.flags.includes('two-robberies-one-theft'),
-        priority: m.priorities[r[m.columns.priority]!] ?? st.defaultPriority,
+        priority: m.priorities.values[r[columnOf(m.columns.priority!)]!] ?? st.defaultPriority,
         district: source === 'san-diego-pd' ? (beat ? `Division ${beat[0]}` : null) : r.Division || null,
         beat,
         lat: located ? lat : null,

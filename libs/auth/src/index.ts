@@ -124,3 +124,14 @@ export function actorOf(req: Request): { actor: { id: string; role: string }; wo
   const requestId = req.header('x-request-id')?.slice(0, 128);
   return { actor: { id: req.user.sub, role: req.user.role }, ...(workstation ? { workstation } : {}), ...(requestId ? { requestId } : {}) };
 }
+
+/**
+ * The `authorize` of a route table (`serveRoutes` in libs/http): a route with roles gets
+ * {@link authenticate} (with `?access_token=` when the route says `tokenInQuery`) and
+ * {@link requireRole} of its roles; public routes get nothing.
+ */
+export function authorizeRoutes(secret = authSecret()): (route: { roles?: readonly string[]; tokenInQuery?: boolean }) => RequestHandler[] {
+  const header = authenticate(secret);
+  const query = authenticate(secret, { queryToken: true });
+  return (route) => (route.roles ? [route.tokenInQuery ? query : header, requireRole(...(route.roles as Role[]))] : []);
+}

@@ -1,10 +1,24 @@
 import { z } from 'zod';
 
 /**
- * UTC instant as ISO-8601 text with a `Z` suffix, e.g. `2026-11-29T08:15:30.123Z`.
+ * Years an instant may lie in. Not a measured figure: a plausibility bound. Year 0000 does not
+ * exist in PostgreSQL's calendar (the insert fails) and year 9999 in a 110 record is a typo or
+ * a probe; records older than 1900 or later than 2199 are not police calls (issue 13 item 8).
+ */
+export const PLAUSIBLE_YEARS = { min: 1900, max: 2199 } as const;
+
+/**
+ * UTC instant as ISO-8601 text with a `Z` suffix, e.g. `2026-11-29T08:15:30.123Z`, in the years
+ * {@link PLAUSIBLE_YEARS} (1900–2199).
  * Every time in an event is stored in UTC; local days are derived with {@link ./time}.
  */
-export const IsoUtc = z.iso.datetime({ offset: false }).describe('UTC ISO-8601 instant');
+export const IsoUtc = z.iso
+  .datetime({ offset: false })
+  .refine((s) => {
+    const y = Number(s.slice(0, 4));
+    return !(y >= 0) || (y >= PLAUSIBLE_YEARS.min && y <= PLAUSIBLE_YEARS.max); // unparsable: the format check reports it
+  }, `the year must lie in ${PLAUSIBLE_YEARS.min}–${PLAUSIBLE_YEARS.max}`)
+  .describe('UTC ISO-8601 instant');
 export type IsoUtc = z.infer<typeof IsoUtc>;
 
 /** The services that own event streams. */

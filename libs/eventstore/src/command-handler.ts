@@ -182,6 +182,9 @@ export async function handleCommand<S, E extends DecidedEvent>(
     metadata: commandMetadata(opts.by, correlationId, opts.causationId),
     ...(type.snapshotTag !== undefined ? { snapshot: { tag: type.snapshotTag, state: after } } : {}),
   });
+  // the state returned and projected is the fold of the events as stored (schema defaults applied)
+  after = before;
+  for (const e of envelopes) after = type.evolve(after, e as unknown as E);
   const change: StreamChange<S, E> = { streamId, before, after, events, envelopes, version: envelopes.at(-1)!.streamVersion };
   if (type.project) await type.project(tx, change);
   // the caller may go on with this stream in the same transaction

@@ -1,7 +1,9 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '@cad110/logging';
 import type { ServiceMetrics } from '@cad110/telemetry';
-import { problemHandler, ProblemError, requireJson } from './problem';
+import { z } from 'zod';
+import { problemHandler, ProblemError, rejectBadText, rejectMalformedUrl, requireJson } from './problem';
+import type { RouteDoc, RouteSpec } from './route-table';
 
 export interface ReadinessCheck {
   name: string;
@@ -23,9 +25,12 @@ export interface BaseAppOptions {
  * - `GET /healthz` → 200 `{status:"ok"}` while the process runs;
  * - `GET /readyz` → 200 when every readiness check passes, else 503 with each check's result;
  * - `GET /metrics` → Prometheus text format;
- * - JSON bodies only (415 otherwise), malformed JSON → 400 problem+json;
+ * - JSON bodies only (415 otherwise), malformed JSON → 400 problem+json, a compressed body → 415;
+ * - a malformed `%` escape, NUL or lone surrogate in the URL → 400; NUL or a lone surrogate in
+ *   any string of the JSON body → 400 naming the fields (issue 13 item 8);
  * - request duration histogram by route.
- * Call {@link finishApp} after adding the service's routes.
+ * These three are the first lines of the app's route table (`app.locals.routeTable`); add the
+ * service's routes with {@link serveRoutes}, then call {@link finishApp}.
  */
 export function createBaseApp(opts: BaseAppOptions): Express {
   const app = express();
@@ -39,19 +44,15 @@ export function createBaseApp(opts: BaseAppOptions): Express {
     });
     next();
   });
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: opts.service });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(opts.readiness.map(async (c) => [c.name, await c.check().catch(() => false)] as const));
-    const ready = results.every(([, ok]) => ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
-  });
+  const base = baseRoutes(opts);
+  for (const r of base) app[r.method](r.path, r.handler);
+  (app.locals as { routeTable?: RouteDoc[] }).routeTable = base.map(({ handler: _h, ...d }) => d);
+  app.use(rejectMalformedUrl);
   app.use(requireJson);
-  app.use(express.json({ limit: opts.bodyLimit ?? '64kb', type: ['application/json', 'application/*+json'] }));
+  // inflate: false — a body claiming Content-Encoding gzip/deflate/br is refused with 415
+  // (`encoding.unsupported`) instead of being inflated: no client of these APIs compresses bodies
+  app.use(express.json({ limit: opts.bodyLimit ?? '64kb', type: ['application/json', 'application/*+json'], inflate: false }));
+  app.use(rejectBadText);
   return app;
 }
 
@@ -60,4 +61,48 @@ export function finishApp(app: Express, logger: Logger): Express {
   app.use((req: Request, _res: Response, next: NextFunction) => next(ProblemError.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler(logger));
   return app;
+}
+
+const ReadyBody = z.object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.boolean()).describe('each readiness check and whether it passed') });
+
+/** The probes and metrics every service has (public: no token). */
+function baseRoutes(opts: BaseAppOptions): RouteSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/healthz',
+      operationId: 'healthz',
+      summary: 'Liveness: 200 while the process runs',
+      tags: ['operations'],
+      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), service: z.string() }) } },
+      handler: (_req, res) => {
+        res.json({ status: 'ok', service: opts.service });
+      },
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      operationId: 'readyz',
+      summary: 'Readiness: every readiness check (database, Kafka, ...) passes',
+      tags: ['operations'],
+      responses: { 200: { description: 'Ready', schema: ReadyBody }, 503: { description: 'Not ready', schema: ReadyBody } },
+      handler: async (_req, res) => {
+        const results = await Promise.all(opts.readiness.map(async (c) => [c.name, await c.check().catch(() => false)] as const));
+        const ready = results.every(([, ok]) => ok);
+        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+      },
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics (text exposition format 0.0.4)',
+      description: 'Unauthenticated on the service port (scraped inside the cluster); through the console gateway it needs the ops, analyst or supervisor role.',
+      tags: ['operations'],
+      responses: { 200: { description: 'Metrics', contentType: 'text/plain' } },
+      handler: async (_req, res) => {
+        res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+      },
+    },
+  ];
 }

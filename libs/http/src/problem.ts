@@ -83,6 +83,78 @@ export function requireJson(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
+/** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first character of `s` that is NUL, or a lone UTF-16 surrogate (not Unicode text). */
+function badCharacter(s: string): 'NUL' | 'lone surrogate' | undefined {
+  if (s.includes('\u0000')) return 'NUL';
+  if (LONE_SURROGATE.test(s)) return 'lone surrogate';
+  return undefined;
+}
+
+/**
+ * Every string (values and keys, any depth) of a parsed JSON body that holds a NUL byte or a
+ * lone UTF-16 surrogate: PostgreSQL stores neither (text and jsonb refuse them), and neither is
+ * text a person typed.
+ * @returns the field errors (JSON path dot-separated, `(body)` for the root), at most `max`
+ */
+export function badTextFields(value: unknown, max = 20): FieldError[] {
+  const out: FieldError[] = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (out.length >= max) return;
+    if (typeof v === 'string') {
+      const bad = badCharacter(v);
+      if (bad) out.push({ field: path.join('.') || '(body)', message: bad === 'NUL' ? 'must not contain a NUL character (U+0000)' : 'must be well-formed Unicode text (no lone surrogate)' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, String(i)]));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (badCharacter(k)) out.push({ field: [...path, '(key)'].join('.'), message: 'a field name must be well-formed text without NUL' });
+        else walk(x, [...path, k]);
+      }
+    }
+  };
+  walk(value, []);
+  return out;
+}
+
+/**
+ * Refuses a request whose URL cannot be text before any route sees it: a malformed `%` escape
+ * in the path or query (or one that decodes to invalid UTF-8) → 400; a NUL byte anywhere in the
+ * path or the query string (raw or `%00`) → 400; a lone surrogate → 400.
+ */
+export function rejectMalformedUrl(req: Request, _res: Response, next: NextFunction): void {
+  const url = req.originalUrl ?? req.url;
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  const problem = (field: string, message: string) => next(ProblemError.validation([{ field, message }], 'The request URL is malformed.'));
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return problem('(path)', 'a malformed percent-escape (% must be followed by two hex digits of UTF-8)');
+  }
+  if (badCharacter(path)) return problem('(path)', 'must not contain NUL or a lone surrogate');
+  let query: string;
+  try {
+    query = decodeURIComponent(rawQuery.replace(/\+/g, ' '));
+  } catch {
+    return problem('(query)', 'a malformed percent-escape (% must be followed by two hex digits of UTF-8; send % as %25)');
+  }
+  if (badCharacter(query)) return problem('(query)', 'must not contain NUL or a lone surrogate');
+  next();
+}
+
+/** Refuses a parsed JSON body with NUL bytes or lone surrogates in any string ({@link badTextFields}) with 400. */
+export function rejectBadText(req: Request, _res: Response, next: NextFunction): void {
+  if (req.body !== undefined && req.body !== null && typeof req.body === 'object') {
+    const errors = badTextFields(req.body);
+    if (errors.length) return next(ProblemError.validation(errors, 'The body holds characters that are not text.'));
+  }
+  next();
+}
+
 /**
  * The one mapping of a command's errors (libs/contracts/src/commands.ts) to problem+json:
  * NotFoundError → 404; CommandRejected → 409 with `code` (and `params`); StaleVersionError →
@@ -120,7 +192,10 @@ export function queryParams(req: Request): Record<string, unknown> {
 
 /**
  * Final error middleware: ProblemError and the command errors ({@link problemOf}) as
- * problem+json; malformed JSON → 400; oversized body → 413; anything else → 500 without internals.
+ * problem+json; malformed JSON → 400; oversized body → 413; a body in an encoding other than
+ * identity → 415; other client errors raised by express or body-parser (`status` 4xx, `expose`)
+ * → that status; anything else → 500 without internals (logged through the logger's `err`
+ * serializer, which withholds database error text).
  */
 export function problemHandler(logger?: { error: (o: object, m: string) => void }) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -130,6 +205,9 @@ export function problemHandler(logger?: { error: (o: object, m: string) => void 
     if (e?.type === 'entity.parse.failed') return sendProblem(res, new ProblemError(400, 'Malformed JSON', 'The body is not valid JSON.'), req.originalUrl);
     if (e?.type === 'entity.too.large') return sendProblem(res, new ProblemError(413, 'Payload too large', 'The body exceeds the size limit.'), req.originalUrl);
     if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return sendProblem(res, new ProblemError(415, 'Unsupported media type', e.message), req.originalUrl);
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && (e as { expose?: boolean }).expose) {
+      return sendProblem(res, new ProblemError(e.status, e.status === 400 ? 'Bad request' : 'Client error', 'The request is malformed.'), req.originalUrl);
+    }
     logger?.error({ err }, 'unhandled error');
     sendProblem(res, new ProblemError(500, 'Internal error', 'The request could not be completed.'), req.originalUrl);
   };

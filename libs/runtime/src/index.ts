@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import type { Express } from 'express';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { eventRegistry, topicSpecs } from '@cad110/contracts';
+import { eventRegistry, topicPrefix, topicSpecs } from '@cad110/contracts';
 import { createResilientPool, databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
 import { pgTransaction, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
 import { consumerState, createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
 import { createLogger, type Logger } from '@cad110/logging';
 import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
+import { configOrExit, RuntimeEnv } from './config';
+
+export * from './config';
 
 /** The subset of a generated Prisma client the runtime uses. */
 export interface PrismaLike<Tx extends SqlTx> {
@@ -37,6 +40,8 @@ export interface ServiceRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx> {
   consumers: Consumer[];
   /** whether this service has an outbox and runs the relay */
   outbox: boolean;
+  /** the shared configuration, validated once at start-up ({@link RuntimeEnv}) */
+  env: RuntimeEnv;
 }
 
 export interface RuntimeOptions<P> {
@@ -58,10 +63,11 @@ export interface RuntimeOptions<P> {
  * topics, connects an idempotent producer and prepares (not starts) the outbox relay.
  */
 export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(opts: RuntimeOptions<P>): Promise<ServiceRuntime<P, Tx>> {
+  const env = configOrExit(opts.name, RuntimeEnv);
   const logger = createLogger(opts.name);
   const metrics = createMetrics(opts.name);
   const databaseUrl = databaseUrlFor(opts.name);
-  if (process.env.DB_MIGRATE !== 'false') {
+  if (env.DB_MIGRATE) {
     await ensureDatabase(databaseUrl);
     const applied = await deployMigrations(databaseUrl, join(opts.serviceDir, 'prisma', 'migrations'));
     if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -69,13 +75,13 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
   // a PostgreSQL restart ends every connection (57P01): logged, never fatal; the pool reconnects
   const pool = createResilientPool({
     connectionString: databaseUrl,
-    max: opts.poolSize ?? Number(process.env.DB_POOL_SIZE ?? 10),
+    max: opts.poolSize ?? env.DB_POOL_SIZE,
     connectionTimeoutMillis: 10_000,
     onConnectionError: (err, where) => logger.warn({ err, where }, 'pg connection lost; the pool reconnects'),
   });
   const prisma = opts.makePrisma(pool);
   const kafka = createKafka(`cad110-${opts.name}`, logger);
-  await ensureTopics(kafka, topicSpecs());
+  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS));
   const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, logger, metrics });
@@ -98,6 +104,7 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     sql: pgTransaction(pool),
     consumers,
     outbox,
+    env,
     readiness: [
       { name: 'database', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
       { name: 'kafka', check: () => kafkaReachable(kafka) },
@@ -109,7 +116,7 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
 
 /** Consumer group id of a service's consumer, with the optional `KAFKA_GROUP_SUFFIX` for test isolation. */
 export function groupId(name: string): string {
-  return `${process.env.KAFKA_TOPIC_PREFIX ?? 'cad110.'}${name}${process.env.KAFKA_GROUP_SUFFIX ?? ''}`;
+  return `${topicPrefix()}${name}${process.env.KAFKA_GROUP_SUFFIX ?? ''}`;
 }
 
 /**
@@ -123,7 +130,7 @@ export async function serve<P extends PrismaLike<Tx>, Tx extends SqlTx>(
   onStop: () => Promise<void> = async () => undefined,
 ): Promise<Server> {
   if (rt.outbox) rt.relay.start();
-  const port = Number(process.env.PORT ?? defaultPort);
+  const port = rt.env.PORT ?? defaultPort;
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(port, () => resolve(s));
   });

@@ -69,3 +69,4 @@ export function bearer(role: import('@cad110/auth').Role, sub = `test-${role}`):
   const { signToken } = require('@cad110/auth') as typeof import('@cad110/auth');
   return `Bearer ${signToken({ sub, role }, process.env.CAD110_AUTH_SECRET)}`;
 }
+export * from './openapi';

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { configOrExit, flag, integer, RuntimeEnv, text, url } from '@cad110/runtime';
 
 /** The four services the gateway forwards to, by the path segment after `/api/`. */
 export const UPSTREAMS = ['intake', 'dispatch', 'records', 'statistics'] as const;
@@ -16,6 +17,8 @@ export interface ConsoleConfig {
   mapFile: string;
   /** ms an upstream may take to answer before the gateway answers 504 */
   proxyTimeoutMs: number;
+  /** trace link template with `{traceId}` (`CAD110_TRACE_VIEWER_URL`), if set */
+  traceViewerUrl?: string;
 }
 
 const SERVICE_DIR = resolve(__dirname, '..');
@@ -36,5 +39,23 @@ export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConf
     webDist: env.CONSOLE_WEB_DIST ?? join(SERVICE_DIR, 'web', 'dist'),
     mapFile: env.CONSOLE_MAP_FILE ?? join(SERVICE_DIR, '..', 'dispatch', 'seed', 'county-map.geojson'),
     proxyTimeoutMs: Number(env.CONSOLE_PROXY_TIMEOUT_MS ?? 30_000),
+    ...(env.CAD110_TRACE_VIEWER_URL ? { traceViewerUrl: env.CAD110_TRACE_VIEWER_URL } : {}),
   };
 }
+
+/** The console's environment: the shared variables and its own (README "Configuration"). */
+export const ConsoleEnv = RuntimeEnv.extend({
+  INTAKE_URL: url(),
+  DISPATCH_URL: url(),
+  RECORDS_URL: url(),
+  STATISTICS_URL: url(),
+  CONSOLE_WEB_DIST: text(),
+  CONSOLE_MAP_FILE: text(),
+  CONSOLE_PROXY_TIMEOUT_MS: integer(30_000, 100, 600_000, 'milliseconds'),
+  CAD110_TRACE_VIEWER_URL: url(),
+  CONSOLE_SEED_DEMO_USERS: flag(false),
+  CAD110_DEMO_PASSWORD: text(),
+});
+
+/** Validates the console's environment once at start-up (exit 78 with one line on a bad value). */
+export const consoleEnv = () => configOrExit('console', ConsoleEnv);

@@ -3,6 +3,7 @@ import { createRuntime, serve } from '@cad110/runtime';
 import { seedDemoUsers } from './auth/users';
 import { makePrisma, type ConsoleTx, type PrismaClient } from './prisma';
 import { createServer } from './server';
+import { consoleEnv } from './config';
 
 /**
  * The console service: sign-in, gateway, live updates and the SPA on `PORT` (default 8085).
@@ -10,9 +11,10 @@ import { createServer } from './server';
  * `CAD110_DEMO_PASSWORD` (npm run demo sets both).
  */
 async function main() {
+  const env = consoleEnv();
   const rt = await createRuntime<PrismaClient, ConsoleTx>({ name: 'console', serviceDir: `${__dirname}/..`, makePrisma, outbox: false, poolSize: 4 });
-  if (process.env.CONSOLE_SEED_DEMO_USERS === 'true') {
-    const password = process.env.CAD110_DEMO_PASSWORD;
+  if (env.CONSOLE_SEED_DEMO_USERS) {
+    const password = env.CAD110_DEMO_PASSWORD;
     if (!password) throw new Error('CONSOLE_SEED_DEMO_USERS=true needs CAD110_DEMO_PASSWORD');
     const users = await seedDemoUsers(rt.prisma, password);
     rt.logger.info({ users }, 'demo users seeded');

@@ -1,12 +1,12 @@
 import type { Express } from 'express';
-import { authSecret } from '@cad110/auth';
+import { authorizeRoutes, authSecret } from '@cad110/auth';
 import { loadTaxonomy, type Taxonomy } from '@cad110/contracts';
-import { createBaseApp, finishApp } from '@cad110/http';
+import { createBaseApp, finishApp, serveRoutes } from '@cad110/http';
 import type { ServiceRuntime } from '@cad110/runtime';
 import { authRoutes } from './auth/routes';
 import { consoleConfig, type ConsoleConfig } from './config';
 import { consoleApiRoutes } from './console-api';
-import { gatewayRoutes } from './gateway/proxy';
+import { gatewayMetricsRoutes, gatewayRoutes } from './gateway/proxy';
 import { LiveFeed } from './live/live-feed';
 import { liveRoutes } from './live/routes';
 import type { ConsoleTx, PrismaClient } from './prisma';
@@ -29,10 +29,17 @@ export function createServer(rt: ConsoleRuntime, cfg: ConsoleConfig = consoleCon
     metrics: rt.metrics,
     readiness: [...rt.readiness, { name: 'live', check: async () => feed.ready }],
   });
-  app.use(authRoutes(rt.prisma, secret));
-  app.use(liveRoutes(feed, secret));
-  app.use(consoleApiRoutes(taxonomy, cfg.mapFile, secret));
-  app.use(gatewayRoutes(cfg, rt.logger, secret));
+  serveRoutes(app, [...authRoutes(rt.prisma, secret), ...liveRoutes(feed), ...consoleApiRoutes(taxonomy, cfg.mapFile, cfg.traceViewerUrl), ...gatewayMetricsRoutes()], {
+    authorize: authorizeRoutes(secret),
+    info: {
+      title: 'cad110 console API',
+      version: '1.0.0',
+      description:
+        "The console: sign-in, the live event stream, the SPA's reference data, and the gateway `/api/{intake,dispatch,records,statistics}/*` to the four services (their own /openapi.json documents what lies behind, e.g. /api/intake/openapi.json). Errors RFC 9457 problem+json. See services/console/README.md.",
+      tags: { auth: 'Sign-in', live: 'Server-sent events', console: 'Reference data of the SPA', gateway: 'Role checks the gateway adds', reference: 'API description', operations: 'Health, readiness and metrics' },
+    },
+  });
+  app.use(gatewayRoutes(cfg, rt.logger));
   app.use(staticRoutes(cfg.webDist));
   return { app: finishApp(app, rt.logger), feed };
 }

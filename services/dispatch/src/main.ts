@@ -3,15 +3,15 @@ import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type DispatchTx, type PrismaClient } from './prisma';
 import { createDispatchContext } from './context';
 import { createServer } from './server';
+import { dispatchConfig } from './config';
 import { startConsumers } from './consumers/calls';
 import { checkOverdue } from './timers/overdue';
 import { seedUnits } from './units/register';
 import { loadSeed } from './units/seed';
 
-/** Status timers run every `DISPATCH_TIMER_INTERVAL_MS` (default 5000). */
-const TIMER_MS = Number(process.env.DISPATCH_TIMER_INTERVAL_MS ?? 5000);
-
 async function main() {
+  /** status timers run every `DISPATCH_TIMER_INTERVAL_MS` (default 5000, validated: `5s` stops the start with exit 78) */
+  const TIMER_MS = dispatchConfig().DISPATCH_TIMER_INTERVAL_MS;
   const rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: `${__dirname}/..`, makePrisma });
   const ctx = createDispatchContext(rt);
   const seeded = await seedUnits(ctx, loadSeed());

@@ -2,9 +2,11 @@ import './instrument';
 import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type IntakeTx, type PrismaClient } from './prisma';
 import { createServer } from './server';
+import { intakeConfig } from './config';
 import { purgeIdempotencyKeys } from './http/idempotency';
 
 async function main() {
+  intakeConfig();
   const rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
   const { app } = createServer(rt);
   await serve(rt, app, 8081);

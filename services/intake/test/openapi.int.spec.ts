@@ -1,34 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { openApiPath } from '../src/http/openapi';
+import { openApiPath, routesOf } from '@cad110/http';
+import { openApiOperations, validateOpenApi as validate } from '@cad110/testkit';
 import { startIntake } from './harness';
 
-function validate(doc: unknown): { valid: boolean; version: string; errors: unknown } {
-  const out = execFileSync(process.execPath, [join(__dirname, 'validate-openapi.mjs')], { input: JSON.stringify(doc), encoding: 'utf8' });
-  return JSON.parse(out);
-}
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-/** Every (method, path) registered on the express app, nested routers included. */
+/** Every (method, path) registered on the express app, nested routers included, in OpenAPI form. */
 function expressRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const l of stack) {
-      if (l.route) {
-        for (const [m, on] of Object.entries(l.route.methods)) if (on && m !== '_all') out.push(`${m.toUpperCase()} ${openApiPath(l.route.path)}`);
-      } else if (l.handle?.stack) {
-        walk(l.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return [...new Set(out)].sort();
+  return [...new Set(routesOf(app).map((r) => { const [m, p] = r.split(' '); return `${m} ${openApiPath(p!)}`; }))].sort();
 }
 
 describe('intake OpenAPI document', () => {
@@ -56,9 +34,7 @@ describe('intake OpenAPI document', () => {
 
   it('documents every registered express route, and nothing that is not registered', async () => {
     const doc = (await request(app).get('/openapi.json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths)
-      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
-      .sort();
+    const documented = openApiOperations(doc);
     const registered = expressRoutes(app);
     expect(registered.length).toBeGreaterThanOrEqual(18);
     expect(documented).toEqual(registered);

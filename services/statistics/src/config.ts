@@ -1,5 +1,12 @@
 import { bureauTimeZone, topicName } from '@cad110/contracts';
+import { configOrExit, integer, RuntimeEnv } from '@cad110/runtime';
 import { DEFAULT_H3_RESOLUTION, type ProjectionConfig } from './projections/fold';
+
+/** Statistics' environment: the shared variables and its own (README "Configuration"). */
+export const StatisticsEnv = RuntimeEnv.extend({ STATS_H3_RESOLUTION: integer(DEFAULT_H3_RESOLUTION, 0, 15) });
+
+/** Validates statistics' environment once at start-up (exit 78 with one line on a bad value). */
+export const statisticsConfig = () => configOrExit('statistics', StatisticsEnv);
 
 /**
  * Statistics' projection settings from the environment:

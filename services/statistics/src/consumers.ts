@@ -1,21 +1,9 @@
-import type { PoolClient } from 'pg';
+import { pgTransaction } from '@cad110/eventstore';
 import { runIdempotentConsumer } from '@cad110/kafka';
 import { exitOnFatal, groupId } from '@cad110/runtime';
-import type { StatisticsRuntime } from './server';
+import type { LiveProjection, StatisticsRuntime } from './runtime';
 import { statisticsTopics } from './config';
-import { ConsumerGate } from './projections/gate';
 import { liveTransaction, LIVE_LOCK, LOCK_NAMESPACE, projectLive, type LiveTx } from './projections/live';
-import { pgTransaction } from '@cad110/eventstore';
-import type { ProjectionConfig } from './projections/fold';
-
-/** What the live consumer and the admin rebuild share in one process. */
-export interface LiveProjection {
-  cfg: ProjectionConfig;
-  gate: ConsumerGate;
-  /** backend pid of the session holding this process' shared live lock */
-  livePid?: number;
-  liveClient?: PoolClient;
-}
 
 /**
  * Starts statistics' consumer of the calls, dispatch and cases topics. It holds a shared

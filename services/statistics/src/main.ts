@@ -2,11 +2,13 @@ import './instrument';
 import { createRuntime, serve } from '@cad110/runtime';
 import { makePrisma, type PrismaClient, type StatisticsTx } from './prisma';
 import { createServer } from './server';
-import { startConsumers, stopLive, type LiveProjection } from './consumers';
-import { projectionConfig } from './config';
+import { startConsumers, stopLive } from './consumers';
+import type { LiveProjection } from './runtime';
+import { projectionConfig, statisticsConfig } from './config';
 import { ConsumerGate } from './projections/gate';
 
 async function main() {
+  statisticsConfig();
   const rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/..`, makePrisma, outbox: false });
   const live: LiveProjection = { cfg: projectionConfig(), gate: new ConsumerGate() };
   await startConsumers(rt, live);

@@ -8,15 +8,22 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { cellToParent, gridDisk, latLngToCell } from 'h3-js';
 
+/**
+ * The mapping file (format v2) as this computation reads it: the shared datasets' mappings name
+ * plain columns in the default `sql` time format, one row per call.
+ */
 export interface RawMapping {
+  version: 2;
   timeZone: string;
   columns: Record<string, string | string[] | undefined> & { id: string; answeredAt: string; callType: string; priority: string };
-  priorities: Record<string, number>;
+  priorities: { values: Record<string, number>; default?: number };
+  /** [minLon, minLat, maxLon, maxLat]: coordinates outside it are not trusted */
+  area?: { bbox: [number, number, number, number] };
   noDispatchPriorities?: string[];
   missingBeat?: string;
   districtFromBeat?: string;
   redactedMarker?: string;
-  callTypes: Record<string, { subtype: string; priority?: number }>;
+  callTypes: { values: Record<string, { subtype: string; priority?: number }>; default?: { subtype: string; priority?: number } };
   dispositions?: {
     codeFrom: 'whole' | 'before-dash';
     separator?: string;
@@ -75,7 +82,7 @@ export function readRows(csvFile: string, mappingFile: string, taxonomyFile: str
     const day = local.slice(0, 10);
     if (day < fromDay || day > toDay) continue;
     const code = r[m.columns.callType] ?? '';
-    const ct = m.callTypes[code]!;
+    const ct = (m.callTypes.values[code] ?? m.callTypes.default)!;
     const st = subtypes.get(ct.subtype)!;
     const srcPriority = col(r, m.columns.priority);
     const beatRaw = col(r, m.columns.beat as string | undefined);
@@ -84,8 +91,11 @@ export function readRows(csvFile: string, mappingFile: string, taxonomyFile: str
     if (!m.columns.district && m.districtFromBeat === 'first-digit' && beat) district = `Division ${beat[0]}`;
     const latText = col(r, m.columns.lat as string | undefined);
     const lonText = col(r, m.columns.lon as string | undefined);
-    const lat = latText && latText !== m.redactedMarker && !Number.isNaN(Number(latText)) ? Number(latText) : null;
-    const lon = lonText && lonText !== m.redactedMarker && !Number.isNaN(Number(lonText)) ? Number(lonText) : null;
+    let lat = latText && latText !== m.redactedMarker && !Number.isNaN(Number(latText)) ? Number(latText) : null;
+    let lon = lonText && lonText !== m.redactedMarker && !Number.isNaN(Number(lonText)) ? Number(lonText) : null;
+    // not trusted: 0/0 (a geocoder's "not found") and anything outside the mapping's area
+    const box = m.area?.bbox;
+    if (lat !== null && lon !== null && ((lat === 0 && lon === 0) || (box && !(lon >= box[0] && lon <= box[2] && lat >= box[1] && lat <= box[3])))) lat = lon = null;
     out.push({
       id: col(r, m.columns.id),
       local,
@@ -95,7 +105,7 @@ export function readRows(csvFile: string, mappingFile: string, taxonomyFile: str
       subtype: st.code,
       kind: st.kind,
       twoRob: st.flags.includes('two-robberies-one-theft'),
-      priority: ct.priority ?? m.priorities[srcPriority] ?? st.defaultPriority,
+      priority: ct.priority ?? m.priorities.values[srcPriority] ?? m.priorities.default ?? st.defaultPriority,
       district,
       beat,
       lat: lat !== null && lon !== null ? lat : null,

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadTaxonomy, topicSpecs } from '@cad110/contracts';
 import { loadMapping, postCalls, readCalls } from '@cad110/importer';
 import { ensureKafka } from './kafka-broker';
-import { BUNDLED_SLICE, SERVICES } from './paths';
+import { BUNDLED_SLICE, SERVICES, STATE_DIR } from './paths';
 import { categoryCountsFromCsv, categoryMismatches, checkTraces, sample, waitForPipeline } from './pipeline';
 import { Stack } from './stack';
 import { TraceTap } from './trace-tap';
@@ -20,6 +22,9 @@ export interface DemoOptions {
   limit: number;
   traceSamples: number;
 }
+
+/** The demo's token signing secret for a separate `npm run import` (mode 0600, git-ignored; read by tools/importer/src/cli.ts). */
+export const DEMO_AUTH_FILE = join(STATE_DIR, 'demo-auth.env');
 
 const say = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -79,6 +84,9 @@ export async function demo(opts: DemoOptions): Promise<number> {
   try {
     say(`[cad110] starting ${SERVICES.join(', ')} and the console (logs in ${stack.logDir})`);
     await stack.start();
+    // a separate `npm run import` signs its tokens with this (the secret is random per demo unless CAD110_AUTH_SECRET is set)
+    mkdirSync(STATE_DIR, { recursive: true });
+    writeFileSync(DEMO_AUTH_FILE, `CAD110_AUTH_SECRET=${stack.authSecret}\n`, { mode: 0o600 });
     const { calls, rejected } = await readCalls(opts.file, mapping, taxonomy, opts.limit);
     say(`[cad110] replaying ${calls.length} real calls from ${opts.file} (${mapping.source}, ${mapping.timeZone})`);
     const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), rate: opts.rate, concurrency: 16, progress: true, headers: { authorization: `Bearer ${stack.token('call_taker', 'importer')}` } });
@@ -123,6 +131,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     say(`  statistics  ${stack.url('statistics')}/stats/counts?by=category`);
     say(`  console     ${stack.url('console')}/`);
     say('');
+    say(`  a separate import into this demo: npm run import -- --mapping <name|file> --file <csv>  (signs with the secret in ${DEMO_AUTH_FILE})`);
     say(`  console users: ${DEMO_USERNAMES.join(', ')}`);
     say(process.env.CAD110_DEMO_PASSWORD ? '  password:      the value of CAD110_DEMO_PASSWORD' : `  password:      ${demoPassword}   (generated for this run; set CAD110_DEMO_PASSWORD to choose one)`);
     say('');

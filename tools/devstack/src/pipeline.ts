@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import type { Taxonomy } from '@cad110/contracts';
-import type { SourceMapping } from '@cad110/importer';
+import type { ColumnSpec, SourceMapping } from '@cad110/importer';
 import type { Stack } from './stack';
 import type { TraceTap } from './trace-tap';
 
@@ -62,19 +62,23 @@ export async function waitForPipeline(
 
 /**
  * Calls per taxonomy category computed straight from the CSV: each row's call-type column is
- * looked up in the mapping's table and the subtype's category taken from the taxonomy. This is
- * deliberately separate from the importer's row mapping and from the services.
+ * looked up in the mapping's table (its default for unlisted types) and the subtype's category
+ * taken from the taxonomy. This is deliberately separate from the importer's row mapping and from
+ * the services. With `limit`, the earliest `limit` rows by the answer column's text (the importer
+ * replays the earliest calls of the whole file; the shared files' times are all `YYYY-MM-DD HH:MM:SS`).
+ * Call-per-row mappings only.
  */
 export async function categoryCountsFromCsv(file: string, mapping: SourceMapping, taxonomy: Taxonomy, limit = Infinity): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  let n = 0;
+  const col = (s: ColumnSpec) => (typeof s === 'string' ? s : s.column);
+  const rows: Record<string, string>[] = [];
   const parser = createReadStream(file).pipe(parse({ columns: true, bom: true, skip_empty_lines: true }));
-  for await (const row of parser as AsyncIterable<Record<string, string>>) {
-    if (n++ >= limit) {
-      parser.destroy();
-      break;
-    }
-    const subtype = mapping.callTypes[row[mapping.columns.callType] ?? '']?.subtype;
+  for await (const row of parser as AsyncIterable<Record<string, string>>) rows.push(row);
+  const answered = col(mapping.columns.answeredAt);
+  const id = col(mapping.columns.id);
+  if (Number.isFinite(limit)) rows.sort((a, b) => (a[answered]! < b[answered]! ? -1 : a[answered]! > b[answered]! ? 1 : a[id]! < b[id]! ? -1 : 1)).splice(limit);
+  for (const row of rows) {
+    const subtype = (mapping.callTypes.values[row[col(mapping.columns.callType)] ?? ''] ?? mapping.callTypes.default)?.subtype;
     const category = subtype ? taxonomy.subtype(subtype)?.category : undefined;
     const key = category ?? 'unmapped';
     counts[key] = (counts[key] ?? 0) + 1;

@@ -1,5 +1,6 @@
-import { localToUtc } from '@cad110/contracts';
 import type { DispositionOutcome, SourceMapping } from './mapping';
+import { textValue } from './map-row';
+import { timeParser } from './times';
 
 /** What a source row says about how its call ended. */
 export type RowDisposition =
@@ -15,36 +16,43 @@ function codeOf(value: string, from: 'whole' | 'before-dash'): string {
 }
 
 /**
- * The disposition of one CSV row under the mapping's `dispositions` table: the source value's
- * code(s) looked up and merged (codes in order without repeats; counts = the largest of the
- * values; `unresolved` dropped when another outcome is present), a cancel reason in
- * `cancelReasons` overriding them, and the source's close time converted to UTC as `at`.
- * @returns undefined when the mapping has no dispositions table
+ * The disposition of one CSV row (call-per-row sources) under the mapping's `dispositions` table;
+ * see `dispositionFromValues`. The close time is the `closedAt` column read with its format
+ * (absent or unreadable: no `at`; `mapGroup` then dates it at the call's last known time).
+ * @returns undefined when the mapping has no dispositions table or no disposition column
  */
 export function dispositionOf(row: Record<string, string>, m: SourceMapping): RowDisposition | undefined {
-  const t = m.dispositions;
   const col = m.columns.disposition;
-  if (!t || !col) return undefined;
-  const raw = (row[col] ?? '').trim();
+  if (!m.dispositions || !col) return undefined;
+  const one = [{ line: 0, values: row }];
+  const closed = textValue(one, m.columns.closedAt);
+  const spec = m.columns.closedAt;
+  const at = closed && spec ? timeParser((typeof spec === 'string' ? undefined : spec.format) ?? m.timeFormat, m.timeZone)(closed) : undefined;
+  return dispositionFromValues({ value: textValue(one, col) ?? '', cancelReason: textValue(one, m.columns.cancelReason) ?? '', ...(at ? { at } : {}) }, m);
+}
+
+/**
+ * A call's disposition from its source values: the disposition value's code(s) looked up and
+ * merged (codes in order without repeats; counts = the largest of the values; `unresolved`
+ * dropped when another outcome is present), a cancel reason in `cancelReasons` overriding them,
+ * a code the table lacks taking the table's `default` when it has one, and `at` (UTC) as given.
+ * @returns undefined when the mapping has no dispositions table
+ */
+export function dispositionFromValues(v: { value: string; cancelReason: string; at?: string }, m: SourceMapping): RowDisposition | undefined {
+  const t = m.dispositions;
+  if (!t) return undefined;
+  const raw = v.value.trim();
   const sourceCode = raw.slice(0, 64);
-  let at: string | undefined;
-  const closed = m.columns.closedAt ? row[m.columns.closedAt]?.trim() : undefined;
-  if (closed) {
-    try {
-      at = localToUtc(closed, m.timeZone);
-    } catch {
-      at = undefined; // an unreadable close time: recorded at replay time
-    }
-  }
-  const cancel = m.columns.cancelReason ? codeOf(row[m.columns.cancelReason] ?? '', 'before-dash') : '';
+  const at = v.at;
+  const cancel = v.cancelReason ? codeOf(v.cancelReason, 'before-dash') : '';
   const override = cancel ? t.cancelReasons[cancel] : undefined;
   if (override) return { kind: 'outcome', outcome: override, sourceCode: (sourceCode || cancel).slice(0, 64), ...(at ? { at } : {}) };
   if (!raw) return { kind: 'none', sourceCode };
   const values = t.separator ? raw.split(t.separator) : [raw];
-  const codes = [...new Set(values.map((v) => codeOf(v, t.codeFrom)).filter(Boolean))];
+  const codes = [...new Set(values.map((x) => codeOf(x, t.codeFrom)).filter(Boolean))];
   const unknown = codes.filter((c) => !(c in t.codes));
-  if (unknown.length) return { kind: 'unmapped', sourceCode, unknown };
-  const outcomes = codes.map((c) => t.codes[c]).filter((o): o is DispositionOutcome => !!o);
+  if (unknown.length && t.default === undefined) return { kind: 'unmapped', sourceCode, unknown };
+  const outcomes = codes.map((c) => (c in t.codes ? t.codes[c] : t.default)).filter((o): o is DispositionOutcome => !!o);
   if (!outcomes.length) return { kind: 'none', sourceCode };
   let merged = [...new Set(outcomes.flatMap((o) => o.codes))];
   if (merged.length > 1) merged = merged.filter((c) => c !== 'unresolved');

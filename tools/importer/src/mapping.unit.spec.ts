@@ -28,7 +28,7 @@ describe('source mappings onto the 110 taxonomy', () => {
     const file = join(SHARED, m.dataset);
     if (!existsSync(file)) return; // the shared folder is beside every checkout on this machine kind
     const types = await distinct(file, columns);
-    const unmapped = [...types].filter((t) => !m.callTypes[t]);
+    const unmapped = [...types].filter((t) => !m.callTypes.values[t]);
     expect(unmapped).toEqual([]);
   });
 

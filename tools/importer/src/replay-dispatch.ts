@@ -1,4 +1,5 @@
 import type { DispatchHistory, MappedCall } from './map-row';
+import { replayPlanned } from './replay-planned';
 
 /**
  * History replay for statistics: drives dispatch's API with the source's own dispatch times so
@@ -42,6 +43,16 @@ export interface ReplayDispatchOptions {
   lookupConcurrency?: number;
   /** progress lines on stderr every n steps (0 = none, default 0) */
   progressEvery?: number;
+  /**
+   * `planned` (default for unit-per-row sources and the CLI): units are chosen by the importer before replaying — the source's own
+   * units for unit-per-row sources, else replay units `MA-<n>` by interval scheduling — and steps
+   * run concurrently, each waiting only for the earlier steps of its unit and of its incident.
+   * `roster` (default for call-per-row sources): the original one-step-at-a-time replay asking dispatch's recommendation for a roster
+   * unit at each assignment (call-per-row sources only; slow: one timeline).
+   */
+  mode?: 'planned' | 'roster';
+  /** requests in flight at once in `planned` mode (default 32) */
+  concurrency?: number;
 }
 
 export interface ReplayDispatchResult {
@@ -55,6 +66,11 @@ export interface ReplayDispatchResult {
   rosterAssignments: number;
   mutualAidAssignments: number;
   mutualAidUnits: number;
+  /** unit-per-row sources: the source's own units registered / used */
+  sourceUnits: number;
+  sourceUnitAssignments: number;
+  /** assignments that reopened an incident whose units had all cleared (IncidentReopened) */
+  reopened: number;
   /** calls not replayed: no source dispatch time, no incident, or already replayed */
   skipped: { externalId: string; reason: string }[];
   failed: { externalId: string; step: string; status: number; detail: string }[];
@@ -121,10 +137,11 @@ async function call(method: string, url: string, headers: Record<string, string>
  * @returns counts of the steps replayed, the mutual-aid units used, skipped and failed calls
  */
 export async function replayDispatchHistory(calls: readonly MappedCall[], accepted: readonly { externalId: string; callId: string }[], opts: ReplayDispatchOptions): Promise<ReplayDispatchResult> {
+  if (opts.mode === 'planned' || calls.some((c) => c.units)) return replayPlanned(calls, accepted, opts);
   const started = performance.now();
   const base = opts.dispatchUrl.replace(/\/$/, '');
   const headers = opts.headers ?? {};
-  const result: ReplayDispatchResult = { incidents: 0, dispatched: 0, enRoute: 0, onScene: 0, cleared: 0, rosterAssignments: 0, mutualAidAssignments: 0, mutualAidUnits: 0, skipped: [], failed: [], seconds: 0 };
+  const result: ReplayDispatchResult = { incidents: 0, dispatched: 0, enRoute: 0, onScene: 0, cleared: 0, rosterAssignments: 0, mutualAidAssignments: 0, mutualAidUnits: 0, sourceUnits: 0, sourceUnitAssignments: 0, reopened: 0, skipped: [], failed: [], seconds: 0 };
   const callIds = new Map(accepted.map((a) => [a.externalId, a.callId]));
 
   const plans: Plan[] = [];

@@ -154,11 +154,14 @@ export const UnitType = z.enum([
 ]);
 export type UnitType = z.infer<typeof UnitType>;
 
-/** GeoJSON geometry of a post (Point), patrol line (LineString) or patrol area (Polygon), WGS84 [lon, lat]. */
+/** A GeoJSON position, WGS84 `[lon, lat]` in degrees, range-checked (lon −180..180, lat −90..90). */
+export const LonLat = z.tuple([z.number().min(-180, 'longitude must lie in −180..180').max(180, 'longitude must lie in −180..180'), z.number().min(-90, 'latitude must lie in −90..90').max(90, 'latitude must lie in −90..90')]);
+
+/** GeoJSON geometry of a post (Point), patrol line (LineString) or patrol area (Polygon), WGS84 [lon, lat] ({@link LonLat}). */
 export const UnitGeometry = z.union([
-  z.object({ type: z.literal('Point'), coordinates: z.tuple([z.number(), z.number()]) }),
-  z.object({ type: z.literal('LineString'), coordinates: z.array(z.tuple([z.number(), z.number()])).min(2) }),
-  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(z.tuple([z.number(), z.number()])).min(4)).min(1) }),
+  z.object({ type: z.literal('Point'), coordinates: LonLat }),
+  z.object({ type: z.literal('LineString'), coordinates: z.array(LonLat).min(2) }),
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(LonLat).min(4)).min(1) }),
 ]);
 
 /** A unit joined the registry (seed roster, a supervisor, or a history replay's mutual-aid unit). */

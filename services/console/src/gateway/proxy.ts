@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { format } from 'node:util';
 import { Router, type Request, type Response } from 'express';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
-import { authenticate, requireRole, type Role } from '@cad110/auth';
+import type { Role } from '@cad110/auth';
+import type { RouteSpec } from '@cad110/http';
 import type { Logger } from '@cad110/logging';
 import { UPSTREAMS, type ConsoleConfig } from '../config';
 
@@ -15,16 +16,15 @@ export const METRICS_ROLES: Role[] = ['ops', 'analyst', 'supervisor'];
  * statistics, with method, query, JSON body and the `Authorization` header passed through
  * unchanged, so each service checks the token and the role itself (401/403 come from the
  * service). `X-Forwarded-For/-Proto/-Host` are added. `/api/<service>/metrics` additionally
- * needs one of {@link METRICS_ROLES} (or admin) at the gateway.
+ * needs one of {@link METRICS_ROLES} (or admin) at the gateway ({@link gatewayMetricsRoutes}, mounted before).
  * Errors of the gateway itself: 502 problem+json when the service is unreachable, 504 when it does
  * not answer within `proxyTimeoutMs`.
  * Library: http-proxy-middleware 3 (on node-http-proxy), mounted with `app.use(path)` — express 5
  * strips the mount path from `req.url`, which is what the proxy forwards.
  */
-export function gatewayRoutes(cfg: ConsoleConfig, logger: Logger, secret: string): Router {
+export function gatewayRoutes(cfg: ConsoleConfig, logger: Logger): Router {
   const r = Router();
   for (const name of UPSTREAMS) {
-    r.get(`/api/${name}/metrics`, authenticate(secret), requireRole(...METRICS_ROLES), (_req, _res, next) => next());
     r.use(
       `/api/${name}`,
       createProxyMiddleware<Request, Response>({
@@ -67,4 +67,21 @@ function problem(res: ServerResponse | Socket, err: NodeJS.ErrnoException, upstr
       upstream,
     }),
   );
+}
+
+/**
+ * `GET /api/<service>/metrics`: the role check the gateway adds in front of a service's
+ * unauthenticated Prometheus text; the handler passes on to the proxy ({@link gatewayRoutes}).
+ */
+export function gatewayMetricsRoutes(): RouteSpec[] {
+  return UPSTREAMS.map((name) => ({
+    method: 'get' as const,
+    path: `/api/${name}/metrics`,
+    operationId: `${name}Metrics`,
+    summary: `${name}'s Prometheus metrics through the gateway`,
+    tags: ['gateway'],
+    roles: METRICS_ROLES,
+    responses: { 200: { description: 'Prometheus text exposition format 0.0.4', contentType: 'text/plain' }, 502: { description: `${name} unreachable` }, 504: { description: `${name} did not answer in time` } },
+    handler: (_req, _res, next) => next(),
+  }));
 }

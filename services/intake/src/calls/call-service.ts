@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { callStreamId, maskPhone, type EventEnvelope, type EventMetadata, type EventRegistry, type Taxonomy } from '@cad110/contracts';
-import { appendToStream, ConcurrencyError, readStream, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
+import { callStreamId, maskPhone, type ActingUser, type EventEnvelope, type EventRegistry, type Taxonomy } from '@cad110/contracts';
+import { handleCommand, readStream, runCommand, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
 import { isUniqueViolation } from '@cad110/db';
-import { ProblemError } from '@cad110/http';
 import { claimKey, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
-import { decide, evolve, foldCall, initialCallState, CallRejected, type CallCommand, type CallEvent, type CallState, type CreateCall } from './call';
-import { projectCall } from './read-model';
+import { decide, foldCall, initialCallState, CallRejected, type CallCommand, type CallEvent, type CallState, type CreateCall } from './call';
+import { callStream } from './stream';
 
 export interface CallServiceDeps {
   transaction: RunInTransaction<SqlTx>;
@@ -15,7 +14,7 @@ export interface CallServiceDeps {
   published: () => void;
 }
 
-export type ActingUser = Pick<EventMetadata, 'actor' | 'workstation'> & { requestId?: string };
+export type { ActingUser };
 
 /** What a command appended. */
 export interface CommandResult {
@@ -45,10 +44,6 @@ export interface ExecuteOptions {
 export class CallService {
   constructor(private readonly deps: CallServiceDeps) {}
 
-  private metadata(callId: string, by: ActingUser) {
-    return { actor: by.actor, ...(by.workstation ? { workstation: by.workstation } : {}), correlationId: callId, causationId: by.requestId ?? null };
-  }
-
   /**
    * Creates a call (CallReceived and, when given, CallerRecorded / CallLocated / CallClassified /
    * CallNarrativeAppended / CallHandedToDispatch) in one transaction with its outbox rows and,
@@ -62,23 +57,13 @@ export class CallService {
     const command: CreateCall = { type: 'CreateCall', callId, now: new Date().toISOString(), by: by.actor.id, ...input };
     const newEvents = decide(command, initialCallState, { taxonomy: this.deps.taxonomy });
     try {
-      const out = await this.deps.transaction(async (tx) => {
+      const out = await runCommand(this.deps.transaction, async (tx) => {
         if (idempotency) {
           const replay = await claimKey(tx, idempotency);
           if (replay) return replay;
         }
-        const envs = await appendToStream(tx, this.deps.registry, {
-          streamId: callStreamId(callId),
-          streamType: 'call',
-          expectedVersion: 0,
-          events: newEvents,
-          source: 'intake',
-          partitionKey: callId,
-          metadata: this.metadata(callId, by),
-        });
-        await projectCall(tx, envs);
-        const state = foldCall(envs);
-        const res = await respond({ callId, version: envs.at(-1)!.streamVersion, status: state.status, events: envs.map((e) => e.type) }, tx, state);
+        const r = await handleCommand(tx, this.deps.registry, callStream, callStreamId(callId), () => newEvents as CallEvent[], { by, isNew: true });
+        const res = await respond({ callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type) }, tx, r.after);
         if (idempotency) await saveResponse(tx, idempotency, res);
         return res;
       });
@@ -93,53 +78,35 @@ export class CallService {
   }
 
   /**
-   * Runs a command on an existing call in one transaction: claim the Idempotency-Key (replay →
-   * stored response, nothing appended), read and fold the stream, check the expected version,
-   * decide, append with that version (the database rejects a concurrent append), project, and
-   * store the response.
-   * @throws ProblemError 404 when the call does not exist
-   * @throws ProblemError 412 when `expectedVersion` is not the current version (also on a lost race)
+   * Runs a command on an existing call through the command pipeline of libs/eventstore, in one
+   * transaction: claim the Idempotency-Key (replay → stored response, nothing appended), load the
+   * stream, check the expected version, decide, append with the loaded version, project, and
+   * store the response. The one stale-write rule (docs/architecture.md): a stale If-Match version
+   * is 412 with `currentVersion`; with `If-Match: *` a lost race is retried on the new state.
+   * @throws NotFoundError (404) when the call does not exist
+   * @throws StaleVersionError (412) when `expectedVersion` is not the current version (also after a lost race)
    * @throws CallRejected (409) when the decider refuses
    */
   async execute(opts: ExecuteOptions): Promise<HttpOutcome> {
-    const streamId = callStreamId(opts.callId);
-    try {
-      const out = await this.deps.transaction(async (tx) => {
-        if (opts.idempotency) {
-          const replay = await claimKey(tx, opts.idempotency);
-          if (replay) return replay;
-        }
-        const { version, events } = await readStream(tx, this.deps.registry, streamId, 'intake');
-        if (version === 0) throw ProblemError.notFound(`call ${opts.callId}`);
-        if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
-          throw ProblemError.preconditionFailed(`call ${opts.callId} is at version ${version}, not ${opts.expectedVersion}: reload it and retry`, version);
-        }
-        const state = foldCall(events);
-        const command = await opts.command(state, tx);
-        const newEvents = decide(command, state, { taxonomy: this.deps.taxonomy });
-        const envs = await appendToStream(tx, this.deps.registry, {
-          streamId,
-          streamType: 'call',
-          expectedVersion: version,
-          events: newEvents,
-          source: 'intake',
-          partitionKey: opts.callId,
-          metadata: this.metadata(opts.callId, opts.by),
-        });
-        await projectCall(tx, envs);
-        const after = envs.reduce((s, e) => evolve(s, e as unknown as CallEvent), state);
-        const res = await opts.respond({ callId: opts.callId, version: envs.at(-1)!.streamVersion, status: after.status, events: envs.map((e) => e.type) }, tx, after);
-        if (opts.idempotency) await saveResponse(tx, opts.idempotency, res);
-        return res;
-      });
-      if (!out.replayed) this.deps.published();
-      return out;
-    } catch (err) {
-      if (err instanceof ConcurrencyError) {
-        throw ProblemError.preconditionFailed(`call ${opts.callId} was changed by someone else since version ${err.expectedVersion}: reload it and retry`);
+    const out = await runCommand(this.deps.transaction, async (tx) => {
+      if (opts.idempotency) {
+        const replay = await claimKey(tx, opts.idempotency);
+        if (replay) return replay;
       }
-      throw err;
-    }
+      const r = await handleCommand(
+        tx,
+        this.deps.registry,
+        callStream,
+        callStreamId(opts.callId),
+        async (state) => decide(await opts.command(state, tx), state, { taxonomy: this.deps.taxonomy }) as CallEvent[],
+        { by: opts.by, what: `call ${opts.callId}`, mustExist: true, ...(opts.expectedVersion !== undefined ? { expectedVersion: opts.expectedVersion } : {}) },
+      );
+      const res = await opts.respond({ callId: opts.callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type) }, tx, r.after);
+      if (opts.idempotency) await saveResponse(tx, opts.idempotency, res);
+      return res;
+    });
+    if (!out.replayed) this.deps.published();
+    return out;
   }
 
   /**

@@ -15,6 +15,7 @@
  * Caller, location and classification may change while the call is open or handed to dispatch
  * (a reclassification after the handover emits CallClassified again; it needs a reason).
  */
+import { CommandRejected } from '@cad110/contracts';
 import type { z } from 'zod';
 import {
   CallCancelled,
@@ -155,15 +156,8 @@ export function foldCall(events: readonly EventEnvelope[]): CallState {
 }
 
 /** The command cannot be applied in the call's current state (HTTP 409 problem+json with `code`). */
-export class CallRejected extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CallRejected';
-  }
-}
+export { CommandRejected as CallRejected };
+const CallRejected = CommandRejected;
 
 // ---------------------------------------------------------------------------------------------
 // Commands. Each carries the call id and `now` (server time, UTC ISO-8601).

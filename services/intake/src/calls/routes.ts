@@ -1,13 +1,12 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Request, Response } from 'express';
 import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
-import { parseOr400, ProblemError } from '@cad110/http';
-import type { Taxonomy } from '@cad110/contracts';
+import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
+import { IsoUtc, type Taxonomy } from '@cad110/contracts';
 import type { PrismaClient } from '../prisma';
 import type { DuplicateFinder } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
 import { claimKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
-import type { RouteSpec } from '../http/openapi';
 import { CallRejected, CallService, type CommandResult, type Respond } from './call-service';
 import type { CallCommand, CallState } from './call';
 import {
@@ -113,11 +112,12 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
     tags: ['calls'],
     roles: WRITERS,
     params: CallIdParams,
-    ifMatch: true,
+    ifMatch: 'required' as const,
     idempotent: true,
     responses: {
       200: { description: 'Command applied: the events appended and the new version', schema: CommandResponse, headers: ['ETag', 'Idempotency-Replayed'] },
-      409: { description: 'The decider rejected the command in the call\'s current state (`code` says why)', schema: undefined },
+      409: { description: 'The decider rejected the command in the call\'s current state (`code` says why)' },
+      404: { description: 'No such call' },
     },
   });
 
@@ -375,8 +375,17 @@ function encodeCursor(t: Date, id: string): string {
   return Buffer.from(`${t.toISOString()}|${id}`).toString('base64url');
 }
 
+/**
+ * The page position in a `nextCursor`: the answer time (UTC ISO-8601) and id of the last call.
+ * @throws ProblemError 400 unless it is exactly what {@link encodeCursor} writes (a UTC instant in
+ *   the plausible years, `|`, a UUID): anything else would reach the database as a bad value
+ */
 function decodeCursor(c: string): { t: Date; id: string } {
-  const [t, id] = Buffer.from(c, 'base64url').toString().split('|');
-  if (!t || !id || Number.isNaN(Date.parse(t))) throw ProblemError.validation([{ field: 'cursor', message: 'invalid cursor' }]);
+  const invalid = () => ProblemError.validation([{ field: 'cursor', message: 'invalid cursor: pass nextCursor of the previous page unchanged' }]);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(c)) throw invalid();
+  const parts = Buffer.from(c, 'base64url').toString().split('|');
+  if (parts.length !== 2) throw invalid();
+  const [t, id] = parts as [string, string];
+  if (!IsoUtc.safeParse(t).success || !z.uuid().safeParse(id).success) throw invalid();
   return { t: new Date(t), id };
 }

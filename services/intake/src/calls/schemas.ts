@@ -192,19 +192,6 @@ export function duplicateSearchBody(taxonomy: Taxonomy) {
 // ---------------------------------------------------------------------------------------------
 // Response shapes (documentation; the handlers build them)
 
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('400: every bad field'),
-    code: z.string().optional().describe('409: why the command was rejected, e.g. call-closed, unclassified, self-link'),
-    currentVersion: z.number().int().optional().describe('412: the current stream version'),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
-
 export const DuplicateCandidateSchema = z
   .object({
     callId: z.uuid(),

@@ -14,6 +14,7 @@
  * - a case closes only with a disposition; times of dispositions, closings and reopenings may
  *   be given (replays of real data) but never precede the case's opening or its last closing.
  */
+import { CommandRejected } from '@cad110/contracts';
 import type { z } from 'zod';
 import type {
   CaseClosed,
@@ -87,16 +88,9 @@ export function foldCase(events: readonly EventEnvelope[]): CaseState {
   return events.reduce((s, e) => evolve(s, e as unknown as CaseEvent), initialCaseState);
 }
 
-/** The command cannot be applied in the case's current state (HTTP 409). */
-export class CaseRejected extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CaseRejected';
-  }
-}
+/** The command cannot be applied in the case's current state (HTTP 409): the one rejection error of libs/contracts. */
+export { CommandRejected as CaseRejected };
+const CaseRejected = CommandRejected;
 
 /** What a command is told about the world: the time now (UTC ISO-8601). */
 export interface CommandContext {

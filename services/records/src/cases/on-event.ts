@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { caseStreamId, IncidentOpened, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
-import { appendToStream, type SqlTx } from '@cad110/eventstore';
+import { handleCommand, type SqlTx } from '@cad110/eventstore';
 import type { z } from 'zod';
-import { decide, initialCaseState } from './case';
+import { decide, type CaseEvent } from './case';
+import { caseStream } from './stream';
 import { nextCaseNumber } from './case-number';
-import { projectCase, recordOnTimeline } from './read-model';
+import { recordOnTimeline } from './read-model';
 
 export { callIdOf, recordOnTimeline } from './read-model';
 
@@ -22,29 +23,27 @@ export async function onEvent(event: EventEnvelope, tx: SqlTx, registry: EventRe
   if (exists.length) return;
   const caseId = randomUUID();
   const caseNumber = await nextCaseNumber(tx, inc.openedAt, timeZone);
-  const events = decide(
-    {
-      type: 'OpenCase',
-      caseId,
-      caseNumber,
-      incidentId: inc.incidentId,
-      callId: inc.callId,
-      openedAt: inc.openedAt,
-      category: inc.category,
-      subtype: inc.subtype,
-      ...(inc.location.district ? { district: inc.location.district } : {}),
-    },
-    initialCaseState,
-    { now: new Date().toISOString() },
+  await handleCommand(
+    tx,
+    registry,
+    caseStream(registry, { kind: inc.kind, priority: inc.priority, ...(inc.location.beat ? { beat: inc.location.beat } : {}) }),
+    caseStreamId(caseId),
+    (state) =>
+      decide(
+        {
+          type: 'OpenCase',
+          caseId,
+          caseNumber,
+          incidentId: inc.incidentId,
+          callId: inc.callId,
+          openedAt: inc.openedAt,
+          category: inc.category,
+          subtype: inc.subtype,
+          ...(inc.location.district ? { district: inc.location.district } : {}),
+        },
+        state,
+        { now: new Date().toISOString() },
+      ) as unknown as CaseEvent[],
+    { by: { actor: { id: 'system:records' } }, causationId: event.eventId, isNew: true },
   );
-  const stored = await appendToStream(tx, registry, {
-    streamId: caseStreamId(caseId),
-    streamType: 'case',
-    expectedVersion: 0,
-    source: 'records',
-    partitionKey: inc.callId,
-    metadata: { actor: { id: 'system:records' }, correlationId: event.metadata.correlationId, causationId: event.eventId },
-    events,
-  });
-  await projectCase(tx, registry, inc.callId, stored, { kind: inc.kind, priority: inc.priority, ...(inc.location.beat ? { beat: inc.location.beat } : {}) });
 }

@@ -1,80 +1,25 @@
-import { Router, type Request } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { DispositionCode, IsoUtc, loadTaxonomy, localParts, PartyRole, type EventRegistry } from '@cad110/contracts';
-import { actorOf, requireRole } from '@cad110/auth';
-import { fieldErrors, parseOr400, ProblemError } from '@cad110/http';
+import { loadTaxonomy, localParts, type EventRegistry } from '@cad110/contracts';
+import { actorOf } from '@cad110/auth';
+import { IdParams, ifMatchVersion, parseOr400, parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
 import type { Logger } from '@cad110/logging';
 import type { PrismaClient } from '../prisma';
 import { buildEido, eidoAgencyId } from '../eido/export';
 import { describeErrors, type EidoSchema } from '../eido/schema';
-import { CaseRejected, dispositionProblems, type CaseCommand } from './case';
+import type { CaseCommand } from './case';
 import { writeCasesCsv } from './case-export';
-import { CASE_ORDER, CaseFilters, caseWhere, checkRange } from './case-query';
-import { CaseNotFound, CaseService, VersionMismatch, type CommandResult } from './case-service';
+import { CASE_ORDER, caseWhere } from './case-query';
+import { CaseService } from './case-service';
+import { CaseDetail, caseDto, CaseList, CloseBody, CommandResult, DispositionBody, Eido, ExportQuery, GetCaseQuery, ListQuery, NarrativeBody, PartyBody, ReopenBody, Timeline } from './schemas';
 
 const READERS = ['dispatcher', 'supervisor', 'analyst'] as const;
 const WRITERS = ['dispatcher', 'supervisor'] as const;
 
-const ListQuery = checkRange(
-  CaseFilters.extend({
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
-  }),
-);
-const ExportQuery = checkRange(CaseFilters);
 
-/** A time given by the client: UTC ISO-8601, never in the future (1 s of clock skew allowed). */
-const PastUtc = IsoUtc.refine((t) => Date.parse(t) <= Date.now() + 1000, { message: 'must not be in the future' });
-
-const NarrativeBody = z.object({ text: z.string().trim().min(1).max(8000) }).strict();
-const PartyBody = z
-  .object({
-    role: PartyRole,
-    name: z.string().trim().min(1).max(120).optional(),
-    idNumber: z.string().trim().min(1).max(64).optional(),
-    phone: z.string().trim().min(1).max(32).optional(),
-    address: z.string().trim().min(1).max(300).optional(),
-  })
-  .strict();
-const DispositionBody = z
-  .object({
-    codes: z.array(DispositionCode).min(1).max(9),
-    suspectsCaught: z.number().int().min(0).max(10_000).default(0),
-    peopleRescued: z.number().int().min(0).max(10_000).default(0),
-    note: z.string().trim().min(1).max(2000).optional(),
-    sourceCode: z.string().trim().min(1).max(64).optional(),
-    at: PastUtc.optional(),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    for (const p of dispositionProblems(d)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
-  });
-const CloseBody = z.object({ at: PastUtc.optional() }).strict();
-const ReopenBody = z.object({ reason: z.string().trim().min(1).max(500), at: PastUtc.optional() }).strict();
-
-/**
- * `If-Match: "<version>"` (also `W/"<version>"` or a bare number) → the version; `*` or no
- * header → undefined (no precondition).
- * @throws ProblemError 400 for anything else
- */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!m) throw ProblemError.validation([{ field: 'If-Match', message: 'must be an ETag of this API, e.g. "3"' }]);
-  return Number(m[1]);
-}
-
-function uuid(v: unknown): string {
-  const p = z.uuid().safeParse(v);
-  if (!p.success) throw ProblemError.validation([{ field: 'id', message: 'must be a UUID' }]);
-  return p.data;
-}
-
-function query(req: Request): Record<string, unknown> {
-  const { access_token: _t, ...q } = req.query;
-  return q;
-}
+/** `{id}` of the path, 400 unless a UUID. */
+const caseIdOf = (req: Request): string => parseOr400(IdParams, req.params).id;
 
 export interface CaseRoutesDeps {
   prisma: PrismaClient;
@@ -87,169 +32,207 @@ export interface CaseRoutesDeps {
 }
 
 /**
- * The case API (records :8083). Every route needs a bearer token; reads: dispatcher,
- * supervisor, analyst; commands: dispatcher, supervisor; reopening: supervisor. Commands
- * answer `{caseId, version, events}` with `ETag: "<version>"`, accept `If-Match` (412 when stale)
- * and answer 409 problem+json (`code`) when the case's state refuses them. There is no route
- * that edits or deletes anything: corrections are new events.
+ * The case API (records :8083) as a route table. Every route needs a bearer token; reads:
+ * dispatcher, supervisor, analyst; commands: dispatcher, supervisor; reopening: supervisor.
+ * Commands answer `{caseId, version, events}` with `ETag: "<version>"`, accept `If-Match` (412
+ * when stale) and answer 409 problem+json (`code`) when the case's state refuses them. There is
+ * no route that edits or deletes anything: corrections are new events.
  */
-export function caseRoutes(deps: CaseRoutesDeps): Router {
+export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
   const { prisma, service, timeZone } = deps;
   const taxonomy = loadTaxonomy();
-  const r = Router();
 
-  /**
-   * GET /cases?caseNumber=&callId=&from=&to=&category=&subtype=&district=&disposition=&status=&limit=&offset=
-   * — cases newest opening first (`from`/`to`: local days YYYY-MM-DD in the bureau zone, inclusive).
-   * 200 `{items, total, limit, offset}`; 400 problem+json naming bad filters.
-   */
-  r.get('/cases', requireRole(...READERS), async (req, res) => {
-    const q = parseOr400(ListQuery, query(req));
-    const { limit, offset, ...filters } = q;
-    const where = caseWhere(filters, timeZone);
-    const [items, total] = await Promise.all([prisma.case.findMany({ where, orderBy: CASE_ORDER, take: limit, skip: offset }), prisma.case.count({ where })]);
-    res.json({ items, total, limit, offset });
-  });
-
-  /**
-   * GET /cases/export.csv?<the filters of GET /cases, no limit/offset> — every matching case as
-   * CSV (text/csv; UTF-8; header row; columns in case-export.ts), same rows and order as the list.
-   */
-  r.get('/cases/export.csv', requireRole(...READERS), async (req, res) => {
-    const filters = parseOr400(ExportQuery, query(req));
-    res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="cases.csv"');
-    await writeCasesCsv(prisma, filters, timeZone, res);
-  });
-
-  /**
-   * GET /cases/{id}?reveal=parties — the case with its parties (role, when and by whom; names,
-   * identity numbers, phones and addresses only with `reveal=parties` for a supervisor),
-   * narratives and disposition history. 200 with `ETag`; 404 when unknown.
-   */
-  r.get('/cases/:id', requireRole(...READERS), async (req, res) => {
-    const id = uuid(req.params.id);
-    const c = await prisma.case.findUnique({ where: { id }, include: { parties: { orderBy: { addedAt: 'asc' } } } });
-    if (!c) throw ProblemError.notFound(`case ${id}`);
-    const reveal = req.query.reveal === 'parties' && (req.user?.role === 'supervisor' || req.user?.role === 'admin');
-    const loaded = await service.load(id);
-    const events = loaded?.events ?? [];
-    const { parties, ...row } = c;
-    res.set('ETag', `"${c.version}"`).json({
-      ...row,
-      parties: parties.map((p) => ({
-        partyId: p.id,
-        role: p.role,
-        addedAt: p.addedAt.toISOString(),
-        addedBy: p.addedBy,
-        ...(reveal ? { name: p.name, idNumber: p.idNumber, phone: p.phone, address: p.address } : {}),
-      })),
-      narratives: events
-        .filter((e) => e.type === 'CaseNarrativeAdded')
-        .map((e) => ({ eventId: e.eventId, text: (e.data as { text: string }).text, author: (e.data as { author: string }).author, at: e.occurredAt })),
-      dispositions: events.filter((e) => e.type === 'DispositionRecorded').map((e) => ({ eventId: e.eventId, by: e.metadata.actor.id, ...(e.data as object) })),
-    });
-  });
-
-  /**
-   * GET /cases/{id}/timeline — every call, dispatch and case event of the case's call, ordered
-   * by when it happened (UTC), then cause before effect (intake, dispatch, records), then arrival;
-   * each with actor, workstation, UTC and local time (bureau zone) and the event's public data.
-   * Read-only: corrections are new events. 200 `{caseId, caseNumber, timeZone, entries}`; 404.
-   */
-  r.get('/cases/:id/timeline', requireRole(...READERS), async (req, res) => {
-    const id = uuid(req.params.id);
-    const c = await prisma.case.findUnique({ where: { id }, select: { callId: true, caseNumber: true } });
-    if (!c) throw ProblemError.notFound(`case ${id}`);
-    const rows = await timelineOf(prisma, c.callId);
-    res.json({
-      caseId: id,
-      caseNumber: c.caseNumber,
-      timeZone,
-      entries: rows.map((e) => ({
-        eventId: e.eventId,
-        type: e.type,
-        source: e.source,
-        streamId: e.streamId,
-        version: e.version,
-        occurredAt: e.occurredAt.toISOString(),
-        occurredAtLocal: localParts(e.occurredAt, timeZone).iso,
-        recordedAt: e.recordedAt.toISOString(),
-        recordedAtLocal: localParts(e.recordedAt, timeZone).iso,
-        actor: { id: e.actorId, role: e.actorRole },
-        workstation: e.workstation,
-        data: e.data,
-      })),
-    });
-  });
-
-  /**
-   * GET /cases/{id}/eido — the case as an Emergency Incident Data Object (NENA-STA-021, JSON,
-   * `EmergencyIncidentDataObjectType`); registry values per src/eido/registry-map.ts. No personal
-   * fields of parties or callers. 200 application/json; 404 when unknown.
-   */
-  r.get('/cases/:id/eido', requireRole(...READERS), async (req, res) => {
-    const id = uuid(req.params.id);
-    const c = await prisma.case.findUnique({ where: { id } });
-    if (!c) throw ProblemError.notFound(`case ${id}`);
-    const [loaded, timeline] = await Promise.all([service.load(id), timelineOf(prisma, c.callId)]);
-    const eido = buildEido({ case: c, caseEvents: loaded?.events ?? [], timeline, agencyId: eidoAgencyId(), taxonomy });
-    if (deps.eidoSchema) {
-      const schema = deps.eidoSchema();
-      if (!schema.validate(eido)) {
-        deps.logger.error({ caseId: id, errors: describeErrors(schema.validate.errors).slice(0, 20) }, 'EIDO export violates the schema');
-        throw new ProblemError(500, 'Internal error', 'The EIDO of this case does not validate against the EIDO schema.');
-      }
-    }
-    res.type('application/json').json(eido);
-  });
-
-  const command = (roles: readonly ('dispatcher' | 'supervisor')[], path: string, toCommand: (req: Request) => Exclude<CaseCommand, { type: 'OpenCase' }>, status = 200) =>
-    r.post(path, requireRole(...roles), async (req, res) => {
-      const id = uuid(req.params.id);
-      const ifMatch = parseIfMatch(req.header('if-match'));
-      const cmd = toCommand(req);
-      let out: CommandResult;
-      try {
-        out = await service.execute(id, cmd, actorOf(req), ifMatch);
-      } catch (err) {
-        if (err instanceof CaseNotFound) throw ProblemError.notFound(`case ${id}`);
-        if (err instanceof VersionMismatch) throw ProblemError.preconditionFailed(err.message, err.current);
-        if (err instanceof CaseRejected) throw ProblemError.conflict(err.message, { code: err.code });
-        throw err;
-      }
+  /** A command route: `{id}` parsed, optional If-Match, the body parsed into the command, rejections → problem+json. */
+  const command = (
+    roles: readonly string[],
+    path: string,
+    operationId: string,
+    summary: string,
+    description: string,
+    body: z.ZodType,
+    toCommand: (body: never, req: Request) => Exclude<CaseCommand, { type: 'OpenCase' }>,
+    status = 200,
+  ): RouteSpec => ({
+    method: 'post',
+    path: `/cases/:id/${path}`,
+    operationId,
+    summary,
+    description,
+    tags: ['cases'],
+    roles,
+    params: IdParams,
+    body,
+    ifMatch: 'optional',
+    responses: {
+      [status]: { description: 'Command applied: the events appended and the new version', schema: CommandResult, headers: ['ETag'] },
+      404: { description: 'No such case' },
+      409: { description: "The case's state refuses the command (`code` says why)" },
+    },
+    handler: async (req: Request, res: Response) => {
+      const id = caseIdOf(req);
+      const ifMatch = ifMatchVersion(req);
+      const cmd = toCommand(parseOr400(body, req.body ?? {}) as never, req);
+      // NotFoundError → 404, StaleVersionError → 412, CommandRejected → 409 (libs/http problemOf)
+      const out = await service.execute(id, cmd, actorOf(req), ifMatch);
       res.status(status).set('ETag', `"${out.version}"`).json({ ...out, ...(cmd.type === 'AddParty' ? { partyId: cmd.partyId } : {}) });
-    });
+    },
+  });
 
-  const body = <S extends z.ZodType>(schema: S, req: Request): z.infer<S> => {
-    const p = schema.safeParse(req.body ?? {});
-    if (!p.success) throw ProblemError.validation(fieldErrors(p.error));
-    return p.data;
-  };
-
-  /** POST /cases/{id}/narratives `{text}` — 接处警 narrative by the signed-in officer (author = token subject). */
-  command(WRITERS, '/cases/:id/narratives', (req) => ({ type: 'AddNarrative', text: body(NarrativeBody, req).text, author: actorOf(req).actor.id }), 201);
-
-  /**
-   * POST /cases/{id}/parties `{role, name?, idNumber?, phone?, address?}` — a victim, suspect,
-   * witness or reporting person. 201 `{caseId, version, events, partyId}`. Personal fields are
-   * stored in records only: never logged, published without them.
-   */
-  command(WRITERS, '/cases/:id/parties', (req) => ({ type: 'AddParty', partyId: randomUUID(), ...body(PartyBody, req) }), 201);
-
-  /**
-   * POST /cases/{id}/disposition `{codes[], suspectsCaught?, peopleRescued?, note?, sourceCode?, at?}`
-   * — the outcome (处理结果); replaces an earlier one (revision + 1). `at`: UTC, default now, not in
-   * the future, not before the opening (409 code time-before).
-   */
-  command(WRITERS, '/cases/:id/disposition', (req) => ({ type: 'RecordDisposition', ...body(DispositionBody, req) }));
-
-  /** POST /cases/{id}/close `{at?}` — 结案; needs a disposition (409 code no-disposition). */
-  command(WRITERS, '/cases/:id/close', (req) => ({ type: 'CloseCase', ...body(CloseBody, req) }));
-
-  /** POST /cases/{id}/reopen `{reason, at?}` — supervisors only; the case must be closed (409 code case-open). */
-  command(['supervisor'], '/cases/:id/reopen', (req) => ({ type: 'ReopenCase', ...body(ReopenBody, req) }));
-
-  return r;
+  return [
+    {
+      method: 'get',
+      path: '/cases',
+      operationId: 'listCases',
+      summary: 'Cases, newest opening first (paginated)',
+      description: '`from`/`to`: local days YYYY-MM-DD in the bureau zone, inclusive. No personal data of parties.',
+      tags: ['cases'],
+      roles: READERS,
+      query: ListQuery,
+      responses: { 200: { description: 'A page of cases and the total matching', schema: CaseList } },
+      handler: async (req, res) => {
+        const { limit, offset, ...filters } = parseQuery(ListQuery, req);
+        const where = caseWhere(filters, timeZone);
+        const [rows, total] = await Promise.all([prisma.case.findMany({ where, orderBy: CASE_ORDER, take: limit, skip: offset }), prisma.case.count({ where })]);
+        res.json({ items: rows.map(caseDto), total, limit, offset });
+      },
+    },
+    {
+      method: 'get',
+      path: '/cases/export.csv',
+      operationId: 'exportCases',
+      summary: 'Every case matching the filters of GET /cases as CSV',
+      description: 'text/csv; UTF-8; header row; columns in src/cases/case-export.ts; same rows and order as the list (no limit/offset).',
+      tags: ['cases'],
+      roles: READERS,
+      query: ExportQuery,
+      responses: { 200: { description: 'CSV download cases.csv', contentType: 'text/csv', headers: ['Content-Disposition'] } },
+      handler: async (req, res) => {
+        const filters = parseQuery(ExportQuery, req);
+        res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="cases.csv"');
+        await writeCasesCsv(prisma, filters, timeZone, res);
+      },
+    },
+    {
+      method: 'get',
+      path: '/cases/:id',
+      operationId: 'getCase',
+      summary: 'A case with its parties, narratives and disposition history',
+      description: 'Party names, identity numbers, phones and addresses only with `reveal=parties` for a supervisor (or admin).',
+      tags: ['cases'],
+      roles: READERS,
+      params: IdParams,
+      query: GetCaseQuery,
+      responses: { 200: { description: 'The case', schema: CaseDetail, headers: ['ETag'] }, 404: { description: 'No such case' } },
+      handler: async (req, res) => {
+        const id = caseIdOf(req);
+        const c = await prisma.case.findUnique({ where: { id }, include: { parties: { orderBy: { addedAt: 'asc' } } } });
+        if (!c) throw ProblemError.notFound(`case ${id}`);
+        const reveal = req.query.reveal === 'parties' && (req.user?.role === 'supervisor' || req.user?.role === 'admin');
+        const loaded = await service.load(id);
+        const events = loaded?.events ?? [];
+        const { parties, ...row } = c;
+        res.set('ETag', `"${c.version}"`).json({
+          ...caseDto(row),
+          parties: parties.map((p) => ({
+            partyId: p.id,
+            role: p.role,
+            addedAt: p.addedAt.toISOString(),
+            addedBy: p.addedBy,
+            ...(reveal ? { name: p.name, idNumber: p.idNumber, phone: p.phone, address: p.address } : {}),
+          })),
+          narratives: events
+            .filter((e) => e.type === 'CaseNarrativeAdded')
+            .map((e) => ({ eventId: e.eventId, text: (e.data as { text: string }).text, author: (e.data as { author: string }).author, at: e.occurredAt })),
+          dispositions: events.filter((e) => e.type === 'DispositionRecorded').map((e) => ({ eventId: e.eventId, by: e.metadata.actor.id, ...(e.data as object) })),
+        });
+      },
+    },
+    {
+      method: 'get',
+      path: '/cases/:id/timeline',
+      operationId: 'getCaseTimeline',
+      summary: "Every call, dispatch and case event of the case's call, in order",
+      description:
+        'Ordered by when it happened (UTC), then cause before effect (intake, dispatch, records), then arrival; each with actor, workstation, UTC and local time (bureau zone) and the event\'s public data. Read-only: corrections are new events.',
+      tags: ['cases'],
+      roles: READERS,
+      params: IdParams,
+      responses: { 200: { description: 'The timeline', schema: Timeline }, 404: { description: 'No such case' } },
+      handler: async (req, res) => {
+        const id = caseIdOf(req);
+        const c = await prisma.case.findUnique({ where: { id }, select: { callId: true, caseNumber: true } });
+        if (!c) throw ProblemError.notFound(`case ${id}`);
+        const rows = await timelineOf(prisma, c.callId);
+        res.json({
+          caseId: id,
+          caseNumber: c.caseNumber,
+          timeZone,
+          entries: rows.map((e) => ({
+            eventId: e.eventId,
+            type: e.type,
+            source: e.source,
+            streamId: e.streamId,
+            version: e.version,
+            occurredAt: e.occurredAt.toISOString(),
+            occurredAtLocal: localParts(e.occurredAt, timeZone).iso,
+            recordedAt: e.recordedAt.toISOString(),
+            recordedAtLocal: localParts(e.recordedAt, timeZone).iso,
+            actor: { id: e.actorId, role: e.actorRole },
+            workstation: e.workstation,
+            data: e.data,
+          })),
+        });
+      },
+    },
+    {
+      method: 'get',
+      path: '/cases/:id/eido',
+      operationId: 'getCaseEido',
+      summary: 'The case as an Emergency Incident Data Object (NENA-STA-021, JSON)',
+      description: '`EmergencyIncidentDataObjectType`; registry values per src/eido/registry-map.ts. No personal fields of parties or callers. With EIDO_VALIDATE=true a document that violates the schema is a 500.',
+      tags: ['cases'],
+      roles: READERS,
+      params: IdParams,
+      responses: { 200: { description: 'The EIDO', schema: Eido }, 404: { description: 'No such case' } },
+      handler: async (req, res) => {
+        const id = caseIdOf(req);
+        const c = await prisma.case.findUnique({ where: { id } });
+        if (!c) throw ProblemError.notFound(`case ${id}`);
+        const [loaded, timeline] = await Promise.all([service.load(id), timelineOf(prisma, c.callId)]);
+        const eido = buildEido({ case: c, caseEvents: loaded?.events ?? [], timeline, agencyId: eidoAgencyId(), taxonomy });
+        if (deps.eidoSchema) {
+          const schema = deps.eidoSchema();
+          if (!schema.validate(eido)) {
+            deps.logger.error({ caseId: id, errors: describeErrors(schema.validate.errors).slice(0, 20) }, 'EIDO export violates the schema');
+            throw new ProblemError(500, 'Internal error', 'The EIDO of this case does not validate against the EIDO schema.');
+          }
+        }
+        res.type('application/json').json(eido);
+      },
+    },
+    command(WRITERS, 'narratives', 'addCaseNarrative', '接处警 narrative by the signed-in officer (CaseNarrativeAdded)', 'The author is the token subject.', NarrativeBody, (b: z.infer<typeof NarrativeBody>, req) => ({ type: 'AddNarrative', text: b.text, author: actorOf(req).actor.id }), 201),
+    command(
+      WRITERS,
+      'parties',
+      'addCaseParty',
+      'A victim, suspect, witness or reporting person (CasePartyAdded)',
+      '201 with the new `partyId`. Personal fields are stored in records only: never logged, published without them.',
+      PartyBody,
+      (b: z.infer<typeof PartyBody>) => ({ type: 'AddParty', partyId: randomUUID(), ...b }),
+      201,
+    ),
+    command(
+      WRITERS,
+      'disposition',
+      'recordCaseDisposition',
+      'The outcome (处理结果, DispositionRecorded); replaces an earlier one (revision + 1)',
+      '`at`: UTC, default now, not in the future, not before the opening (409 code time-before).',
+      DispositionBody,
+      (b: z.infer<typeof DispositionBody>) => ({ type: 'RecordDisposition', ...b }),
+    ),
+    command(WRITERS, 'close', 'closeCase', '结案: close the case (CaseClosed)', 'Needs a disposition (409 code no-disposition).', CloseBody, (b: z.infer<typeof CloseBody>) => ({ type: 'CloseCase', ...b })),
+    command(['supervisor'], 'reopen', 'reopenCase', 'Reopen a closed case (CaseReopened); supervisors only', 'The case must be closed (409 code case-open).', ReopenBody, (b: z.infer<typeof ReopenBody>) => ({ type: 'ReopenCase', ...b })),
+  ];
 }
 
 /**

@@ -1,8 +1,7 @@
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
-import { requireRole, type Role } from '@cad110/auth';
 import { IsoUtc, TWO_ROBBERIES_ONE_THEFT, localParts } from '@cad110/contracts';
-import { parseOr400, ProblemError } from '@cad110/http';
+import { parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
 import { DateTime } from 'luxon';
 import { prismaSql, type Sql } from '../projections/store';
 import { DEFINITIONS as D } from './definitions';
@@ -25,18 +24,13 @@ const periodOrder = (q: { from?: string; to?: string }, ctx: z.RefinementCtx) =>
   if (q.from && q.to && q.from > q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must not be before from' });
 };
 
-const ROLES: Role[] = ['analyst', 'supervisor', 'ops', 'dispatcher'];
+const ROLES = ['analyst', 'supervisor', 'ops', 'dispatcher'];
 
-/** A documented GET figure: path, OpenAPI text, query schema. */
-interface FigureDoc {
-  path: string;
-  summary: string;
-  description: string;
-  query: z.ZodType;
-  csv: boolean;
-}
-
-export const FIGURE_DOCS: FigureDoc[] = [];
+/** Every figure's JSON: the bureau zone, the period and its rows (fields per figure, see the description). */
+const FigureBody = z
+  .object({ timeZone: z.string().describe('IANA zone of local days and hours') })
+  .loose()
+  .meta({ id: 'Figure', description: "A figure: timeZone, the period asked (from/to, null when open) and the figure's rows; each route's description defines them" });
 
 export interface StatsRouteOptions {
   timeZone: string;
@@ -44,29 +38,33 @@ export interface StatsRouteOptions {
   h3Resolution: number;
 }
 
-/** Strips the token query parameter some clients use before validation. */
-function queryOf(req: Request): Record<string, unknown> {
-  const { access_token: _t, ...q } = req.query as Record<string, unknown>;
-  return q;
-}
-
 /**
- * The figures' HTTP API (GET, roles analyst / supervisor / ops / dispatcher / admin). Every route
- * answers JSON, or CSV with `?format=csv` / `Accept: text/csv`; bad parameters → 400
- * problem+json listing every field.
+ * The figures' HTTP API as a route table (GET, roles analyst / supervisor / ops / dispatcher /
+ * admin). Every route answers JSON, or CSV with `?format=csv` / `Accept: text/csv`; bad
+ * parameters → 400 problem+json listing every field.
  */
-export function statsRoutes(db: Parameters<typeof prismaSql>[0], opts: StatsRouteOptions): Router {
-  const r = Router();
+export function statsRoutes(db: Parameters<typeof prismaSql>[0], opts: StatsRouteOptions): RouteSpec[] {
+  const routes: RouteSpec[] = [];
   const sql: Sql = prismaSql(db);
   const { timeZone } = opts;
-  FIGURE_DOCS.length = 0;
 
+  /** A figure route: its query schema validates the request and documents the parameters. */
   function figure<S extends z.ZodType>(path: string, summary: string, description: string, query: S, handler: (q: z.infer<S>, req: Request) => Promise<{ json: unknown; table: () => Table; name: string }>) {
-    FIGURE_DOCS.push({ path, summary, description, query, csv: true });
-    r.get(path, requireRole(...ROLES), async (req, res) => {
-      const q = parseOr400(query, queryOf(req));
-      const out = await handler(q, req);
-      sendFigure(req, res, (q as { format?: string }).format, out.name, out.json, out.table);
+    routes.push({
+      method: 'get',
+      path,
+      operationId: `get${path.replace(/^\/stats\//, '').replace(/(^|[/-])([a-z])/g, (_m, _s, c: string) => c.toUpperCase())}`,
+      summary,
+      description,
+      tags: ['figures'],
+      roles: ROLES,
+      query,
+      responses: { 200: { description: 'The figure as JSON, or its table as CSV (header row, RFC 4180) with ?format=csv or Accept: text/csv.', schema: FigureBody, contentType: ['application/json', 'text/csv'] } },
+      handler: async (req, res) => {
+        const q = parseQuery(query, req);
+        const out = await handler(q, req);
+        sendFigure(req, res, (q as { format?: string }).format, out.name, out.json, out.table);
+      },
     });
   }
 
@@ -265,5 +263,5 @@ export function statsRoutes(db: Parameters<typeof prismaSql>[0], opts: StatsRout
     };
   });
 
-  return r;
+  return routes;
 }

@@ -8,39 +8,12 @@
  */
 import { join } from 'node:path';
 import type { Express } from 'express';
+import { openApiOf, routeTableOf, routesOf, type RouteDoc } from '@cad110/http';
 import { createRuntime, type PrismaLike } from '@cad110/runtime';
 import { ROOT } from '../../src/paths';
 import type { Target } from './routes';
 
-interface Layer {
-  route?: { path: string | RegExp; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-  /** router 2: the layer matches every path (mounted at `/`) */
-  slash?: boolean;
-  name?: string;
-}
-
-/**
- * Every `METHOD path` routed on an express 5 app, nested routers included (in registration
- * order, `_all` left out). Regular-expression routes appear as the expression's source text.
- * @throws Error for a router mounted under a path prefix (the walk would lose the prefix)
- */
-export function routesOf(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: Layer[]) => {
-    for (const l of stack) {
-      if (l.route) {
-        const path = typeof l.route.path === 'string' ? l.route.path : String(l.route.path);
-        for (const [m, on] of Object.entries(l.route.methods)) if (on && m !== '_all') out.push(`${m.toUpperCase()} ${path}`);
-      } else if (l.handle?.stack) {
-        if (l.slash === false) throw new Error(`a router mounted under a path prefix (${l.name ?? 'router'}): teach routesOf its prefix`);
-        walk(l.handle.stack);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
-  return out;
-}
+export { routesOf };
 
 type CreateServer = (rt: unknown) => Express | { app: Express };
 
@@ -50,6 +23,18 @@ type CreateServer = (rt: unknown) => Express | { app: Express };
  * while the app is built and restored afterwards.
  */
 export async function registeredRoutes(name: Target, env: Record<string, string>): Promise<string[]> {
+  return (await builtApp(name, env)).routes;
+}
+
+/** What a service's built app holds: the routes express really routes, its route table and its OpenAPI document. */
+export interface BuiltApp {
+  routes: string[];
+  table: RouteDoc[];
+  openapi: Record<string, unknown> | undefined;
+}
+
+/** {@link registeredRoutes} with the app's route table and OpenAPI document (`app.locals`, libs/http serveRoutes). */
+export async function builtApp(name: Target, env: Record<string, string>): Promise<BuiltApp> {
   const saved = { ...process.env };
   Object.assign(process.env, env, { DB_MIGRATE: 'false', LOG_LEVEL: 'warn' });
   delete process.env.DATABASE_URL;
@@ -60,7 +45,8 @@ export async function registeredRoutes(name: Target, env: Record<string, string>
     const rt = await createRuntime({ name, serviceDir: dir, makePrisma, outbox: name !== 'statistics' && name !== 'console', poolSize: 1 });
     try {
       const built = createServer(rt);
-      return routesOf(typeof built === 'function' ? built : built.app);
+      const app = typeof built === 'function' ? built : built.app;
+      return { routes: routesOf(app), table: routeTableOf(app), openapi: openApiOf(app) };
     } finally {
       await rt.producer.disconnect();
       await rt.prisma.$disconnect();

@@ -252,7 +252,6 @@ export const ROUTES: Record<Target, RouteCase[]> = {
   ],
   statistics: [
     ...figureCases,
-    { route: 'GET /openapi.json', path: () => '/openapi.json', allowed: ALL },
     { route: 'POST /stats/admin/rebuild', path: () => '/stats/admin/rebuild', body: () => ({}), allowed: ['ops'] },
   ],
   console: [
@@ -288,17 +287,21 @@ const BASE: PublicRoute[] = [
   { route: 'GET /metrics', path: '/metrics', ok: 200, why: 'Prometheus scrape on the service port' },
 ];
 
+const OPENAPI: PublicRoute = { route: 'GET /openapi.json', path: '/openapi.json', ok: 200, gateway: true, why: "the service's API document, built from its route table (libs/http/README.md)" };
+
 /**
  * Routes that need no token, by design (README "Sign-in and roles"): probes, metrics,
- * intake's OpenAPI document, sign-in and the SPA. The spec asks each without a token.
+ * each service's OpenAPI document, sign-in and the SPA. The spec asks each without a token.
  */
 export const PUBLIC: Record<Target, PublicRoute[]> = {
-  intake: [...BASE, { route: 'GET /openapi.json', path: '/openapi.json', ok: 200, gateway: true, why: 'the API document (services/intake/README.md)' }],
+  intake: [...BASE, OPENAPI],
+  // dispatch serves /openapi.json once its routes are a route table (issue 12, after the dispatch slices)
   dispatch: BASE,
-  records: BASE,
-  statistics: BASE,
+  records: [...BASE, OPENAPI],
+  statistics: [...BASE, OPENAPI],
   console: [
     ...BASE,
+    { ...OPENAPI, gateway: false },
     { route: 'POST /auth/login', path: '/auth/login', body: ({ demoPassword }) => ({ username: 'calltaker', password: demoPassword }), ok: 200, why: 'sign-in' },
     // 200 with the production build, 503 problem+json when it has not been built
     { route: 'GET /^\\/(?!api\\/|auth\\/|healthz$|readyz$|metrics$).*/', path: '/dispatcher', accept: 'text/html', ok: [200, 503], why: 'the SPA (index.html for client routes)' },

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, RuntimeEnv } from './config';
+
+describe('validated configuration (libs/runtime RuntimeEnv)', () => {
+  it('parses numbers, flags and enums with their defaults', () => {
+    const c = loadConfig(RuntimeEnv, { DB_POOL_SIZE: '4', DB_MIGRATE: 'false' });
+    expect(c).toMatchObject({ DB_POOL_SIZE: 4, DB_MIGRATE: false, KAFKA_PARTITIONS: 3, KAFKA_TOPIC_PREFIX: 'cad110.', LOG_LEVEL: 'info' });
+  });
+
+  it('a malformed value is one line naming the variable, the value and what is allowed', () => {
+    expect(() => loadConfig(RuntimeEnv, { DB_POOL_SIZE: 'ten' })).toThrow(new ConfigError('invalid configuration: DB_POOL_SIZE="ten": allowed: an integer 1..200'));
+    expect(() => loadConfig(RuntimeEnv, { KAFKA_SESSION_TIMEOUT_MS: '5s' })).toThrow('KAFKA_SESSION_TIMEOUT_MS="5s": allowed: an integer 1000..300000 (milliseconds)');
+    expect(() => loadConfig(RuntimeEnv, { LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL="loud": allowed: one of fatal, error, warn, info, debug, trace, silent');
+    expect(() => loadConfig(RuntimeEnv, { DB_MIGRATE: 'yes' })).toThrow('DB_MIGRATE="yes": allowed: true or false');
+    expect(() => loadConfig(RuntimeEnv, { BUREAU_TIME_ZONE: 'Mars/Olympus' })).toThrow('BUREAU_TIME_ZONE="Mars/Olympus": allowed: an IANA time zone');
+    expect(() => loadConfig(RuntimeEnv, { DB_POOL_SIZE: '0' })).toThrow('DB_POOL_SIZE="0"');
+  });
+
+  it("every variable of the schema is in the README's configuration table", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
+    const documented = new Set([...table.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
+    expect(Object.keys(RuntimeEnv.shape).filter((v) => !documented.has(v))).toEqual([]);
+  });
+});

@@ -1,0 +1,297 @@
+import type { MappedCall, UnitHistory } from './map-row';
+import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult } from './replay-dispatch';
+
+/**
+ * The `planned` dispatch-history replay (the default): fast, and still every step through
+ * dispatch's commands (`POST /incidents/{id}/assignments`, `POST /units/{id}/status`), so the
+ * events are those of live dispatching.
+ *
+ * 1. Each responding unit of a call becomes a *response* with its own steps (dispatched, en route
+ *    when between dispatch and arrival, on scene, cleared at the available time else the call's
+ *    close else the last step — `planSteps`). Call-per-row sources have one response per call
+ *    (the first unit's times); unit-per-row sources one per unit row.
+ * 2. Units are chosen before replaying: a unit-per-row source's own unit (registered as a replay
+ *    unit with its source id, e.g. `E01`) when its responses do not overlap in time; an
+ *    overlapping response (source data where a unit is sent before it cleared) and every response
+ *    of a call-per-row source go to replay units `MA-<n>` by interval scheduling (a free unit
+ *    whose last response cleared at or before the new dispatch, else a new one).
+ * 3. Every step goes on one timeline by source time (clears first at equal times); a step waits
+ *    only for the earlier steps of the same unit and of the same incident, so independent units
+ *    and incidents run concurrently (`concurrency` requests in flight) and the outcome equals the
+ *    one-step-at-a-time replay. A dispatch after every earlier unit of the incident cleared
+ *    reopens it (dispatch records IncidentReopened).
+ */
+
+type StepKind = 'cleared' | 'dispatched' | 'en-route' | 'on-scene';
+const KIND_RANK: Record<StepKind, number> = { cleared: 0, dispatched: 1, 'en-route': 2, 'on-scene': 3 };
+
+interface Response {
+  call: CallPlan;
+  unitId: string;
+  source: 'source' | 'mutual-aid';
+  steps: Step[];
+  failed: boolean;
+}
+interface CallPlan {
+  externalSource: string;
+  externalId: string;
+  callId?: string;
+  incidentId?: string;
+  district?: string | null;
+  responses: Response[];
+  skip: boolean;
+}
+interface Step {
+  kind: StepKind;
+  at: string;
+  response: Response;
+  waits: number;
+  next: Step[];
+}
+
+async function call(method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(url, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      // a concurrent change of the same row (optimistic concurrency) is retried: the replay's order already holds
+      if (res.status === 409 && (parsed as { code?: string })?.code === 'concurrent-change' && attempt < 5) continue;
+      return { status: res.status, body: parsed };
+    } catch (e) {
+      if (attempt >= 2) return { status: 0, body: { detail: (e as Error).message } };
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+}
+
+/** The steps of one unit of a unit-per-row source (see `planSteps`; available = cleared). */
+export function unitSteps(u: UnitHistory, callClosedAt?: string): { kind: StepKind; at: string }[] {
+  return planSteps({ assignedAt: u.dispatchedAt, ...(u.enRouteAt ? { enRouteAt: u.enRouteAt } : {}), ...(u.onSceneAt ? { arrivedAt: u.onSceneAt } : {}), ...(u.availableAt ? { clearedAt: u.availableAt } : {}), ...(callClosedAt ? { closedAt: callClosedAt } : {}) });
+}
+
+/** A source unit id as a dispatch unit id (`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`). */
+export function replayUnitId(sourceUnit: string): string {
+  const s = sourceUnit.trim().replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return (s || 'U').slice(0, 64);
+}
+
+/** Runs `work` over the items with at most `n` in flight. */
+async function drain<T>(items: T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+/**
+ * Replays the dispatch history of calls already posted to intake in `planned` mode (see the module comment).
+ * @returns counts of the steps replayed, units used, incidents reopened, skipped and failed calls
+ */
+export async function replayPlanned(calls: readonly MappedCall[], accepted: readonly { externalId: string; callId: string }[], opts: ReplayDispatchOptions): Promise<ReplayDispatchResult> {
+  const started = performance.now();
+  const base = opts.dispatchUrl.replace(/\/$/, '');
+  const headers = opts.headers ?? {};
+  const concurrency = Math.max(1, opts.concurrency ?? 32);
+  const result: ReplayDispatchResult = { incidents: 0, dispatched: 0, enRoute: 0, onScene: 0, cleared: 0, rosterAssignments: 0, mutualAidAssignments: 0, mutualAidUnits: 0, sourceUnits: 0, sourceUnitAssignments: 0, reopened: 0, skipped: [], failed: [], seconds: 0 };
+  const callIds = new Map(accepted.map((a) => [a.externalId, a.callId]));
+
+  // 1. responses per call
+  const plans: CallPlan[] = [];
+  for (const c of calls) {
+    const externalId = c.body.externalRef.id;
+    if (!c.body.handToDispatch) {
+      result.skipped.push({ externalId, reason: 'not handed to dispatch' });
+      continue;
+    }
+    const closedAt = c.dispatchHistory?.closedAt;
+    const responses: { unit?: string; steps: { kind: StepKind; at: string }[] }[] = c.units ? c.units.map((u) => ({ unit: u.unitId, steps: unitSteps(u, closedAt) })) : [{ steps: planSteps(c.dispatchHistory ?? {}) }];
+    const usable = responses.filter((r) => r.steps.length);
+    if (!usable.length) {
+      result.skipped.push({ externalId, reason: c.units ? 'no unit with a dispatch time' : 'no source first-assigned time' });
+      continue;
+    }
+    const callId = callIds.get(externalId);
+    const plan: CallPlan = { externalSource: c.body.externalRef.source, externalId, ...(callId ? { callId } : {}), responses: [], skip: false };
+    plan.responses = usable.map((r) => {
+      const resp: Response = { call: plan, unitId: r.unit ? replayUnitId(r.unit) : '', source: r.unit ? 'source' : 'mutual-aid', steps: [], failed: false };
+      resp.steps = r.steps.map((s) => ({ ...s, response: resp, waits: 0, next: [] }));
+      return resp;
+    });
+    plans.push(plan);
+  }
+
+  // 2. the incidents dispatch opened from the calls (it consumes intake's events)
+  const deadline = Date.now() + (opts.incidentTimeoutMs ?? 180_000);
+  let nextLookup = 0;
+  const lookup = async () => {
+    for (;;) {
+      const plan = plans[nextLookup++];
+      if (!plan) return;
+      for (;;) {
+        const by = plan.callId ? `callId=${plan.callId}` : `externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}`;
+        const r = await call('GET', `${base}/incidents?${by}&limit=1`, headers);
+        const inc = r.status === 200 ? (r.body.items?.[0] as { id: string; activeUnits: number; firstDispatchedAt: string | null; status: string; district: string | null } | undefined) : undefined;
+        if (inc) {
+          if (inc.firstDispatchedAt || inc.activeUnits > 0 || inc.status === 'closed' || inc.status === 'cancelled') {
+            plan.skip = true;
+            result.skipped.push({ externalId: plan.externalId, reason: `incident already ${inc.firstDispatchedAt ? 'dispatched' : inc.status} (replayed before?)` });
+          } else {
+            plan.incidentId = inc.id;
+            plan.district = inc.district;
+          }
+          break;
+        }
+        if (!plan.callId || Date.now() > deadline) {
+          plan.skip = true;
+          result.skipped.push({ externalId: plan.externalId, reason: plan.callId ? 'no incident opened by dispatch before the timeout' : 'no incident for this source call (not posted to intake?)' });
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lookup));
+  const live = plans.filter((p) => !p.skip && p.incidentId);
+  result.incidents = live.length;
+  const responses = live.flatMap((p) => p.responses);
+
+  // 3. units: source units where their responses do not overlap, else replay units by interval scheduling
+  const existing = await call('GET', `${base}/units`, headers);
+  const known = new Map<string, { replay: boolean }>();
+  let maxMa = 0;
+  if (existing.status === 200) {
+    for (const u of existing.body.items as { id: string; replay: boolean; callSign: string }[]) {
+      known.set(u.id, { replay: u.replay });
+      known.set(`callsign:${u.callSign}`, { replay: u.replay });
+      maxMa = Math.max(maxMa, Number(/^MA-(\d+)$/.exec(u.id)?.[1] ?? 0));
+    }
+  }
+  const byStart = [...responses].sort((a, b) => (a.steps[0]!.at < b.steps[0]!.at ? -1 : a.steps[0]!.at > b.steps[0]!.at ? 1 : 0));
+  const endOf = (r: Response) => r.steps.at(-1)!.at;
+  const sourceBusyUntil = new Map<string, string>();
+  const pool: { id: string; freeAt: string }[] = [];
+  const newMa: string[] = [];
+  for (const r of byStart) {
+    const start = r.steps[0]!.at;
+    if (r.source === 'source') {
+      const k = known.get(r.unitId);
+      const busy = sourceBusyUntil.get(r.unitId);
+      if ((!k || k.replay) && (busy === undefined || busy <= start)) {
+        sourceBusyUntil.set(r.unitId, endOf(r));
+        continue;
+      }
+      r.source = 'mutual-aid'; // the source unit overlaps itself (or is a roster unit's id): a replay unit takes it
+    }
+    let slot = pool.find((u) => u.freeAt <= start);
+    if (!slot) {
+      slot = { id: `MA-${++maxMa}`, freeAt: start };
+      pool.push(slot);
+      newMa.push(slot.id);
+    }
+    r.unitId = slot.id;
+    slot.freeAt = endOf(r);
+  }
+  const register = async (id: string, callSign: string, district: string) => {
+    if (known.has(id)) return true;
+    const r = await call('POST', `${base}/units`, headers, { id, callSign, type: 'mutual-aid', district, homeStation: 'history replay', crewSize: 2, capabilities: [], replay: true });
+    return r.status === 201 || r.status === 409;
+  };
+  const toRegister = [
+    ...[...sourceBusyUntil.keys()].filter((id) => !known.has(id)).map((id) => ({ id, callSign: known.has(`callsign:${id}`) ? `${id}*` : id, district: 'source-units', kind: 'source' as const })),
+    ...newMa.map((id) => ({ id, callSign: `互助${id.slice(3)}`, district: 'mutual-aid', kind: 'ma' as const })),
+  ];
+  const unregistered = new Set<string>();
+  await drain([...toRegister], concurrency, async (u) => {
+    if (!(await register(u.id, u.callSign, u.district))) unregistered.add(u.id);
+    else if (u.kind === 'source') result.sourceUnits++;
+    else result.mutualAidUnits++;
+  });
+
+  // 4. one timeline; each step waits for the previous step of its unit and of its incident
+  const timeline = responses
+    .flatMap((r) => r.steps)
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : KIND_RANK[a.kind] - KIND_RANK[b.kind] || (a.response.call.externalId < b.response.call.externalId ? -1 : a.response.call.externalId > b.response.call.externalId ? 1 : 0)));
+  // a step whose own earlier step sorts later (equal times) runs right after it, as the one-step replay does
+  const order: Step[] = [];
+  const popped = new Set<Step>();
+  const nextIndex = new Map<Response, number>();
+  for (const s of timeline) {
+    popped.add(s);
+    const r = s.response;
+    let i = nextIndex.get(r) ?? 0;
+    while (i < r.steps.length && popped.has(r.steps[i]!)) order.push(r.steps[i++]!);
+    nextIndex.set(r, i);
+  }
+  const lastOfUnit = new Map<string, Step>();
+  const lastOfIncident = new Map<string, Step>();
+  for (const s of order) {
+    for (const prev of [lastOfUnit.get(s.response.unitId), lastOfIncident.get(s.response.call.incidentId!)]) {
+      if (prev && !prev.next.includes(s)) {
+        prev.next.push(s);
+        s.waits++;
+      }
+    }
+    lastOfUnit.set(s.response.unitId, s);
+    lastOfIncident.set(s.response.call.incidentId!, s);
+  }
+  const fail = (r: Response, step: string, x: { status: number; body: any }) => {
+    if (!r.failed) result.failed.push({ externalId: r.call.externalId, step, status: x.status, detail: `${r.unitId}: ${String(x.body?.detail ?? JSON.stringify(x.body)).slice(0, 300)}` });
+    r.failed = true;
+  };
+  let done = 0;
+  const execute = async (s: Step) => {
+    const r = s.response;
+    if (!r.failed) {
+      if (unregistered.has(r.unitId)) fail(r, s.kind, { status: 0, body: { detail: 'the replay unit could not be registered' } });
+      else if (s.kind === 'dispatched') {
+        const x = await call('POST', `${base}/incidents/${r.call.incidentId}/assignments`, headers, { unitId: r.unitId, at: s.at });
+        if (x.status !== 201) fail(r, 'dispatched', x);
+        else {
+          result.dispatched++;
+          if (r.source === 'source') result.sourceUnitAssignments++;
+          else result.mutualAidAssignments++;
+          if ((x.body?.events as string[] | undefined)?.includes('IncidentReopened')) result.reopened++;
+        }
+      } else {
+        const x = await call('POST', `${base}/units/${encodeURIComponent(r.unitId)}/status`, headers, { status: s.kind, at: s.at, incidentId: r.call.incidentId });
+        if (x.status !== 200) fail(r, s.kind, x);
+        else if (s.kind === 'en-route') result.enRoute++;
+        else if (s.kind === 'on-scene') result.onScene++;
+        else result.cleared++;
+      }
+    }
+    done++;
+    if (opts.progressEvery && done % opts.progressEvery === 0) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps\n`);
+    const ready: Step[] = [];
+    for (const n of s.next) if (--n.waits === 0) ready.push(n);
+    return ready;
+  };
+  const queue = order.filter((s) => s.waits === 0);
+  await new Promise<void>((resolve, reject) => {
+    let inFlight = 0;
+    const pump = () => {
+      while (inFlight < concurrency && queue.length) {
+        const s = queue.shift()!;
+        inFlight++;
+        execute(s).then((more) => {
+          inFlight--;
+          queue.push(...more);
+          pump();
+        }, reject);
+      }
+      if (inFlight === 0 && !queue.length) resolve();
+    };
+    pump();
+  });
+  if (done !== timeline.length) throw new Error(`replay scheduler ran ${done} of ${timeline.length} steps (a dependency cycle?)`);
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}

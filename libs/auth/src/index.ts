@@ -20,13 +20,22 @@ export type Claims = z.infer<typeof ClaimsSchema>;
 const ISSUER = 'cad110';
 const MIN_SECRET_LENGTH = 32;
 
+/** Fewest distinct characters a secret must have: 32 random base64 characters have ~25 (a run like `aaaa…` or `0123…` has few). */
+const MIN_DISTINCT_CHARACTERS = 12;
+/** Words of placeholders (the `.env.example` value, `changeme`, `secret`, `example`, …), case-insensitive, `-`/`_` ignored. */
+const PLACEHOLDER = /change.?me|placeholder|example|your.?secret|replace|^(secret|password|test)+$/i;
+
 /**
- * The shared signing secret from `CAD110_AUTH_SECRET` (at least 32 characters).
- * @throws Error when it is missing or too short — services refuse to start without one
+ * The shared signing secret from `CAD110_AUTH_SECRET`: at least 32 characters, at least 12
+ * distinct ones, and not a placeholder such as the `.env.example` value.
+ * @throws Error when it is missing, short, repetitive or a placeholder — services refuse to start with one (issue 13.9)
  */
 export function authSecret(env: NodeJS.ProcessEnv = process.env): string {
   const s = env.CAD110_AUTH_SECRET;
-  if (!s || s.length < MIN_SECRET_LENGTH) throw new Error(`CAD110_AUTH_SECRET must be set to at least ${MIN_SECRET_LENGTH} characters`);
+  const fix = 'e.g. `openssl rand -base64 36`';
+  if (!s || s.length < MIN_SECRET_LENGTH) throw new Error(`CAD110_AUTH_SECRET must be set to at least ${MIN_SECRET_LENGTH} random characters (${fix})`);
+  if (PLACEHOLDER.test(s.replace(/[-_\s]/g, ''))) throw new Error(`CAD110_AUTH_SECRET is a placeholder; set it to ${MIN_SECRET_LENGTH}+ random characters (${fix})`);
+  if (new Set(s).size < MIN_DISTINCT_CHARACTERS) throw new Error(`CAD110_AUTH_SECRET has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters; set it to random characters (${fix})`);
   return s;
 }
 
@@ -51,16 +60,22 @@ export function signToken(claims: Claims, secret = authSecret(), expiresInSecond
 }
 
 /**
- * Verifies a token's signature, issuer, expiry and claims.
+ * Verifies a token's signature, issuer, expiry (an `exp` claim is required) and claims.
  * @throws ProblemError 401 when any check fails
  */
 export function verifyToken(token: string, secret = authSecret()): Claims {
+  const unauthorized = () => new ProblemError(401, 'Unauthorized', 'The access token is missing, invalid or expired.');
+  let payload: string | jwt.JwtPayload;
   try {
-    const payload = jwt.verify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER });
-    return ClaimsSchema.parse(payload);
+    payload = jwt.verify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER });
   } catch {
-    throw new ProblemError(401, 'Unauthorized', 'The access token is missing, invalid or expired.');
+    throw unauthorized();
   }
+  // jsonwebtoken takes a token without `exp` as never expiring: a leaked one would be good forever (13.9)
+  if (typeof payload === 'string' || typeof payload.exp !== 'number') throw unauthorized();
+  const claims = ClaimsSchema.safeParse(payload);
+  if (!claims.success) throw unauthorized();
+  return claims.data;
 }
 
 declare module 'express-serve-static-core' {

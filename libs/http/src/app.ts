@@ -21,6 +21,17 @@ export interface BaseAppOptions {
 }
 
 /**
+ * Express's `trust proxy` setting from `CAD110_TRUSTED_PROXIES`: a comma-separated list of the
+ * reverse proxies' addresses or CIDR subnets (express/proxy-addr syntax, also `loopback`,
+ * `linklocal`, `uniquelocal`), whose `X-Forwarded-For` is believed. Unset or empty: none
+ * (`false`), so `req.ip` is the connecting socket's address.
+ */
+export function trustedProxies(env: NodeJS.ProcessEnv = process.env): false | string[] {
+  const list = (env.CAD110_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : false;
+}
+
+/**
  * An express app with what every cad110 service has:
  * - `GET /healthz` → 200 `{status:"ok"}` while the process runs;
  * - `GET /readyz` → 200 when every readiness check passes, else 503 with each check's result;
@@ -35,7 +46,9 @@ export interface BaseAppOptions {
 export function createBaseApp(opts: BaseAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // X-Forwarded-For is believed only from the configured proxies: otherwise any client could
+  // pick its own address (and reset per-address limits such as the console's sign-in throttle)
+  app.set('trust proxy', trustedProxies());
   app.use((req: Request, res: Response, next: NextFunction) => {
     const end = opts.metrics.httpSeconds.startTimer({ method: req.method });
     res.on('finish', () => {

@@ -7,6 +7,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { RedactTokensSpanProcessor } from './redact';
 
 /** Keeps spans recording (real trace ids for traceparent) when no exporter is configured. */
 class DiscardSpanProcessor implements SpanProcessor {
@@ -40,12 +41,13 @@ export function startTelemetry(serviceName: string, opts: { extraExporter?: Span
   if (started) return started;
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
-  const spanProcessors: SpanProcessor[] = [];
+  // first: no exporter may see a token in a span attribute
+  const spanProcessors: SpanProcessor[] = [new RedactTokensSpanProcessor()];
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500, maxQueueSize: 65536, maxExportBatchSize: 2048 }));
   }
   if (opts.extraExporter) spanProcessors.push(new BatchSpanProcessor(opts.extraExporter, { scheduledDelayMillis: 100 }));
-  if (spanProcessors.length === 0) spanProcessors.push(new DiscardSpanProcessor());
+  if (spanProcessors.length === 1) spanProcessors.push(new DiscardSpanProcessor());
 
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName, 'service.namespace': 'cad110' }),

@@ -1,33 +1,47 @@
 /**
- * Slows down password guessing: after `maxFailures` failed sign-ins for one username (any
- * address) or from one address (any username) within `windowSeconds`, further attempts for that
- * key are refused with 429 until the window has passed since the oldest counted failure. A
- * successful sign-in clears the username's failures. In memory, per console process.
- * Defaults (5 failures per 5 minutes per username, 20 per address) follow OWASP's
- * Authentication Cheat Sheet advice to throttle by account and by source, not a standard number.
+ * Slows down password guessing without letting a stranger lock someone else out: failures are
+ * counted per username *and source address* (5 per 5 minutes), per source address for any
+ * username (20), and per username from all addresses (100, a cap on guessing spread over many
+ * addresses). A key over its limit is refused with 429 until the window has passed since the
+ * oldest counted failure. So 5 wrong passwords typed for `dispatcher` from a stranger's desk
+ * stop that desk, and the dispatcher signs in from their own workstation as before (issue 13.9;
+ * the per-username-only lock before this let anyone lock any known user out). A successful
+ * sign-in clears its username-and-address failures. The address is express's `req.ip`, which
+ * believes X-Forwarded-For only from `CAD110_TRUSTED_PROXIES` (libs/http), so it cannot be
+ * spoofed to reset the count. In memory, per console process.
+ * Limits follow OWASP's Authentication Cheat Sheet advice to throttle by account and by source
+ * (its "account lockout" section warns that hard locks allow denial of service), not a standard number.
  */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
-    private readonly maxPerUser = 5,
+    private readonly maxPerUserAndAddress = 5,
     private readonly maxPerAddress = 20,
     private readonly windowSeconds = 300,
     private readonly now: () => number = Date.now,
+    private readonly maxPerUser = 100,
   ) {}
+
+  private keys(username: string, address: string): [string, string, string] {
+    const u = username.toLowerCase();
+    return [`p:${u}\u0000${address}`, `a:${address}`, `u:${u}`];
+  }
 
   /** Seconds until `username` from `address` may try again, or 0 when it may try now. */
   retryAfter(username: string, address: string): number {
-    return Math.max(this.wait(`u:${username.toLowerCase()}`, this.maxPerUser), this.wait(`a:${address}`, this.maxPerAddress));
+    const [pair, addr, user] = this.keys(username, address);
+    return Math.max(this.wait(pair, this.maxPerUserAndAddress), this.wait(addr, this.maxPerAddress), this.wait(user, this.maxPerUser));
   }
 
   failed(username: string, address: string): void {
-    for (const k of [`u:${username.toLowerCase()}`, `a:${address}`]) this.failures.set(k, [...this.recent(k), this.now()]);
+    for (const k of this.keys(username, address)) this.failures.set(k, [...this.recent(k), this.now()]);
     if (this.failures.size > 10_000) this.prune();
   }
 
-  succeeded(username: string): void {
-    this.failures.delete(`u:${username.toLowerCase()}`);
+  /** A successful sign-in: clears the failures of this username from this address. */
+  succeeded(username: string, address: string): void {
+    this.failures.delete(this.keys(username, address)[0]);
   }
 
   private recent(key: string): number[] {

@@ -69,7 +69,7 @@ export function authRoutes(prisma: PrismaClient, secret: string, throttle = new 
           throttle.failed(body.username, address);
           throw new ProblemError(401, 'Unauthorized', 'Wrong username or password.');
         }
-        throttle.succeeded(body.username);
+        throttle.succeeded(body.username, address);
         const accessToken = signToken(
           { sub: user.username, role: user.role, name: user.displayName, ...(body.workstation ? { workstation: body.workstation } : {}) },
           secret,

@@ -2,6 +2,7 @@ import { EventRegistry } from './registry';
 import { CALL_EVENTS } from './events/call';
 import { DISPATCH_EVENTS } from './events/dispatch';
 import { CASE_EVENTS } from './events/case';
+import { FLAG_EVENTS } from './events/flag';
 
 export * from './envelope';
 export * from './registry';
@@ -12,12 +13,13 @@ export * from './events/common';
 export * from './events/call';
 export * from './events/dispatch';
 export * from './events/case';
+export * from './events/flag';
 export * from './unit-lifecycle';
 export * from './public-event';
 export * from './commands';
 
 /** Every event type of cad110, for consumers that read all topics. */
-export const ALL_EVENTS = [...CALL_EVENTS, ...DISPATCH_EVENTS, ...CASE_EVENTS];
+export const ALL_EVENTS = [...CALL_EVENTS, ...DISPATCH_EVENTS, ...CASE_EVENTS, ...FLAG_EVENTS];
 
 /** Registry of all event types (parse + upcast + validate). */
 export const eventRegistry = new EventRegistry(ALL_EVENTS);

@@ -4,11 +4,13 @@ import { makePrisma, type IntakeTx, type PrismaClient } from './prisma';
 import { createServer } from './server';
 import { intakeConfig } from './config';
 import { purgeIdempotencyKeys } from './http/idempotency';
+import { seedGazetteer } from './desk/gazetteer-seed';
 
 async function main() {
   intakeConfig();
   const rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
   const { app } = createServer(rt);
+  await seedGazetteer(rt.sql, rt.logger);
   await serve(rt, app, 8081);
   // Idempotency-Key records are kept 24 h; purge hourly
   const purge = () => purgeIdempotencyKeys(rt.prisma).catch((err) => rt.logger.warn({ err }, 'idempotency key purge failed'));

@@ -7,6 +7,7 @@ import type { ServiceRuntime } from '@cad110/runtime';
 import type { IntakeTx, PrismaClient } from './prisma';
 import { CallService } from './calls/call-service';
 import { callRoutes } from './calls/routes';
+import { deskRoutes } from './desk/routes';
 import { DuplicateFinder } from './duplicates/finder';
 import { duplicateConfig, loadCategoryCompatibility, type DuplicateConfig } from './duplicates/rules';
 
@@ -22,7 +23,7 @@ export function createServer(
 ): { app: Express; calls: CallService; finder: DuplicateFinder; openapi: Record<string, unknown>; routes: RouteDoc[] } {
   const calls = new CallService({ transaction: rt.sql, registry: rt.registry, taxonomy, published: () => rt.relay.nudge() });
   const finder = new DuplicateFinder(config, loadCategoryCompatibility(taxonomy));
-  const routes = callRoutes(calls, rt.prisma, taxonomy, finder);
+  const routes = [...callRoutes(calls, rt.prisma, taxonomy, finder), ...deskRoutes(rt.prisma, rt.sql, rt.registry)];
   const app = createBaseApp({ service: 'intake', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
   // request id: the causation id of the events a request appends
   app.use((req, res, next) => {

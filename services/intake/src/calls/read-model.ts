@@ -58,10 +58,10 @@ export async function projectCall(tx: SqlTx, events: readonly EventEnvelope[]): 
         Object.assign(patch, { status: 'duplicate', duplicateOf: e.data.duplicateOfCallId ?? null });
         break;
       case 'CallTransferred':
-        patch.status = 'transferred';
+        Object.assign(patch, { status: 'transferred', outcomeDetail: e.data.to });
         break;
       case 'CallCancelled':
-        patch.status = 'cancelled';
+        Object.assign(patch, { status: 'cancelled', outcomeDetail: e.data.reason });
         break;
       case 'CallClosed':
         Object.assign(patch, { status: 'closed', closedAt: new Date(e.data.closedAt) });

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { localParts } from '@cad110/contracts';
 import type { PrismaClient } from '../prisma';
-import { afterKey, CASE_ORDER, caseWhere, type CaseFilters } from './case-query';
+import { afterKey, CASE_ORDER, callIdsWithText, caseWhere, type CaseFilters } from './case-query';
 
 /** Columns of the CSV export, in order (header row = these names). Times: UTC ISO-8601 and local ISO-8601 with offset. */
 export const EXPORT_COLUMNS = [
@@ -74,7 +74,7 @@ function toRecord(c: CaseRow, timeZone: string): string[] {
 export async function writeCasesCsv(prisma: PrismaClient, filters: CaseFilters, timeZone: string, out: Writable, batchSize = 1000): Promise<number> {
   const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS], record_delimiter: 'windows' });
   csv.pipe(out);
-  const where = caseWhere(filters, timeZone);
+  const where = caseWhere(filters, timeZone, await callIdsWithText(prisma, filters.q));
   let rows = 0;
   let key: { openedAt: Date; id: string } | undefined;
   for (;;) {

@@ -22,6 +22,7 @@ export const CaseFilters = z
     district: z.string().trim().min(1).max(64).optional().describe('district / police-station area, exact'),
     disposition: z.union([DispositionCode, z.literal('none')]).optional().describe('a code of the current disposition, or none = no disposition yet'),
     status: z.enum(['open', 'closed']).optional(),
+    q: z.string().trim().min(2).max(100).optional().describe('words of the narrative (call narrative or case narratives), case-insensitive substring'),
   })
   .strict();
 export type CaseFilters = z.infer<typeof CaseFilters>;
@@ -42,8 +43,9 @@ function nextDay(day: string): string {
  * Filters → Prisma `where`. The date range selects cases OPENED from local midnight of `from` to
  * local midnight after `to` in `timeZone` (so a local day is exactly the bureau's day, DST-safe).
  */
-export function caseWhere(f: CaseFilters, timeZone: string): Prisma.CaseWhereInput {
+export function caseWhere(f: CaseFilters, timeZone: string, textCallIds?: readonly string[]): Prisma.CaseWhereInput {
   const and: Prisma.CaseWhereInput[] = [];
+  if (f.q !== undefined) and.push({ callId: { in: [...(textCallIds ?? [])] } });
   if (f.caseNumber) and.push({ caseNumber: { equals: f.caseNumber, mode: 'insensitive' } });
   if (f.callId) and.push({ callId: f.callId });
   if (f.from) and.push({ openedAt: { gte: new Date(localDayStartUtc(f.from, timeZone)) } });
@@ -63,4 +65,22 @@ export const CASE_ORDER: Prisma.CaseOrderByWithRelationInput[] = [{ openedAt: 'd
 /** Keyset condition "after (openedAt, id)" in {@link CASE_ORDER}, for export batches. */
 export function afterKey(key: { openedAt: Date; id: string }): Prisma.CaseWhereInput {
   return { OR: [{ openedAt: { lt: key.openedAt } }, { openedAt: key.openedAt, id: { lt: key.id } }] };
+}
+
+/** Most calls a free-text search selects (a broader query should add filters). */
+export const TEXT_SEARCH_MAX_CALLS = 5000;
+
+/**
+ * Free text (`q`): the calls whose call narrative (CallNarrativeAppended, from intake) or case
+ * narrative (CaseNarrativeAdded) contains `q`, case-insensitive, from the audit timeline (which
+ * holds both). At most {@link TEXT_SEARCH_MAX_CALLS}; undefined when there is no `q`.
+ */
+export async function callIdsWithText(prisma: { $queryRawUnsafe<T>(q: string, ...v: unknown[]): Promise<T> }, q: string | undefined): Promise<string[] | undefined> {
+  if (q === undefined) return undefined;
+  const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await prisma.$queryRawUnsafe<{ call_id: string }[]>(
+    `SELECT DISTINCT call_id::text FROM timeline_entries WHERE type IN ('CallNarrativeAppended', 'CaseNarrativeAdded') AND data->>'text' ILIKE $1 LIMIT ${TEXT_SEARCH_MAX_CALLS}`,
+    like,
+  );
+  return rows.map((r) => r.call_id);
 }

@@ -10,7 +10,7 @@ import { buildEido, eidoAgencyId } from '../eido/export';
 import { describeErrors, type EidoSchema } from '../eido/schema';
 import type { CaseCommand } from './case';
 import { writeCasesCsv } from './case-export';
-import { CASE_ORDER, caseWhere } from './case-query';
+import { callIdsWithText, CASE_ORDER, caseWhere } from './case-query';
 import { CaseService } from './case-service';
 import { CaseDetail, caseDto, CaseList, CloseBody, CommandResult, DispositionBody, Eido, ExportQuery, GetCaseQuery, ListQuery, NarrativeBody, PartyBody, ReopenBody, Timeline } from './schemas';
 
@@ -91,7 +91,7 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       responses: { 200: { description: 'A page of cases and the total matching', schema: CaseList } },
       handler: async (req, res) => {
         const { limit, offset, ...filters } = parseQuery(ListQuery, req);
-        const where = caseWhere(filters, timeZone);
+        const where = caseWhere(filters, timeZone, await callIdsWithText(prisma, filters.q));
         const [rows, total] = await Promise.all([prisma.case.findMany({ where, orderBy: CASE_ORDER, take: limit, skip: offset }), prisma.case.count({ where })]);
         res.json({ items: rows.map(caseDto), total, limit, offset });
       },
@@ -244,11 +244,11 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
  */
 export async function timelineOf(prisma: PrismaClient, callId: string) {
   const ids = await prisma.$queryRawUnsafe<{ id: bigint }[]>(
-    `SELECT id FROM timeline_entries WHERE call_id = $1::uuid
+    `SELECT id FROM timeline_entries WHERE call_id = $1::uuid OR (type = 'CallLinkedAsDuplicate' AND data->>'duplicateOfCallId' = $1::uuid::text)
      ORDER BY occurred_at, CASE source WHEN 'intake' THEN 1 WHEN 'dispatch' THEN 2 WHEN 'records' THEN 3 ELSE 4 END, recorded_at, version, id`,
     callId,
   );
-  const rows = await prisma.timelineEntry.findMany({ where: { callId } });
+  const rows = await prisma.timelineEntry.findMany({ where: { id: { in: ids.map((x) => x.id) } } });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((x) => byId.get(x.id)!).filter(Boolean);
 }

@@ -112,9 +112,9 @@ describe('operator console in the browser', () => {
     supervisor = await signIn('supervisor');
     const tabs = async (p: Page) => (await p.locator('[role=tab]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid'))));
     expect(await tabs(callTaker)).toEqual(['tab-intake']);
-    expect(await tabs(dispatcher)).toEqual(['tab-dispatch']);
+    expect(await tabs(dispatcher)).toEqual(['tab-dispatch', 'tab-records']);
     expect(await tabs(ops)).toEqual(['tab-ops']);
-    expect(await tabs(supervisor)).toEqual(['tab-intake', 'tab-dispatch', 'tab-supervisor', 'tab-ops']);
+    expect(await tabs(supervisor)).toEqual(['tab-intake', 'tab-dispatch', 'tab-supervisor', 'tab-ops', 'tab-records']);
     await dispatcher.waitForSelector('[data-testid=pending-total]:text-is("0")', { timeout: UI_TIMEOUT });
     await ops.waitForSelector('[data-testid=stats-total]:text-is("0")', { timeout: UI_TIMEOUT });
   });

@@ -9,14 +9,16 @@ import { CallTakerView } from './views/call-taker';
 import { DispatcherView } from './views/dispatcher';
 import { LoginView, type Session } from './views/login';
 import { OpsView } from './views/ops';
+import { RecordsView } from './views/records';
 import { SupervisorView } from './views/supervisor';
 
 /** The console's views and the roles that see them (admin sees all). */
-export const VIEWS: { id: 'intake' | 'dispatch' | 'supervisor' | 'ops'; roles: string[] }[] = [
+export const VIEWS: { id: 'intake' | 'dispatch' | 'supervisor' | 'ops' | 'records'; roles: string[] }[] = [
   { id: 'intake', roles: ['call_taker', 'supervisor'] },
   { id: 'dispatch', roles: ['dispatcher', 'supervisor'] },
   { id: 'supervisor', roles: ['supervisor'] },
   { id: 'ops', roles: ['ops', 'analyst', 'supervisor'] },
+  { id: 'records', roles: ['dispatcher', 'supervisor', 'analyst'] },
 ];
 
 export function viewsFor(role: string) {
@@ -121,6 +123,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           {view === 'dispatch' && <DispatcherView taxonomy={taxonomy.data} geojson={map.data} />}
           {view === 'supervisor' && <SupervisorView />}
           {view === 'ops' && <OpsView taxonomy={taxonomy.data} geojson={map.data} />}
+          {view === 'records' && <RecordsView taxonomy={taxonomy.data} role={session.user.role} />}
         </main>
       </div>
     </LiveContext.Provider>

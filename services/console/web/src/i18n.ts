@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import { dispatchEn, dispatchZh } from './i18n-dispatch';
+import { deskEn, deskZh } from './i18n-desk';
 
 export type Lang = 'zh' | 'en';
 
@@ -158,6 +159,7 @@ const zh = {
   cells: '个网格',
   hotspotLegend: '颜色越深警情越多，红框为 Gi* 热点',
   ...dispatchZh,
+  ...deskZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -317,6 +319,7 @@ const en: Record<MessageKey, string> = {
   cells: 'cells',
   hotspotLegend: 'darker = more calls, red outline = Gi* hot spot',
   ...dispatchEn,
+  ...deskEn,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh, en };

@@ -166,6 +166,29 @@ export const ROUTES: Record<Target, RouteCase[]> = {
     { route: 'GET /calls/:id/duplicates', path: (fx) => `/calls/${fx.callId}/duplicates`, allowed: INTAKE_WRITE },
     { route: 'POST /duplicates/search', path: () => '/duplicates/search', body: () => ({ lat: 44.9778, lon: -93.265, subtype: 'snatching' }), allowed: INTAKE_WRITE },
     { route: 'GET /taxonomy', path: () => '/taxonomy', allowed: [...INTAKE_READ, 'ops'] },
+    // the call-taker desk (issue 16)
+    { route: 'GET /gazetteer', path: () => `/gazetteer?q=${encodeURIComponent('人民大道')}`, allowed: INTAKE_WRITE },
+    { route: 'POST /history/search', path: () => '/history/search', body: () => ({ callerNumber: '13800001234', lat: 44.9778, lon: -93.265 }), allowed: INTAKE_WRITE },
+    { route: 'GET /flags', path: () => '/flags', allowed: ['call_taker', 'dispatcher', 'supervisor'] },
+    { route: 'POST /flags', path: () => '/flags', body: () => ({ kind: 'location', label: 'role matrix hazard', lat: 44.9778, lon: -93.265 }), allowed: ['supervisor'], ok: 201 },
+    {
+      route: 'POST /flags/:id/retire',
+      path: (fx) => `/flags/${fx.callId}/retire`,
+      body: () => ({ reason: 'role matrix' }),
+      allowed: ['supervisor'],
+      // a flag of its own (its id travels in the callId slot of the fixtures)
+      fresh: async (api) => ({ callId: ((await api.admin('intake', 'POST', '/flags', { kind: 'person', label: 'role matrix person', number: '13800001234' })) as { flagId: string }).flagId }),
+    },
+    { route: 'POST /telephony/ringing', path: () => '/telephony/ringing', body: () => ({ number: '13800001234', lat: 44.9778, lon: -93.265, uncertaintyMetres: 50 }), allowed: INTAKE_WRITE, ok: 201 },
+    { route: 'GET /telephony/ringing', path: () => '/telephony/ringing', allowed: INTAKE_WRITE },
+    {
+      route: 'POST /telephony/ringing/:id/answer',
+      path: (fx) => `/telephony/ringing/${fx.callId}/answer`,
+      body: () => ({}),
+      allowed: INTAKE_WRITE,
+      // a ring of its own (its id travels in the callId slot of the fixtures)
+      fresh: async (api) => ({ callId: ((await api.admin('intake', 'POST', '/telephony/ringing', { number: '13800001234' })) as { ringId: string }).ringId }),
+    },
   ],
   dispatch: [
     { route: 'GET /incidents', path: () => '/incidents', allowed: DISPATCH_READ },

@@ -149,9 +149,13 @@ describe('call-taker desk and records desk in the browser', () => {
     await p.fill('input[name=lon]', '-93.2731');
     const dup = p.locator(`[data-testid=duplicate][data-call-id="${firstCallId}"]`);
     await dup.waitFor({ timeout: UI });
-    expect(Number((await dup.locator('[data-testid=dup-distance]').textContent())!.replace(/[^0-9]/g, ''))).toBeGreaterThan(20);
-    expect(Number((await dup.locator('[data-testid=dup-distance]').textContent())!.replace(/[^0-9]/g, ''))).toBeLessThan(60);
-    expect(await dup.locator('[data-testid=dup-age]').textContent()).toMatch(/分钟前/);
+    // first found by the number alone (no distance yet), then with the typed point: 20–60 m apart
+    const distance = dup.locator('[data-testid=dup-distance]', { hasText: '米' });
+    await distance.waitFor({ timeout: UI });
+    const metres = Number((await distance.textContent())!.replace(/[^0-9]/g, ''));
+    expect(metres).toBeGreaterThan(20);
+    expect(metres).toBeLessThan(60);
+    expect(await dup.locator('[data-testid=dup-age]').textContent()).toMatch(/(秒|分钟)前/);
     const hist = p.locator(`[data-testid=history-number] [data-testid=history-call][data-call-id="${firstCallId}"]`);
     await hist.waitFor({ timeout: UI });
     expect(await p.locator('[data-testid=history-24h]').textContent()).toBe('1');

@@ -57,6 +57,7 @@ export function useAge() {
   const { t } = useI18n();
   return (iso: string, now: number) => {
     const s = Math.max(0, (now - Date.parse(iso)) / 1000);
+    if (s < 60) return `${Math.round(s)} ${t('secondsAgo')}`;
     if (s < 3600) return `${Math.round(s / 60)} ${t('minutesAgo')}`;
     if (s < 86_400) return `${Math.round(s / 3600)} ${t('hoursAgo')}`;
     return `${Math.round(s / 86_400)} ${t('daysAgo')}`;

@@ -118,4 +118,16 @@ describe('intake desk API', () => {
     expect(got.body.state.timings.answerSeconds).toBeLessThan(20);
     await request(app).post('/telephony/ringing').set('authorization', ct).send({ number: 'abc', lat: 1 }).expect(400);
   });
+
+  it('keeps SOP answers as data on the first narrative entry (and in its text)', async () => {
+    const sopAnswers = [{ index: 1, question: '被抢财物？', answer: '手机一部，约5000元' }];
+    const r = await request(app).post('/calls').set('authorization', ct).send({ classification: { subtype: 'snatching' }, narrative: '电动车抢夺手机', sopAnswers }).expect(201);
+    const got = await request(app).get(`/calls/${r.body.callId}`).set('authorization', ct).expect(200);
+    const entry = got.body.events.find((e: { type: string }) => e.type === 'CallNarrativeAppended');
+    expect(entry.data).toEqual({ callId: r.body.callId, text: '电动车抢夺手机', sopAnswers });
+    const only = await request(app).post('/calls').set('authorization', ct).send({ sopAnswers }).expect(201);
+    const got2 = await request(app).get(`/calls/${only.body.callId}`).set('authorization', ct).expect(200);
+    expect(got2.body.events.find((e: { type: string }) => e.type === 'CallNarrativeAppended').data.text).toBe('被抢财物？ 手机一部，约5000元');
+    await request(app).post('/calls').set('authorization', ct).send({ sopAnswers: [{ index: 0, question: 'q', answer: '' }] }).expect(400);
+  });
 });

@@ -65,10 +65,21 @@ export const CallClassified = defineEvent({
 
 export const NARRATIVE_MAX_CHARS = 4000;
 
+/** One answered SOP question of the subtype's checklist (taxonomy `sop[index]`). */
+export const SopAnswer = z.object({
+  index: z.number().int().min(0).max(50).describe('position of the question in the subtype\'s sop list'),
+  question: z.string().min(1).max(300).describe('the question as asked (the call taker\'s language)'),
+  answer: z.string().min(1).max(500),
+});
+
 export const CallNarrativeAppended = defineEvent({
   type: 'CallNarrativeAppended',
   topic: 'calls',
-  schema: z.object({ callId: z.uuid(), text: z.string().min(1).max(NARRATIVE_MAX_CHARS) }),
+  schema: z.object({
+    callId: z.uuid(),
+    text: z.string().min(1).max(NARRATIVE_MAX_CHARS),
+    sopAnswers: z.array(SopAnswer).max(30).optional().describe('the SOP questions answered, as data (the text holds them too)'),
+  }),
 });
 
 export const CallLinkedAsDuplicate = defineEvent({

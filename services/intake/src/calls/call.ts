@@ -193,6 +193,8 @@ export interface CreateCall extends CommandBase {
   location?: LocationWithSource;
   classification?: ClassificationInput;
   narrative?: string;
+  /** SOP answers kept as data (with the narrative entry) */
+  sopAnswers?: { index: number; question: string; answer: string }[];
   handToDispatch?: boolean;
   externalRef?: { source: string; id: string };
 }
@@ -462,7 +464,9 @@ function decideCreate(c: CreateCall, state: CallState, { taxonomy }: DecideConte
     classified = classify(c.callId, c.classification, c.createdAt ?? c.now, taxonomy, c.by);
     events.push({ type: 'CallClassified', occurredAt: answeredAt, data: classified });
   }
-  if (c.narrative) events.push({ type: 'CallNarrativeAppended', occurredAt: answeredAt, data: { callId: c.callId, text: c.narrative } });
+  const sop = c.sopAnswers?.length ? c.sopAnswers : undefined;
+  const text = c.narrative ?? sop?.map((a) => `${a.question} ${a.answer}`).join('\n');
+  if (text) events.push({ type: 'CallNarrativeAppended', occurredAt: answeredAt, data: { callId: c.callId, text, ...(sop ? { sopAnswers: sop } : {}) } });
   if (c.handToDispatch) {
     if (!classified) throw new CallRejected('unclassified', 'a call must be classified before it is handed to dispatch');
     const { callId: _c, classifiedAt: _t, ...cl } = classified;

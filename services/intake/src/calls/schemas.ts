@@ -3,7 +3,7 @@
  * generate the OpenAPI 3.1 document (`z.toJSONSchema`), so the two cannot drift apart.
  */
 import { z } from 'zod';
-import { CallChannel, CallKind, CancelReason, IsoUtc, LocationSource, NARRATIVE_MAX_CHARS, Priority, TransferTarget, type Taxonomy } from '@cad110/contracts';
+import { CallChannel, CallKind, CancelReason, IsoUtc, LocationSource, NARRATIVE_MAX_CHARS, Priority, SopAnswer, TransferTarget, type Taxonomy } from '@cad110/contracts';
 import { CALL_STATUSES } from './call';
 
 /** Allowed clock skew for client-supplied timestamps, milliseconds. */
@@ -90,6 +90,7 @@ export function createCallBody(taxonomy: Taxonomy) {
       location: LocationInput.optional(),
       classification: classificationInput(taxonomy).optional(),
       narrative: z.string().min(1).max(NARRATIVE_MAX_CHARS, `at most ${NARRATIVE_MAX_CHARS} characters`).optional().describe(`first narrative entry, at most ${NARRATIVE_MAX_CHARS} characters`),
+      sopAnswers: z.array(SopAnswer.strict()).max(30).optional().describe('answers to the subtype\'s SOP questions, kept as data on the first narrative entry'),
       handToDispatch: z.boolean().default(false).describe('hand the call to dispatch at once (needs a classification)'),
       externalRef: z
         .object({ source: z.string().min(1).max(64), id: z.string().min(1).max(64) })

@@ -237,7 +237,8 @@ export function CallTakerView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | 
 
   /** The POST /calls body from the form; `dispatch` = hand to dispatch at once. */
   const callBody = (dispatch: boolean) => {
-    const sopLines = picked?.sop.map((q, i) => (form.answers[i]?.trim() ? `${q[lang]} ${form.answers[i]!.trim()}` : '')).filter(Boolean) ?? [];
+    const sopAnswers = picked?.sop.flatMap((q, i) => (form.answers[i]?.trim() ? [{ index: i, question: q[lang], answer: form.answers[i]!.trim() }] : [])) ?? [];
+    const sopLines = sopAnswers.map((a) => `${a.question} ${a.answer}`);
     const narrative = [form.narrative.trim(), ...sopLines].filter(Boolean).join('\n');
     const location =
       form.address.trim() || point
@@ -251,6 +252,7 @@ export function CallTakerView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | 
       ...(location ? { location } : {}),
       ...(picked ? { classification: { subtype: picked.code } } : {}),
       ...(narrative ? { narrative } : {}),
+      ...(sopAnswers.length ? { sopAnswers } : {}),
       handToDispatch: dispatch && !!picked,
     };
   };

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type KafkaConfig, type ITopicConfig } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type ITopicConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@cad110/logging';
 
 /** Brokers from `KAFKA_BROKERS` (comma-separated host:port), default the local broker 127.0.0.1:19092. */
@@ -6,13 +7,50 @@ export function kafkaBrokers(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** A kafkajs client whose log lines go to the service's pino logger. */
+const secret = (env: NodeJS.ProcessEnv, name: string): string | undefined =>
+  env[`${name}_FILE`] ? readFileSync(env[`${name}_FILE`]!, 'utf8').trim() : env[name];
+
+/**
+ * TLS and SASL client settings from the environment (all optional; none = PLAINTEXT):
+ * - `KAFKA_SSL=true` turns TLS on; `KAFKA_SSL_CA_FILE` (PEM) is the CA to trust instead of the
+ *   system's; `KAFKA_SSL_CERT_FILE` + `KAFKA_SSL_KEY_FILE` (PEM) for mutual TLS;
+ *   `KAFKA_SSL_REJECT_UNAUTHORIZED=false` skips verification (never in production);
+ * - `KAFKA_SASL_MECHANISM` = `scram-sha-512` | `scram-sha-256` | `plain`, with
+ *   `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` (or `KAFKA_SASL_PASSWORD_FILE`, e.g. a
+ *   mounted secret). SASL without TLS sends the credentials' exchange in clear: use both.
+ * @throws Error for an unknown mechanism or a mechanism without username/password
+ */
+export function kafkaSecurity(env: NodeJS.ProcessEnv = process.env): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (env.KAFKA_SSL === 'true' || env.KAFKA_SSL_CA_FILE) {
+    const ca = env.KAFKA_SSL_CA_FILE ? [readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8')] : undefined;
+    const cert = env.KAFKA_SSL_CERT_FILE ? readFileSync(env.KAFKA_SSL_CERT_FILE, 'utf8') : undefined;
+    const key = env.KAFKA_SSL_KEY_FILE ? readFileSync(env.KAFKA_SSL_KEY_FILE, 'utf8') : undefined;
+    out.ssl = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: env.KAFKA_SSL_REJECT_UNAUTHORIZED !== 'false' };
+  }
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
+  if (mechanism) {
+    const username = env.KAFKA_SASL_USERNAME;
+    const password = secret(env, 'KAFKA_SASL_PASSWORD');
+    if (!username || !password) throw new Error('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)');
+    if (mechanism !== 'scram-sha-512' && mechanism !== 'scram-sha-256' && mechanism !== 'plain') throw new Error(`KAFKA_SASL_MECHANISM ${mechanism} is not one of scram-sha-512, scram-sha-256, plain`);
+    out.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return out;
+}
+
+/**
+ * A kafkajs client whose log lines go to the service's pino logger; brokers from
+ * `KAFKA_BROKERS`, TLS/SASL from {@link kafkaSecurity}. Retries back off from 0.2 s to at most
+ * 2 s apart, so a client notices a returned broker within seconds.
+ */
 export function createKafka(clientId: string, logger?: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
     clientId,
     brokers: kafkaBrokers(),
+    ...kafkaSecurity(),
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 100, retries: 8 },
+    retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 10 },
     logCreator: () => ({ namespace, level, log }) => {
       if (!logger) return;
       const { message, ...rest } = log;
@@ -26,9 +64,20 @@ export function createKafka(clientId: string, logger?: Logger, extra: Partial<Ka
 }
 
 /**
+ * Replication for new topics on a cluster of `brokers` brokers: `KAFKA_REPLICATION_FACTOR` when
+ * set, else 3 on 3+ brokers (2 on 2, 1 on 1); `min.insync.replicas` 2 when the factor is 3 or
+ * more (an acks=all write then needs 2 replicas: one broker may be down, none is lost), else 1.
+ */
+export function replicationFor(brokers: number, env: NodeJS.ProcessEnv = process.env): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = env.KAFKA_REPLICATION_FACTOR ? Number(env.KAFKA_REPLICATION_FACTOR) : Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
+}
+
+/**
  * Creates the topics that do not exist yet and waits until every partition of every topic has
  * a leader (idempotent; several services may race, and a topic another process just created
- * may not have its partitions yet). Retries with backoff for up to `timeoutMs`.
+ * may not have its partitions yet). Retries with backoff for up to `timeoutMs`. Replication
+ * factor and `min.insync.replicas` come from {@link replicationFor} for the cluster's size.
  * @throws the last error when the topics are still not usable after `timeoutMs`
  */
 export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
@@ -39,7 +88,14 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeout
     for (let attempt = 1; ; attempt++) {
       try {
         const existing = new Set(await admin.listTopics());
-        const missing = topics.filter((t) => !existing.has(t.topic));
+        const { replicationFactor, minInsyncReplicas } = replicationFor((await admin.describeCluster()).brokers.length);
+        const missing = topics
+          .filter((t) => !existing.has(t.topic))
+          .map((t) => ({
+            ...t,
+            replicationFactor,
+            configEntries: [...(t.configEntries ?? []).filter((c) => c.name !== 'min.insync.replicas'), { name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+          }));
         if (missing.length) {
           try {
             await admin.createTopics({ topics: missing, waitForLeaders: true });

@@ -81,7 +81,7 @@ describe('intake API', () => {
   it('serves health, readiness and Prometheus metrics without a token', async () => {
     await request(app).get('/healthz').expect(200);
     const ready = await request(app).get('/readyz').expect(200);
-    expect(ready.body.checks).toEqual({ database: true, kafka: true });
+    expect(ready.body.checks).toEqual({ database: true, kafka: true, consumers: true });
     const metrics = await request(app).get('/metrics').expect(200);
     expect(metrics.text).toContain('cad110_outbox_backlog');
     expect(metrics.text).toContain('cad110_http_request_seconds_bucket');

@@ -27,6 +27,9 @@ const CALL = {
   narrative: 'benchmark call',
   handToDispatch: true,
 };
+/** each request a distinct call: an identical body within 10 s would be folded by intake's double-submit rule */
+let callNo = 0;
+const nextCall = () => ({ ...CALL, narrative: `benchmark call ${++callNo}` });
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,11 +67,11 @@ async function main() {
     const gateway: number[] = [];
     for (let i = 0; i < N_CALLS; i++) {
       let t0 = performance.now();
-      let r = await post(`${stack.url('intake')}/calls`, token, CALL);
+      let r = await post(`${stack.url('intake')}/calls`, token, nextCall());
       direct.push(performance.now() - t0);
       if (r.status !== 201) throw new Error(`direct ${r.status}`);
       t0 = performance.now();
-      r = await post(`${base}/api/intake/calls`, token, CALL);
+      r = await post(`${base}/api/intake/calls`, token, nextCall());
       gateway.push(performance.now() - t0);
       if (r.status !== 201) throw new Error(`gateway ${r.status}`);
     }
@@ -102,7 +105,7 @@ async function main() {
     const live: number[] = [];
     for (let i = 0; i < N_LIVE; i++) {
       const t0 = performance.now();
-      const r = await post(`${base}/api/intake/calls`, token, CALL);
+      const r = await post(`${base}/api/intake/calls`, token, nextCall());
       if (r.status !== 201) throw new Error(`live call ${r.status}`);
       const id = r.json.callId as string;
       const deadline = Date.now() + 30_000;

@@ -12,7 +12,7 @@
  *    4.4 × Minneapolis' volume); statuses 85 % closed, 10 % handed to dispatch, 3 % open, 2 %
  *    cancelled; Chinese mobile numbers, 5 % of them repeat callers within 10 minutes. The indexes
  *    are dropped for the bulk load and re-created with their migration definitions, then ANALYZE.
- * 3. Times, one after another, through intake's own DuplicateFinder on a Prisma client (the code
+ * 3. Times, one after another, through intake's own DuplicateFinder on the pool's Sql (the code
  *    the endpoints run): `findForCall` for random stored calls (2 queries: the call, then its
  *    candidates) and `find` for random typing-time forms (point + time + caller number).
  *    A warm-up of 200 lookups is not counted. Prints p50/p95/p99/max in milliseconds.
@@ -24,9 +24,8 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { loadTaxonomy } from '@cad110/contracts';
-import { deployMigrations, dropDatabase, ensureDatabase, withDatabase, DEFAULT_POSTGRES_URL } from '@cad110/db';
+import { deployMigrations, dropDatabase, ensureDatabase, sqlOf, withDatabase, DEFAULT_POSTGRES_URL } from '@cad110/db';
 import { loadMapping, readCalls } from '@cad110/importer';
-import { makePrisma } from '@cad110/intake/src/prisma';
 import { DuplicateFinder } from '@cad110/intake/src/duplicates/finder';
 import { geoCell } from '@cad110/intake/src/duplicates/geo-cell';
 import { duplicateConfig, loadCategoryCompatibility } from '@cad110/intake/src/duplicates/rules';
@@ -174,8 +173,8 @@ async function main(): Promise<void> {
     console.log(`stored calls: ${Number(size.rows).toLocaleString('en')} over ${DAYS} days (${Math.round(N / DAYS).toLocaleString('en')} a day); table ${size.table}, indexes ${size.indexes}`);
     console.log(`load ${((loaded - t0) / 1000).toFixed(1)} s, index + analyze ${((indexed - loaded) / 1000).toFixed(1)} s`);
 
-    // ---- lookups through intake's finder on a Prisma client, like the endpoints
-    const prisma = makePrisma(pool);
+    // ---- lookups through intake's finder on the pool's Sql, like the endpoints
+    const db = sqlOf(pool);
     const config = duplicateConfig();
     const finder = new DuplicateFinder(config, loadCategoryCompatibility(taxonomy));
     const randomCall = () => ids[rnd.int(N)]!;
@@ -185,8 +184,8 @@ async function main(): Promise<void> {
       return { at, lat: seed.lat + (rnd.gauss() * 100) / 111_195, lon: seed.lon + (rnd.gauss() * 100) / 78_000, callerNumber: rnd.next() < 0.5 ? numbers[rnd.int(N)]! : mobile(), category: seed.category, subtype: seed.subtype };
     };
     for (let i = 0; i < 200; i++) {
-      await finder.findForCall(prisma, randomCall());
-      await finder.find(prisma, typingForm());
+      await finder.findForCall(db, randomCall());
+      await finder.find(db, typingForm());
     }
     const byCall: number[] = [];
     const byForm: number[] = [];
@@ -195,13 +194,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < LOOKUPS; i++) {
       const id = randomCall();
       let t = performance.now();
-      const r = await finder.findForCall(prisma, id);
+      const r = await finder.findForCall(db, id);
       byCall.push(performance.now() - t);
       candidates += r!.candidates.length;
       if (r!.candidates.length) withCandidates++;
       const form = typingForm();
       t = performance.now();
-      await finder.find(prisma, form);
+      await finder.find(db, form);
       byForm.push(performance.now() - t);
     }
     const mid = start + Math.floor(DAYS / 2) * 86_400_000 + 18 * 3600_000; // a busy hour in the middle of the data
@@ -217,7 +216,6 @@ async function main(): Promise<void> {
     console.log(`GET /calls/{id}/duplicates path (findForCall, 2 queries): p50 ${a.p50} ms  p95 ${a.p95} ms  p99 ${a.p99} ms  max ${a.max} ms  (n=${a.n})`);
     console.log(`POST /duplicates/search path (find, 1 query):          p50 ${b.p50} ms  p95 ${b.p95} ms  p99 ${b.p99} ms  max ${b.max} ms  (n=${b.n})`);
     console.log(JSON.stringify({ bench: 'duplicate-lookup', storedCalls: Number(size.rows), days: DAYS, findForCall: a, search: b, targetP95Ms: 20, pass: a.p95 <= 20 && b.p95 <= 20 }));
-    await prisma.$disconnect();
   } finally {
     await pool.end();
     if (!keep) await dropDatabase(url);

@@ -18,7 +18,6 @@ import { topicSpecs } from '@cad110/contracts';
 import { dropDatabase } from '@cad110/db';
 import { ensureTopics, kafkaBrokers } from '@cad110/kafka';
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type PrismaClient, type StatisticsTx } from '../services/statistics/src/prisma';
 import { startConsumers, stopLive } from '../services/statistics/src/consumers';
 import type { LiveProjection } from '../services/statistics/src/runtime';
 import { projectionConfig } from '../services/statistics/src/config';
@@ -37,7 +36,7 @@ async function main() {
   const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, clientId: 'bench-live' });
   await ensureTopics(kafka, topicSpecs(prefix, 3));
   const published = await publishSyntheticCalls(kafka, prefix, CALLS);
-  const rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/../services/statistics`, makePrisma, outbox: false });
+  const rt = await createRuntime({ name: 'statistics', serviceDir: `${__dirname}/../services/statistics`, outbox: false });
   const live: LiveProjection = { cfg: projectionConfig(), gate: new ConsumerGate() };
   const dbStats = async () =>
     (await rt.pool.query<{ commits: string; rollbacks: string; deadlocks: string }>('SELECT xact_commit AS commits, xact_rollback AS rollbacks, deadlocks FROM pg_stat_database WHERE datname = current_database()')).rows[0]!;
@@ -57,7 +56,6 @@ async function main() {
   await Promise.allSettled(rt.consumers.map((c) => c.disconnect()));
   stopLive(live);
   await rt.producer.disconnect();
-  await rt.prisma.$disconnect();
   await rt.pool.end();
   await dropDatabase(rt.databaseUrl);
   const admin = kafka.admin();

@@ -21,13 +21,14 @@ import { latLngToCell } from 'h3-js';
 import { DateTime } from 'luxon';
 import { Pool } from 'pg';
 import { loadTaxonomy } from '@cad110/contracts';
-import { DEFAULT_POSTGRES_URL, dropDatabase, withDatabase } from '@cad110/db';
+import { DEFAULT_POSTGRES_URL, dropDatabase, withDatabase, sqlOf, type Sql } from '@cad110/db';
 import { columnOf, loadMapping } from '@cad110/importer';
 import { tempDatabase } from '@cad110/testkit';
 import { deriveIntervals, emptyCall, emptyCase, type CallFactRow, type CaseFactRow } from '../services/statistics/src/projections/fold';
 import { MemoryTarget } from '../services/statistics/src/projections/rebuild';
-import { ALL_SPECS, bulkInsert, pgSql } from '../services/statistics/src/projections/store';
+import { ALL_SPECS, bulkInsert } from '../services/statistics/src/projections/store';
 import * as Q from '../services/statistics/src/figures/queries';
+import { responseHistRows } from '../services/statistics/src/projections/response-hist';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -150,6 +151,17 @@ function synthesize(t: Template[], n: number): { calls: CallFactRow[]; cases: Ca
   return { calls, cases };
 }
 
+/** The response-time query before the histograms (issue 17): percentile_disc over every call fact of the period. */
+async function formerResponseTimes(sql: Sql, by: 'priority' | 'district', f: { from: string; to: string }) {
+  const cols = ['answer_s', 'processing_s', 'travel_s', 'total_s'];
+  const sel = cols.map((c) => `count(${c}) AS n_${c}, percentile_disc(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY ${c}) AS p_${c}`).join(', ');
+  return sql.query(
+    `SELECT ${by} AS key, ${sel} FROM call_facts WHERE local_day >= $1 AND local_day <= $2 AND received
+       AND (processing_s IS NOT NULL OR travel_s IS NOT NULL OR total_s IS NOT NULL OR answer_s IS NOT NULL) GROUP BY 1 ORDER BY 1 NULLS LAST`,
+    [f.from, f.to],
+  );
+}
+
 async function time(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number; max: number }> {
   for (let i = 0; i < 3; i++) await fn();
   const ms: number[] = [];
@@ -174,7 +186,7 @@ async function main() {
   const name = `cad110bench_stats_${Date.now()}`;
   const db = await tempDatabase(join(ROOT, 'services', 'statistics', 'prisma', 'migrations'), name);
   const pool = new Pool({ connectionString: db.url, max: 4 });
-  const sql = pgSql(pool);
+  const sql = sqlOf(pool);
   const load = performance.now();
   await bulkInsert(sql, ALL_SPECS.callFacts, calls, 10_000);
   await bulkInsert(sql, ALL_SPECS.caseFacts, cases, 10_000);
@@ -184,10 +196,12 @@ async function main() {
   await bulkInsert(sql, ALL_SPECS.countsMonth, s.month as never[], 10_000);
   await bulkInsert(sql, ALL_SPECS.countsHourTotal, s.hourTotal as never[], 10_000);
   await bulkInsert(sql, ALL_SPECS.caseCountsDay, mem.caseSummaries(), 10_000);
+  const hist = responseHistRows(calls);
+  await bulkInsert(sql, ALL_SPECS.responseHist, hist, 10_000);
   await sql.exec('VACUUM ANALYZE');
   const loadSeconds = (performance.now() - load) / 1000;
   const days = calls.at(-1)!.localDay;
-  console.log(JSON.stringify({ calls: calls.length, cases: cases.length, firstDay: calls[0]!.localDay, lastDay: days, summaryRows: { day: s.day.length, month: s.month.length, hour: s.hour.length, beat: s.beat.length, hourTotal: s.hourTotal.length }, templates: tpl.length, loadSeconds: +loadSeconds.toFixed(1) }));
+  console.log(JSON.stringify({ calls: calls.length, cases: cases.length, firstDay: calls[0]!.localDay, lastDay: days, summaryRows: { responseHist: hist.length, day: s.day.length, month: s.month.length, hour: s.hour.length, beat: s.beat.length, hourTotal: s.hourTotal.length }, templates: tpl.length, loadSeconds: +loadSeconds.toFixed(1) }));
 
   const month = { from: '2025-06-01', to: '2025-06-30' };
   const year = { from: '2025-01-01', to: '2025-12-31' };
@@ -212,6 +226,9 @@ async function main() {
     ['compliance by priority, month', () => Q.compliance(sql, 'priority', month)],
     ['response times, week, district', () => Q.responseTimes(sql, 'none', { from: '2025-06-02', to: '2025-06-08', district: 'Precinct 3' })],
     ['response times by priority, year', () => Q.responseTimes(sql, 'priority', year)],
+    ['response times by priority, year [former query: percentile_disc over call_facts, for comparison]', () => formerResponseTimes(sql, 'priority', year)],
+    ['response times by district, year', () => Q.responseTimes(sql, 'district', year)],
+    ['response times, year, category criminal', () => Q.responseTimes(sql, 'none', { ...year, category: 'criminal' })],
     ['hotspots res 8 k 1, month', () => Q.hotspots(sql, { resolution: 8, k: 1, top: 10, bands: ['night', 'day', 'evening'] }, month)],
     ['throughput calls per hour, year', () => Q.throughput(sql, ZONE, year)],
   ];

@@ -1,12 +1,15 @@
 import { Client } from 'pg';
 import type { MappedCall } from '@cad110/importer';
 import { postCalls } from '@cad110/importer';
-import type { Stack } from '@cad110/devstack';
+import { SERVICES, type Stack } from '@cad110/devstack';
+import { benchQueries } from './costs';
 import { summary } from './stats';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rows<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const db = SERVICES.find((s) => new URL(url).pathname.endsWith(`_${s}`)) ?? url;
+  benchQueries.set(db, (benchQueries.get(db) ?? 0) + 1);
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -157,14 +160,4 @@ async function waitCompleteFor(stack: Stack, callIds: string[], timeoutMs: numbe
     if (t.length === callIds.length && t.every((x) => x.recommended && x.caseOpened && x.counted)) return;
     await sleep(500);
   }
-}
-
-/** Rows written per call across the four databases (events, outbox history excluded). */
-export async function rowsPerCall(stack: Stack, calls: number): Promise<number> {
-  let total = 0;
-  for (const s of ['intake', 'dispatch', 'records', 'statistics'] as const) {
-    const r = await rows<{ n: string }>(stack.databaseUrl(s), `SELECT sum(n_tup_ins)::text AS n FROM pg_stat_user_tables`);
-    total += Number(r[0]?.n ?? 0);
-  }
-  return total / Math.max(1, calls);
 }

@@ -5,13 +5,15 @@
 import { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { tempDatabase } from '@cad110/testkit';
-import { makePrisma } from '../../services/intake/src/prisma';
+import { PrismaClient } from '../../services/intake/src/generated/prisma/client';
 (async () => {
   const db = await tempDatabase(join(__dirname, '..', '..', 'services', 'intake', 'prisma', 'migrations'));
   const url = db.url;
   const pool = new Pool({ connectionString: url, max: 4 });
-  const prisma = makePrisma(pool);
+  // the Prisma runtime client as the services used it before issue 12 (they now run SQL through @cad110/db)
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const N = Number(process.argv[2] ?? 2000);
   for (let round = 0; round < 2; round++) {
     console.log(round === 0 ? 'cold (first round):' : 'warm (second round):');

@@ -48,7 +48,7 @@ describe('docker-compose.yml', () => {
     const m = doc.services.migrate!;
     expect(m.restart).toBe('no');
     for (const name of APPS) expect(m.command!.join(' ')).toContain(name);
-    expect(m.command!.join(' ')).toContain('libs/db/src/cli.ts deploy');
+    expect(m.command!.join(' ')).toContain('node libs/db/dist/cli.js deploy');
     expect(m.environment!.DB_MIGRATE).toBeUndefined();
   });
 
@@ -56,8 +56,8 @@ describe('docker-compose.yml', () => {
     expect(doc.services.jaeger!.image).toMatch(/^jaegertracing\/jaeger:2\./);
   });
 
-  it('describes Kafka in KRaft mode, PostgreSQL, Jaeger, the migrate job, the four services and the console', () => {
-    expect(Object.keys(doc.services).sort()).toEqual(['console', 'dispatch', 'intake', 'jaeger', 'kafka', 'migrate', 'postgres', 'records', 'statistics']);
+  it('describes Kafka in KRaft mode, PostgreSQL, Jaeger, Prometheus, the migrate job, the four services and the console', () => {
+    expect(Object.keys(doc.services).sort()).toEqual(['console', 'dispatch', 'intake', 'jaeger', 'kafka', 'migrate', 'postgres', 'prometheus', 'records', 'statistics']);
     expect(doc.services.kafka!.image).toBe('apache/kafka:3.9.1');
     expect(doc.services.kafka!.environment).toMatchObject({ KAFKA_PROCESS_ROLES: 'broker,controller', KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false', KAFKA_LOG_RETENTION_MS: -1 });
   });
@@ -68,11 +68,14 @@ describe('docker-compose.yml', () => {
     ['records', '8083'],
     ['statistics', '8084'],
     ['console', '8085'],
-  ])('%s gets the broker, the database server, the token secret, OTLP and port %s', (name, port) => {
+  ])('%s gets the broker, the database server, the token keys, OTLP and port %s', (name, port) => {
     const s = doc.services[name]!;
     expect(s.build?.args).toEqual({ SERVICE: name });
     expect(s.environment).toMatchObject({ KAFKA_BROKERS: 'kafka:9092', POSTGRES_URL: expect.stringContaining('@postgres:5432'), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', PORT: port });
-    expect(s.environment!.CAD110_AUTH_SECRET).toMatch(/^\$\{CAD110_AUTH_SECRET:\?/);
+    expect(s.environment!.CAD110_AUTH_PUBLIC_KEYS).toMatch(/^\$\{CAD110_AUTH_PUBLIC_KEYS:\?/);
+    // only the console signs tokens (issue 19.5)
+    if (name === 'console') expect(s.environment!.CAD110_AUTH_PRIVATE_KEY).toMatch(/^\$\{CAD110_AUTH_PRIVATE_KEY:\?/);
+    else expect(s.environment!.CAD110_AUTH_PRIVATE_KEY).toBeUndefined();
     expect(s.ports).toEqual([`${port}:${port}`]);
   });
 
@@ -82,7 +85,7 @@ describe('docker-compose.yml', () => {
 
   const compose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
   (compose.status === 0 ? it : it.skip)(`passes \`docker-compose config\`${compose.status === 0 ? '' : ' [skipped: docker-compose is not installed on this machine]'}`, () => {
-    const r = spawnSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env: { ...process.env, CAD110_AUTH_SECRET: 'x'.repeat(40) } });
+    const r = spawnSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env: { ...process.env, CAD110_AUTH_PUBLIC_KEYS: '{}', CAD110_AUTH_PRIVATE_KEY: 'k' } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

@@ -13,7 +13,7 @@ const ROOT = join(__dirname, '..', '..');
 const dash = JSON.parse(readFileSync(join(ROOT, 'infra', 'grafana', 'cad110-ops.json'), 'utf8')) as { uid: string; panels: { title: string; targets: { expr: string }[] }[] };
 const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
 const PROMTOOL = process.env.CAD110_PROMTOOL ?? '/usr/bin/promtool';
-/** metrics of libs/telemetry/src/metrics.ts, Prometheus' `up`, and the dispatch ops gauges (not exported yet) */
+/** metrics of libs/telemetry/src/metrics.ts, Prometheus' `up`, and the dispatch ops gauges (services/dispatch/src/ops/gauges.ts) */
 const KNOWN = /^(cad110_messages_consumed_total|cad110_consumer_lag|cad110_outbox_backlog|cad110_http_request_seconds_(count|bucket)|up|cad110_incidents_pending|cad110_incidents_oldest_pending_seconds|cad110_units_available|cad110_alerts_overdue_open)$/;
 
 describe('the Grafana ops dashboard', () => {
@@ -26,6 +26,12 @@ describe('the Grafana ops dashboard', () => {
     const names = new Set(exprs.flatMap((e) => [...e.replace(/\{[^}]*\}/g, '').matchAll(/\b([a-z_][a-z0-9_]*)\b(?=\s*(\{|\[|\)|$|\s*[/*]))/g)].map((m) => m[1]!)));
     const fns = /^(sum|max|rate|by|histogram_quantile|le|priority|service|topic|district|type|job)$/;
     expect([...names].filter((n) => !fns.test(n) && !KNOWN.test(n))).toEqual([]);
+  });
+
+  it('every cad110 metric it knows is defined by a service', () => {
+    const defined = ['libs/telemetry/src/metrics.ts', 'services/dispatch/src/ops/gauges.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+    const known = KNOWN.source.replace(/^\^\(|\)\$$/g, '').split('|').filter((n) => n.startsWith('cad110_'));
+    for (const n of known) expect({ n, defined: defined.includes(`name: '${n.replace(/_\((count|bucket).*$/, '')}'`) }).toEqual({ n, defined: true });
   });
 
   it('every query is valid PromQL', () => {

@@ -55,8 +55,12 @@ describe('Kubernetes manifests', () => {
       expect(c.livenessProbe.httpGet.path).toBe('/healthz');
       expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
       expect(c.env).toEqual(expect.arrayContaining([{ name: 'DB_MIGRATE', value: 'false' }]));
-      const secret = c.env.find((e: Obj) => e.name === 'CAD110_AUTH_SECRET');
-      expect(secret.valueFrom.secretKeyRef).toEqual({ name: 'cad110-secrets', key: 'CAD110_AUTH_SECRET' });
+      const keys = c.env.find((e: Obj) => e.name === 'CAD110_AUTH_PUBLIC_KEYS');
+      expect(keys.valueFrom.secretKeyRef).toEqual({ name: 'cad110-secrets', key: 'CAD110_AUTH_PUBLIC_KEYS' });
+      // only the console holds the signing key, from a Secret of its own (issue 19.5)
+      const signing = c.env.find((e: Obj) => e.name === 'CAD110_AUTH_PRIVATE_KEY');
+      if (d.metadata.name === 'console') expect(signing.valueFrom.secretKeyRef).toEqual({ name: 'cad110-console-signing', key: 'CAD110_AUTH_PRIVATE_KEY' });
+      else expect(signing).toBeUndefined();
       expect(JSON.stringify(c)).not.toMatch(/postgresql:\/\/[^"]*:[^"]*@/); // no password in the manifest
     }
   });
@@ -70,6 +74,6 @@ describe('Kubernetes manifests', () => {
     const [job] = of('Job');
     const cmd = job.spec.template.spec.containers[0].command.join(' ');
     for (const name of APPS) expect(cmd).toContain(name);
-    expect(cmd).toContain('libs/db/src/cli.ts deploy');
+    expect(cmd).toContain('node libs/db/dist/cli.js deploy');
   });
 });

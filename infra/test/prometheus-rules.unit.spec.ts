@@ -24,8 +24,16 @@ describe('Prometheus alert rules', () => {
 
   it('are valid rules', () => {
     const r = promtool(['check', 'rules', 'alerts.yml']);
-    expect(r.out).toMatch(/SUCCESS: 7 rules found/);
+    expect(r.out).toMatch(/SUCCESS: 8 rules found/);
     expect(r.status).toBe(0);
+  });
+
+  it('are loaded by the compose stack\'s Prometheus, whose scrape jobs carry the names the rules match', () => {
+    const r = promtool(['check', 'config', 'prometheus.yml']);
+    expect(r.out).toMatch(/SUCCESS: prometheus.yml is valid/);
+    expect(r.status).toBe(0);
+    const jobs = [...readFileSync(join(DIR, 'prometheus.yml'), 'utf8').matchAll(/job_name: (\S+)/g)].map((m) => m[1]);
+    expect(jobs).toEqual(['cad110-intake', 'cad110-dispatch', 'cad110-records', 'cad110-statistics', 'cad110-console']);
   });
 
   it('pass their promtool unit tests', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventRegistry, topicName, topicSpecs } from '@cad110/contracts';
-import { pgTransaction } from '@cad110/eventstore';
+import { pgTransaction } from '@cad110/db';
 import { createKafka, ensureTopics, runIdempotentConsumer } from '@cad110/kafka';
 import { createLogger } from '@cad110/logging';
 import { tempDatabase, uniqueId, waitFor } from '@cad110/testkit';
@@ -108,7 +108,7 @@ describe('3-broker KRaft cluster with TLS + SCRAM (real brokers, real PostgreSQL
           transaction: pgTransaction(pool),
           producer,
           logger,
-          handle: async (event, tx) => void (await tx.$executeRawUnsafe('INSERT INTO effects (event_id) VALUES ($1::uuid)', event.eventId)),
+          handle: async (event, tx) => void (await tx.exec('INSERT INTO effects (event_id) VALUES ($1::uuid)', [event.eventId])),
         });
         const admin = new Kafka({ brokers: plainBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
         await admin.connect();

@@ -1,10 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { authSecret, authenticate, signToken, verifyToken } from './index';
+import { authenticate, generateAuthKeys, parsePublicKeys, publicKeys, signingKey, signToken, verifyToken } from './index';
 
-const SECRET = 'unit-test-secret-0123456789-0123456789';
+const KEYS = generateAuthKeys('unit-1');
+const SECRET = publicKeys(KEYS.env);
+const SIGNER = signingKey(KEYS.env);
 
 /** Runs the middleware on a request with the given header and query; resolves with what it passed to next(). */
 function run(mw: ReturnType<typeof authenticate>, headers: Record<string, string>, query: Record<string, string>): { err: unknown; req: Request } {
@@ -15,7 +18,7 @@ function run(mw: ReturnType<typeof authenticate>, headers: Record<string, string
 }
 
 describe('authenticate', () => {
-  const token = signToken({ sub: 'li.wei', role: 'dispatcher' }, SECRET);
+  const token = signToken({ sub: 'li.wei', role: 'dispatcher' }, SIGNER);
 
   it('accepts a bearer header', () => {
     const { err, req } = run(authenticate(SECRET), { authorization: `Bearer ${token}` }, {});
@@ -35,24 +38,36 @@ describe('authenticate', () => {
   });
 });
 
-describe('secrets and token expiry (13.9)', () => {
-  it('refuses the .env.example placeholder, short and repetitive secrets at start-up', () => {
-    const example = readFileSync(join(__dirname, '..', '..', '..', '.env.example'), 'utf8').match(/^CAD110_AUTH_SECRET=(.*)$/m)![1]!;
-    expect(() => authSecret({ CAD110_AUTH_SECRET: example })).toThrow(/placeholder/);
-    expect(() => authSecret({ CAD110_AUTH_SECRET: 'changeme-changeme-changeme-changeme' })).toThrow(/placeholder/);
-    expect(() => authSecret({ CAD110_AUTH_SECRET: 'short-0123456789' })).toThrow(/at least 32/);
-    expect(() => authSecret({ CAD110_AUTH_SECRET: 'ab'.repeat(20) })).toThrow(/distinct/);
-    expect(() => authSecret({})).toThrow(/at least 32/);
-    const good = 'kV3q9Zr7Lx2Wm8Tn4Yb6Hc1Jd5Fg0Ps-uE_aQ';
-    expect(authSecret({ CAD110_AUTH_SECRET: good })).toBe(good);
+describe('keys and token expiry (13.9, 19.5)', () => {
+  it('refuses the .env.example placeholders, a missing, malformed or wrong kind of key at start-up, naming the variable', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '..', '.env.example'), 'utf8');
+    const pub = example.match(/^CAD110_AUTH_PUBLIC_KEYS=(.*)$/m)![1]!;
+    const priv = example.match(/^CAD110_AUTH_PRIVATE_KEY=(.*)$/m)![1]!;
+    expect(() => publicKeys({ CAD110_AUTH_PUBLIC_KEYS: pub })).toThrow(/^CAD110_AUTH_PUBLIC_KEYS/);
+    expect(() => signingKey({ ...KEYS.env, CAD110_AUTH_PRIVATE_KEY: priv })).toThrow(/^CAD110_AUTH_PRIVATE_KEY is not a PEM private key/);
+    expect(() => publicKeys({})).toThrow(/^CAD110_AUTH_PUBLIC_KEYS must be set/);
+    // the old shared secret alone is refused with a hint, not taken as a key
+    expect(() => publicKeys({ CAD110_AUTH_SECRET: 'kV3q9Zr7Lx2Wm8Tn4Yb6Hc1Jd5Fg0Ps-uE_aQ' })).toThrow(/^CAD110_AUTH_PUBLIC_KEYS must be set \(the HS256 CAD110_AUTH_SECRET is no longer used\)/);
+    expect(() => parsePublicKeys('{"k1": "change-me"}')).toThrow(/^CAD110_AUTH_PUBLIC_KEYS: kid k1 is not a PEM public key/);
+    expect(() => parsePublicKeys('{}')).toThrow(/lists no key/);
+    expect(() => parsePublicKeys('"pem"')).toThrow(/JSON object/);
+    expect(() => parsePublicKeys('{"k1": ' + JSON.stringify(KEYS.privateKey) + '}')).toThrow(/is a private key/);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    expect(() => parsePublicKeys(JSON.stringify([rsa]))).toThrow(/EC P-256/);
+    expect(() => signingKey({ CAD110_AUTH_PRIVATE_KEY: generateAuthKeys().privateKey, CAD110_AUTH_PUBLIC_KEYS: KEYS.env.CAD110_AUTH_PUBLIC_KEYS })).toThrow(/its public key is not in CAD110_AUTH_PUBLIC_KEYS/);
+    expect(() => signingKey({ CAD110_AUTH_PUBLIC_KEYS: KEYS.env.CAD110_AUTH_PUBLIC_KEYS })).toThrow(/^CAD110_AUTH_PRIVATE_KEY must be set/);
+    // every message is one line
+    for (const bad of [pub, '', '[1]', '{"a b": "x"}']) expect(() => parsePublicKeys(bad)).toThrow(/^[^\n]+$/);
+    // PEM line breaks may come as \n (one-line env values)
+    expect(signingKey({ ...KEYS.env, CAD110_AUTH_PRIVATE_KEY: KEYS.privateKey.replace(/\n/g, '\\n') }).kid).toBe('unit-1');
   });
 
   it('refuses a correctly signed token without exp (it would never expire)', () => {
-    const forever = jwt.sign({ sub: 'li.wei', role: 'admin' }, SECRET, { algorithm: 'HS256', issuer: 'cad110' });
+    const forever = jwt.sign({ sub: 'li.wei', role: 'admin' }, SIGNER.key, { algorithm: 'ES256', keyid: 'unit-1', issuer: 'cad110' });
     expect(() => verifyToken(forever, SECRET)).toThrow(expect.objectContaining({ status: 401 }));
     const { err } = run(authenticate(SECRET), { authorization: `Bearer ${forever}` }, {});
     expect(err).toMatchObject({ status: 401 });
     // the same claims with an expiry pass
-    expect(verifyToken(signToken({ sub: 'li.wei', role: 'admin' }, SECRET), SECRET)).toMatchObject({ role: 'admin' });
+    expect(verifyToken(signToken({ sub: 'li.wei', role: 'admin' }, SIGNER), SECRET)).toMatchObject({ role: 'admin' });
   });
 });

@@ -1,73 +1,46 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { ProblemError } from '@cad110/http';
+import { publicKeys, signingKey, type PublicKeyRing, type SigningKey } from './keys';
+
+export * from './keys';
 
 /** The console's roles. `admin` may do everything. */
 export const ROLES = ['call_taker', 'dispatcher', 'supervisor', 'analyst', 'ops', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Claims of a cad110 access token (JWT, HS256). */
+/** Claims of a cad110 access token (JWT, ES256, header `kid`). */
 export const ClaimsSchema = z.object({
   sub: z.string().min(1).max(128).describe('user id'),
   role: z.enum(ROLES),
   name: z.string().max(120).optional().describe('display name; never logged'),
   workstation: z.string().max(128).optional(),
+  sid: z.string().max(64).optional().describe('console session id (refresh and sign-out)'),
 });
 export type Claims = z.infer<typeof ClaimsSchema>;
 
 const ISSUER = 'cad110';
-const MIN_SECRET_LENGTH = 32;
 
-/** Fewest distinct characters a secret must have: 32 random base64 characters have ~25 (a run like `aaaa…` or `0123…` has few). */
-const MIN_DISTINCT_CHARACTERS = 12;
-/** Words of placeholders (the `.env.example` value, `changeme`, `secret`, `example`, …), case-insensitive, `-`/`_` ignored. */
-const PLACEHOLDER = /change.?me|placeholder|example|your.?secret|replace|^(secret|password|test)+$/i;
-
-/**
- * The shared signing secret from `CAD110_AUTH_SECRET`: at least 32 characters, at least 12
- * distinct ones, and not a placeholder such as the `.env.example` value.
- * @throws Error when it is missing, short, repetitive or a placeholder — services refuse to start with one (issue 13.9)
- */
-export function authSecret(env: NodeJS.ProcessEnv = process.env): string {
-  const s = env.CAD110_AUTH_SECRET;
-  const fix = 'e.g. `openssl rand -base64 36`';
-  if (!s || s.length < MIN_SECRET_LENGTH) throw new Error(`CAD110_AUTH_SECRET must be set to at least ${MIN_SECRET_LENGTH} random characters (${fix})`);
-  if (PLACEHOLDER.test(s.replace(/[-_\s]/g, ''))) throw new Error(`CAD110_AUTH_SECRET is a placeholder; set it to ${MIN_SECRET_LENGTH}+ random characters (${fix})`);
-  if (new Set(s).size < MIN_DISTINCT_CHARACTERS) throw new Error(`CAD110_AUTH_SECRET has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters; set it to random characters (${fix})`);
-  return s;
-}
-
-const keys = new Map<string, KeyObject>();
-
-/**
- * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries it as a PEM
- * public key (an exception per call) — measured at 10 % of intake's CPU before this cache.
- */
-function keyOf(secret: string): KeyObject {
-  let k = keys.get(secret);
-  if (!k) {
-    k = createSecretKey(Buffer.from(secret, 'utf8'));
-    keys.set(secret, k);
-  }
-  return k;
-}
-
-/** Signs an access token (HS256, issuer `cad110`, default lifetime 12 h — one shift). */
-export function signToken(claims: Claims, secret = authSecret(), expiresInSeconds = 12 * 3600): string {
-  return jwt.sign(ClaimsSchema.parse(claims), keyOf(secret), { algorithm: 'HS256', issuer: ISSUER, expiresIn: expiresInSeconds });
+/** Signs an access token (ES256 with the console's key and its `kid`, issuer `cad110`, default lifetime 12 h — one shift). */
+export function signToken(claims: Claims, signer: SigningKey = signingKey(), expiresInSeconds = 12 * 3600): string {
+  return jwt.sign(ClaimsSchema.parse(claims), signer.key, { algorithm: 'ES256', keyid: signer.kid, issuer: ISSUER, expiresIn: expiresInSeconds });
 }
 
 /**
- * Verifies a token's signature, issuer, expiry (an `exp` claim is required) and claims.
+ * Verifies a token: the public key named by its header's `kid` (an unknown or missing `kid` is
+ * refused), algorithm ES256 only (an HS256 token "signed" with a public key as its secret is
+ * refused), issuer, expiry (an `exp` claim is required) and claims.
  * @throws ProblemError 401 when any check fails
  */
-export function verifyToken(token: string, secret = authSecret()): Claims {
+export function verifyToken(token: string, ring: PublicKeyRing = publicKeys()): Claims {
   const unauthorized = () => new ProblemError(401, 'Unauthorized', 'The access token is missing, invalid or expired.');
+  const kid = jwt.decode(token, { complete: true })?.header.kid;
+  const key = typeof kid === 'string' ? ring.get(kid) : undefined;
+  if (!key) throw unauthorized();
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER });
+    payload = jwt.verify(token, key, { algorithms: ['ES256'], issuer: ISSUER });
   } catch {
     throw unauthorized();
   }
@@ -98,14 +71,14 @@ export interface AuthenticateOptions {
  * Middleware: requires `Authorization: Bearer <token>` (or, with `queryToken`, `?access_token=`)
  * and puts the verified claims on `req.user`. 401 problem+json otherwise.
  */
-export function authenticate(secret = authSecret(), opts: AuthenticateOptions = {}): RequestHandler {
+export function authenticate(ring: PublicKeyRing = publicKeys(), opts: AuthenticateOptions = {}): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.header('authorization');
     const query = opts.queryToken && typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
     const token = header?.startsWith('Bearer ') ? header.slice(7) : query;
     if (!token) return next(new ProblemError(401, 'Unauthorized', 'Sign in: send Authorization: Bearer <token>.'));
     try {
-      req.user = verifyToken(token, secret);
+      req.user = verifyToken(token, ring);
       next();
     } catch (e) {
       next(e);
@@ -145,8 +118,8 @@ export function actorOf(req: Request): { actor: { id: string; role: string }; wo
  * {@link authenticate} (with `?access_token=` when the route says `tokenInQuery`) and
  * {@link requireRole} of its roles; public routes get nothing.
  */
-export function authorizeRoutes(secret = authSecret()): (route: { roles?: readonly string[]; tokenInQuery?: boolean }) => RequestHandler[] {
-  const header = authenticate(secret);
-  const query = authenticate(secret, { queryToken: true });
+export function authorizeRoutes(ring: PublicKeyRing = publicKeys()): (route: { roles?: readonly string[]; tokenInQuery?: boolean }) => RequestHandler[] {
+  const header = authenticate(ring);
+  const query = authenticate(ring, { queryToken: true });
   return (route) => (route.roles ? [route.tokenInQuery ? query : header, requireRole(...(route.roles as Role[]))] : []);
 }

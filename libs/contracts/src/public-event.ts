@@ -1,7 +1,7 @@
 /**
  * What the console forwards to browsers for one Kafka event (`GET /api/live`): the envelope's
  * identity and time, the ids it concerns, and — when the event carries them — its
- * classification, a status change and the district. Built by whitelisting in the console
+ * classification, a status change, the district and the outside-the-service-area flag. Built by whitelisting in the console
  * (services/console/src/live/public-event.ts): nothing else of `data` or `metadata` leaves (no
  * caller numbers or names, no addresses, no narrative, no coordinates, no actor). No imports, so
  * the browser bundle can use it.
@@ -21,4 +21,6 @@ export interface PublicEvent {
   /** unit status or duty level change */
   status?: { from?: string; to?: string };
   district?: string;
+  /** the location (CallLocated, the hand-over snapshot, IncidentOpened) lies outside the service area (issue 13) */
+  outsideServiceArea?: true;
 }

@@ -81,7 +81,3 @@ export function daysBetween(from: string, to: string): string[] {
   return out;
 }
 
-/** Current time as UTC ISO-8601 (milliseconds). */
-export function nowUtc(): string {
-  return new Date().toISOString();
-}

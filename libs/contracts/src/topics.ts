@@ -26,12 +26,15 @@ export function topicName(key: TopicKey, prefix = topicPrefix()): string {
   return `${prefix}${TOPICS[key]}`;
 }
 
-/** All topic names with their partition counts and configs, for creation at start-up. */
-export function topicSpecs(prefix = topicPrefix(), partitions = Number(process.env.KAFKA_PARTITIONS ?? 3)) {
+/**
+ * All topic names with their partition counts and configs, for creation at start-up (the services
+ * pass `KAFKA_PARTITIONS` from their validated configuration; libs/kafka `ensureTopics` sets the
+ * replication for the cluster).
+ */
+export function topicSpecs(prefix = topicPrefix(), partitions = 3) {
   return (Object.keys(TOPICS) as TopicKey[]).map((k) => ({
     topic: topicName(k, prefix),
     numPartitions: partitions,
-    replicationFactor: Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1),
     configEntries: [
       { name: 'retention.ms', value: '-1' },
       { name: 'retention.bytes', value: '-1' },

@@ -4,3 +4,6 @@ export * from './migrate-deploy';
 export { pendingSchemaChanges, hasStatements } from './migrate-create';
 export * from './pg-errors';
 export * from './pool';
+export * from './sql';
+export * from './rows';
+export * from './table';

@@ -10,7 +10,7 @@
  *   new version and ends in 412, without it the command applies to the new state.
  *
  * Cost per command: one statement loads and locks the stream (its `streams` row `FOR UPDATE`,
- * its snapshot and the events after it), then the append's three (streams, events, outbox) and
+ * its snapshot and the events after it), then the append's one (streams, events and outbox rows in one statement) and
  * the projection's own; the snapshot travels in the append's `UPDATE streams`.
  */
 import {
@@ -24,7 +24,7 @@ import {
   type SourceService,
 } from '@cad110/contracts';
 import { appendToStream, envelopeOfRow, readStream, type EventRow, type NewEvent } from './event-store';
-import type { RunInTransaction, SqlTx } from './sql';
+import type { RunInTransaction, Sql } from '@cad110/db';
 
 /** An event as a decider emits it: type and data (the envelope's other fields are the store's). */
 export interface DecidedEvent {
@@ -72,7 +72,7 @@ export interface StreamType<State, Event extends DecidedEvent> {
   /** Kafka key and correlation id of the new events (a call's events share its call id). */
   routing: (streamId: string, before: State, after: State) => { partitionKey: string; correlationId: string };
   /** The read-model writer: runs in the same transaction after the append. */
-  project?: (tx: SqlTx, change: StreamChange<State, Event>) => Promise<void>;
+  project?: (tx: Sql, change: StreamChange<State, Event>) => Promise<void>;
 }
 
 /** A stream as loaded in a transaction (its `streams` row locked). */
@@ -97,15 +97,15 @@ const COLS = 'e.event_id, e.stream_id, e.version, e.type, e.schema_version, e.da
  * the whole stream read.
  * @returns version 0 and the initial state when the stream does not exist
  */
-export async function loadStream<S, E extends DecidedEvent>(tx: SqlTx, registry: EventRegistry, type: StreamType<S, E>, streamId: string, opts: { lock?: boolean } = {}): Promise<LoadedStream<S>> {
+export async function loadStream<S, E extends DecidedEvent>(tx: Sql, registry: EventRegistry, type: StreamType<S, E>, streamId: string, opts: { lock?: boolean } = {}): Promise<LoadedStream<S>> {
   const snap = type.snapshotTag !== undefined;
-  const rows = await tx.$queryRawUnsafe<LoadRow[]>(
+  const rows = await tx.query<LoadRow>(
     `SELECT s.version AS stream_version, ${snap ? 's.snapshot' : 'NULL::jsonb AS snapshot'}, ${COLS}
        FROM streams s
        LEFT JOIN LATERAL (SELECT * FROM events ev WHERE ev.stream_id = s.stream_id${snap ? ' AND ev.version > coalesce(s.snapshot_version, 0)' : ''}) e ON true
       WHERE s.stream_id = $1
       ORDER BY e.version${opts.lock === false ? '' : '\n      FOR UPDATE OF s'}`,
-    streamId,
+    [streamId],
   );
   const first = rows[0];
   if (!first) return { streamId, state: type.initialState(), version: 0 };
@@ -153,7 +153,7 @@ export interface HandleOptions<State> {
  * @throws whatever `decide` throws (CommandRejected → 409)
  */
 export async function handleCommand<S, E extends DecidedEvent>(
-  tx: SqlTx,
+  tx: Sql,
   registry: EventRegistry,
   type: StreamType<S, E>,
   streamId: string,
@@ -200,7 +200,7 @@ export const COMMAND_ATTEMPTS = 3;
  * the whole transaction runs again on the new state, at most `attempts` times in all.
  * @throws ConcurrencyError when every attempt lost (HTTP 409 `concurrent-change`)
  */
-export async function runCommand<T, Tx extends SqlTx>(run: RunInTransaction<Tx>, fn: (tx: Tx) => Promise<T>, attempts = COMMAND_ATTEMPTS): Promise<T> {
+export async function runCommand<T, Tx extends Sql>(run: RunInTransaction<Tx>, fn: (tx: Tx) => Promise<T>, attempts = COMMAND_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run(fn);

@@ -4,23 +4,15 @@ import { Client } from 'pg';
 import { callStreamId, eventRegistry, ContractError } from '@cad110/contracts';
 import { tempDatabase } from '@cad110/testkit';
 import { appendToStream, ConcurrencyError, markProcessed, readStream } from './event-store';
-import type { SqlTx } from './sql';
+import { sqlOf, type Sql } from '@cad110/db';
 
 // The shared tables (streams, events, outbox, processed_messages) as intake's migrations create them.
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
 
-/** SqlTx over one pg client (the services use Prisma's transaction client, same SQL). */
-function pgTx(client: Client): SqlTx {
-  return {
-    $executeRawUnsafe: async (q, ...v) => (await client.query(q, v)).rowCount ?? 0,
-    $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await client.query(q, v)).rows as T,
-  };
-}
-
-async function inTx<T>(client: Client, fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+async function inTx<T>(client: Client, fn: (tx: Sql) => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
-    const r = await fn(pgTx(client));
+    const r = await fn(sqlOf(client));
     await client.query('COMMIT');
     return r;
   } catch (e) {

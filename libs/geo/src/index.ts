@@ -40,3 +40,4 @@ export function boundingBox(center: LatLon, radiusMetres: number): { minLat: num
 export function isLatLon(p: { lat?: number | null; lon?: number | null } | undefined): p is LatLon {
   return !!p && typeof p.lat === 'number' && typeof p.lon === 'number' && Number.isFinite(p.lat) && Number.isFinite(p.lon) && Math.abs(p.lat) <= 90 && Math.abs(p.lon) <= 180;
 }
+export * from './service-area';

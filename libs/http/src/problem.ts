@@ -184,12 +184,6 @@ export function ifMatchVersion(req: Request): number | undefined {
   return Number(m[1]);
 }
 
-/** The query parameters without `access_token` (the SSE/download credential, never a filter). */
-export function queryParams(req: Request): Record<string, unknown> {
-  const { access_token: _t, ...q } = req.query;
-  return q;
-}
-
 /**
  * Final error middleware: ProblemError and the command errors ({@link problemOf}) as
  * problem+json; malformed JSON → 400; oversized body → 413; a body in an encoding other than

@@ -64,12 +64,13 @@ export function createKafka(clientId: string, logger?: Logger, extra: Partial<Ka
 }
 
 /**
- * Replication for new topics on a cluster of `brokers` brokers: `KAFKA_REPLICATION_FACTOR` when
- * set, else 3 on 3+ brokers (2 on 2, 1 on 1); `min.insync.replicas` 2 when the factor is 3 or
- * more (an acks=all write then needs 2 replicas: one broker may be down, none is lost), else 1.
+ * Replication for new topics on a cluster of `brokers` brokers: `configured` (the services'
+ * validated `KAFKA_REPLICATION_FACTOR`) when given, else 3 on 3+ brokers (2 on 2, 1 on 1);
+ * `min.insync.replicas` 2 when the factor is 3 or more (an acks=all write then needs 2 replicas:
+ * one broker may be down, none is lost), else 1.
  */
-export function replicationFor(brokers: number, env: NodeJS.ProcessEnv = process.env): { replicationFactor: number; minInsyncReplicas: number } {
-  const replicationFactor = env.KAFKA_REPLICATION_FACTOR ? Number(env.KAFKA_REPLICATION_FACTOR) : Math.max(1, Math.min(3, brokers));
+export function replicationFor(brokers: number, configured?: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = configured ?? Math.max(1, Math.min(3, brokers));
   return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
 }
 
@@ -77,10 +78,11 @@ export function replicationFor(brokers: number, env: NodeJS.ProcessEnv = process
  * Creates the topics that do not exist yet and waits until every partition of every topic has
  * a leader (idempotent; several services may race, and a topic another process just created
  * may not have its partitions yet). Retries with backoff for up to `timeoutMs`. Replication
- * factor and `min.insync.replicas` come from {@link replicationFor} for the cluster's size.
+ * factor and `min.insync.replicas` come from {@link replicationFor} for the cluster's size
+ * (`configuredReplication`: the configured factor, if any).
  * @throws the last error when the topics are still not usable after `timeoutMs`
  */
-export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000, configuredReplication?: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const deadline = Date.now() + timeoutMs;
@@ -88,7 +90,7 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeout
     for (let attempt = 1; ; attempt++) {
       try {
         const existing = new Set(await admin.listTopics());
-        const { replicationFactor, minInsyncReplicas } = replicationFor((await admin.describeCluster()).brokers.length);
+        const { replicationFactor, minInsyncReplicas } = replicationFor((await admin.describeCluster()).brokers.length, configuredReplication);
         const missing = topics
           .filter((t) => !existing.has(t.topic))
           .map((t) => ({

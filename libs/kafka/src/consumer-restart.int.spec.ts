@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { Kafka, KafkaJSNonRetriableError, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventRegistry, topicName, topicSpecs } from '@cad110/contracts';
-import { pgTransaction } from '@cad110/eventstore';
+import { pgTransaction } from '@cad110/db';
 import { createLogger } from '@cad110/logging';
 import { tempDatabase, uniqueId, waitFor } from '@cad110/testkit';
 import { ensureTopics, kafkaBrokers } from './client';
-import { consumerState, RestartBudget, runIdempotentConsumer, type ConsumerState } from './consumer';
+import { consumerState, runIdempotentConsumer, type ConsumerState } from './consumer';
+import { RestartBudget } from './consumer-faults';
 
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
 
@@ -93,7 +94,7 @@ describe('a consumer kafkajs stops is restarted (real broker, real PostgreSQL)',
         if (crashes-- > 0) throw new KafkaJSNonRetriableError('transient fault outside the handler');
         return true;
       },
-      handle: async (event, tx) => void (await tx.$executeRawUnsafe('INSERT INTO effects (event_id) VALUES ($1::uuid)', event.eventId)),
+      handle: async (event, tx) => void (await tx.exec('INSERT INTO effects (event_id) VALUES ($1::uuid)', [event.eventId])),
     });
     const poll = setInterval(() => seen.add(consumerState(consumer!)), 20);
     try {

@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { ContractError, type EventEnvelope, type EventRegistry, topicName } from '@cad110/contracts';
-import { markProcessed, markProcessedMany, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
-import { sqlState } from '@cad110/db';
+import type { RunInTransaction, Sql } from '@cad110/db';
+import { markProcessed, markProcessedMany } from '@cad110/eventstore';
 import type { Logger } from '@cad110/logging';
 import { tracer, type ServiceMetrics } from '@cad110/telemetry';
-import { extractContext, headersToStrings } from './trace-headers';
+import { extractContext } from './trace-headers';
+import { isConnectivityError, RestartBudget, sleep } from './consumer-faults';
+import { deadLetterWriter, type MessageContext } from './dead-letter';
 
 /**
  * A handler rejected a well-formed message for good (it can never succeed, e.g. a command the
@@ -19,14 +20,7 @@ export class PermanentError extends Error {
   }
 }
 
-export interface MessageContext {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-}
-
-export interface IdempotentConsumerOptions<Tx extends SqlTx> {
+export interface IdempotentConsumerOptions<Tx extends Sql> {
   kafka: Kafka;
   groupId: string;
   topics: string[];
@@ -47,53 +41,29 @@ export interface IdempotentConsumerOptions<Tx extends SqlTx> {
   maxAttempts?: number;
   /** consumer restarts allowed within `restartWindowMs` before `onFatal` (default 10) */
   maxRestarts?: number;
-  /** the window restarts are counted in, ms (default `CONSUMER_RESTART_WINDOW_MS` or 300,000 = 5 min) */
+  /** the window restarts are counted in, ms (default 300,000 = 5 min; services pass `CONSUMER_RESTART_WINDOW_MS`, libs/runtime `consumerSettings`) */
   restartWindowMs?: number;
   /** called when restarts are exhausted; services exit non-zero so the supervisor sees it */
   onFatal?: (err: Error) => void;
   /** dead-letter topic (default `topicName('deadLetter')`) */
   deadLetterTopic?: string;
   /**
-   * Largest original value copied whole into a dead letter, bytes (default
-   * `DEAD_LETTER_MAX_VALUE_BYTES` or 65,536). Larger or non-UTF-8 values are replaced by a
+   * Largest original value copied whole into a dead letter, bytes (default 65,536; services pass
+   * `DEAD_LETTER_MAX_VALUE_BYTES`). Larger or non-UTF-8 values are replaced by a
    * reference: size, SHA-256 and the first 256 bytes in base64; the original stays at its
    * topic/partition/offset (topics keep data forever).
    */
   deadLetterMaxValueBytes?: number;
-  /** messages applied in one transaction (default `CONSUMER_CHUNK_SIZE` or 100) */
+  /** messages applied in one transaction (default 100; services pass `CONSUMER_CHUNK_SIZE`) */
   chunkSize?: number;
+  /** Kafka group session timeout, ms (default 10,000; services pass `KAFKA_SESSION_TIMEOUT_MS`) */
+  sessionTimeoutMs?: number;
   /**
    * Event types this consumer acts on; others are acknowledged without touching the database
    * (nothing to apply, so nothing to deduplicate). Default: all.
    */
   accepts?: (type: string) => boolean;
 }
-
-/**
- * SQLSTATE classes / errno codes meaning "the database or network is down" (a restart: 57P01
- * admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now; class 08 connection
- * exceptions; 53300 too many connections): retried in-process, never dead-lettered.
- */
-export function isConnectivityError(err: unknown): boolean {
-  const state = sqlState(err);
-  if (state && (state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03' || state === '53300')) return true;
-  const code = (err as { code?: string })?.code;
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN', 'P1001', 'P1017'].includes(code ?? '') ||
-    /Can't reach database|Connection terminated|terminating connection|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))
-  );
-}
-
-/** True for a kafkajs error the client may retry (leader moved, broker down, request timed out). */
-function isRetriableKafkaError(err: unknown): boolean {
-  for (let e = err as { retriable?: boolean; cause?: unknown; name?: string } | undefined; e; e = e.cause as typeof e) {
-    if (e.retriable === true) return true;
-    if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError' || e.name === 'KafkaJSBrokerNotFound') return true;
-  }
-  return false;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Lifecycle of a consumer run by {@link runIdempotentConsumer}, for readiness. */
 export type ConsumerState = 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
@@ -106,51 +76,6 @@ const states = new WeakMap<Consumer, () => ConsumerState>();
  */
 export function consumerState(consumer: Consumer): ConsumerState | undefined {
   return states.get(consumer)?.();
-}
-
-/**
- * A restart budget: at most `max` restarts within any `windowMs` (sliding), so rare transient
- * crashes over a long life never add up to an exit, while a fault that does not heal still does.
- */
-export class RestartBudget {
-  private readonly times: number[] = [];
-  constructor(
-    readonly max: number,
-    readonly windowMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Records a restart. @returns false when it exceeds the budget */
-  take(): boolean {
-    const t = this.now();
-    while (this.times.length && this.times[0]! <= t - this.windowMs) this.times.shift();
-    this.times.push(t);
-    return this.times.length <= this.max;
-  }
-
-  /** Restarts counted in the current window. */
-  get used(): number {
-    const t = this.now();
-    return this.times.filter((x) => x > t - this.windowMs).length;
-  }
-}
-
-/**
- * The original message as a dead letter carries it: the value itself when it is valid UTF-8 and
- * at most `maxBytes`, else a reference (size, SHA-256, first 256 bytes base64) — the original stays
- * readable at its topic/partition/offset. Keeps every dead letter far below the broker's limit.
- */
-export function deadLetterOriginal(value: Buffer | null, maxBytes: number): { value: string | null } | { valueBytes: number; valueSha256: string; valueHeadBase64: string; valueOmitted: string } {
-  if (value === null) return { value: null };
-  const text = value.toString('utf8');
-  const utf8 = !text.includes('\uFFFD') || Buffer.from(text, 'utf8').equals(value);
-  if (utf8 && value.length <= maxBytes) return { value: text };
-  return {
-    valueBytes: value.length,
-    valueSha256: createHash('sha256').update(value).digest('hex'),
-    valueHeadBase64: value.subarray(0, 256).toString('base64'),
-    valueOmitted: utf8 ? `larger than ${maxBytes} bytes` : 'not UTF-8',
-  };
 }
 
 /**
@@ -171,20 +96,20 @@ export function deadLetterOriginal(value: Buffer | null, maxBytes: number): { va
  * - recovery: a consumer kafkajs crashes is restarted, by kafkajs for retriable errors and by this
  *   function for the others (it would otherwise stay stopped for good); at most `maxRestarts`
  *   within `restartWindowMs`, then `onFatal`. {@link consumerState} tells readiness the truth;
- * - group timing (`KAFKA_SESSION_TIMEOUT_MS`, default 10 s; heartbeat every 1 s; rebalance
+ * - group timing (`sessionTimeoutMs`: `KAFKA_SESSION_TIMEOUT_MS`, default 10 s; heartbeat every 1 s; rebalance
  *   timeout 20 s; client retries capped at 2 s apart) keeps recovery after a broker restart within
  *   seconds: a member lost with the broker expires after the session timeout, not a minute;
  * - tracing: one CONSUMER span per message whose parent is the producer span from the message's
  *   `traceparent` header, so the database spans and any events it appends join the call's trace.
  */
-export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentConsumerOptions<Tx>): Promise<Consumer> {
+export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentConsumerOptions<Tx>): Promise<Consumer> {
   const consumerName = opts.consumerName ?? opts.groupId;
   const maxAttempts = opts.maxAttempts ?? 5;
-  const budget = new RestartBudget(opts.maxRestarts ?? 10, opts.restartWindowMs ?? Number(process.env.CONSUMER_RESTART_WINDOW_MS ?? 300_000));
-  const chunkSize = Math.max(1, opts.chunkSize ?? Number(process.env.CONSUMER_CHUNK_SIZE ?? 100));
+  const budget = new RestartBudget(opts.maxRestarts ?? 10, opts.restartWindowMs ?? 300_000);
+  const chunkSize = Math.max(1, opts.chunkSize ?? 100);
   const dlqTopic = opts.deadLetterTopic ?? topicName('deadLetter');
-  const maxValueBytes = opts.deadLetterMaxValueBytes ?? Number(process.env.DEAD_LETTER_MAX_VALUE_BYTES ?? 65_536);
-  const sessionTimeout = Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? 10_000);
+  const maxValueBytes = opts.deadLetterMaxValueBytes ?? 65_536;
+  const sessionTimeout = opts.sessionTimeoutMs ?? 10_000;
   let state: ConsumerState = 'starting';
   let disconnecting = false;
 
@@ -193,7 +118,10 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     sessionTimeout,
     rebalanceTimeout: Math.max(20_000, sessionTimeout),
     heartbeatInterval: Math.min(1000, Math.floor(sessionTimeout / 3)),
-    maxWaitTimeInMs: 100,
+    // a long poll: the broker answers a fetch as soon as a message arrives (minBytes 1), so this
+    // only bounds how often an idle consumer asks — 100 ms cost the idle broker and services
+    // CPU every 100 ms per consumer for no lower latency (issue 17)
+    maxWaitTimeInMs: 500,
     retry: {
       initialRetryTime: 200,
       maxRetryTime: 2000,
@@ -253,55 +181,7 @@ export async function runIdempotentConsumer<Tx extends SqlTx>(opts: IdempotentCo
     }
   };
 
-  const send = async (payload: Record<string, unknown>, message: KafkaMessage, reason: string, headers: Record<string, string>) =>
-    opts.producer.send({
-      topic: dlqTopic,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: JSON.stringify(payload),
-          headers: { 'dead-letter-reason': reason.slice(0, 500), ...(headers.traceparent ? { traceparent: headers.traceparent } : {}) },
-        },
-      ],
-    });
-
-  /**
-   * Writes one dead letter. Never throws for a refusal that will not heal (too large, invalid):
-   * then a bare reference is tried, then the message is logged with its reference and skipped.
-   * Retriable errors (broker down, leader moving) are retried with backoff while the consumer runs.
-   */
-  const deadLetter = async (message: KafkaMessage, msg: MessageContext, reason: string, issues: unknown[] = [], isRunning: () => boolean = () => true) => {
-    const headers = headersToStrings(message.headers);
-    const reference = { topic: msg.topic, partition: msg.partition, offset: msg.offset, key: msg.key };
-    const base = { reason: reason.slice(0, 4000), consumer: consumerName, deadLetteredAt: new Date().toISOString() };
-    const full = { ...base, issues: JSON.stringify(issues).length <= 16_384 ? issues : [{ message: `${issues.length} issues omitted (too large)` }], original: { ...reference, headers, ...deadLetterOriginal(message.value, maxValueBytes) } };
-    const bare = { ...base, issues: [], original: { ...reference, ...deadLetterOriginal(message.value, 0) } };
-    let outcome: 'dead-lettered' | 'dead-letter-refused' = 'dead-lettered';
-    for (let attempt = 1, payload: Record<string, unknown> = full; ; attempt++) {
-      try {
-        await send(payload, message, reason, headers);
-        break;
-      } catch (err) {
-        if (isRetriableKafkaError(err) && isRunning()) {
-          opts.logger.warn({ err, attempt, topic: msg.topic, partition: msg.partition, offset: msg.offset }, 'dead letter not written yet; retrying');
-          await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
-          continue;
-        }
-        if (payload === full) {
-          opts.logger.warn({ err, topic: msg.topic, partition: msg.partition, offset: msg.offset }, 'dead letter refused; sending a bare reference instead');
-          payload = bare;
-          continue;
-        }
-        // the partition moves on: the original stays at its offset, this line says where
-        opts.logger.error({ err, ...reference, reason: base.reason }, 'dead letter refused by the broker; message skipped (see its topic/partition/offset)');
-        outcome = 'dead-letter-refused';
-        break;
-      }
-    }
-    opts.metrics?.consumed.inc({ topic: msg.topic, outcome });
-    opts.logger.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, reason: base.reason }, 'message dead-lettered');
-  };
+  const deadLetter = deadLetterWriter({ producer: opts.producer, logger: opts.logger, metrics: opts.metrics, dlqTopic, consumerName, maxValueBytes });
 
   /** One message on its way through: its CONSUMER span (child of the producer span) and parsed event. */
   interface Item {

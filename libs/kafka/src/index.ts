@@ -2,3 +2,5 @@ export * from './client';
 export * from './trace-headers';
 export * from './outbox-relay';
 export * from './consumer';
+export * from './consumer-faults';
+export * from './dead-letter';

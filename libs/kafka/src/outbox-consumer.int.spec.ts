@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { callStreamId, eventRegistry, topicName, topicSpecs } from '@cad110/contracts';
-import { appendToStream, type SqlTx } from '@cad110/eventstore';
+import { sqlOf, type Sql } from '@cad110/db';
+import { appendToStream } from '@cad110/eventstore';
 import { createLogger } from '@cad110/logging';
 import { createMetrics } from '@cad110/telemetry';
 import { tempDatabase, uniqueId, useInMemoryTracing, waitFor } from '@cad110/testkit';
@@ -15,12 +16,6 @@ import { runIdempotentConsumer, PermanentError } from './consumer';
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
 const spans = useInMemoryTracing();
 
-function txOf(client: PoolClient): SqlTx {
-  return {
-    $executeRawUnsafe: async (q, ...v) => (await client.query(q, v)).rowCount ?? 0,
-    $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await client.query(q, v)).rows as T,
-  };
-}
 
 describe('outbox relay → Kafka → idempotent consumer (real broker, real PostgreSQL)', () => {
   const prefix = `${uniqueId('t')}.`;
@@ -34,11 +29,11 @@ describe('outbox relay → Kafka → idempotent consumer (real broker, real Post
   let consumer: Consumer | undefined;
   const groupId = uniqueId('g');
 
-  const transaction = async <T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> => {
+  const transaction = async <T>(fn: (tx: Sql) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
-      const r = await fn(txOf(c));
+      const r = await fn(sqlOf(c));
       await c.query('COMMIT');
       return r;
     } catch (e) {
@@ -63,7 +58,7 @@ describe('outbox relay → Kafka → idempotent consumer (real broker, real Post
       metrics,
       handle: async (event, tx) => {
         if ((event.data as { text?: string }).text === 'refuse me') throw new PermanentError('the domain refuses this');
-        await tx.$executeRawUnsafe('INSERT INTO effects (event_id) VALUES ($1::uuid)', event.eventId);
+        await tx.exec('INSERT INTO effects (event_id) VALUES ($1::uuid)', [event.eventId]);
       },
     });
 
@@ -76,7 +71,7 @@ describe('outbox relay → Kafka → idempotent consumer (real broker, real Post
     await ensureTopics(kafka, topicSpecs(prefix, 2));
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    relay = new OutboxRelay({ pool, producer, logger, metrics });
+    relay = new OutboxRelay({ pool, producer, kafka, logger, metrics });
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventRegistry, topicName, topicSpecs } from '@cad110/contracts';
-import { pgTransaction } from '@cad110/eventstore';
+import { pgTransaction } from '@cad110/db';
 import { createLogger } from '@cad110/logging';
 import { createMetrics } from '@cad110/telemetry';
 import { tempDatabase, uniqueId, waitFor } from '@cad110/testkit';
@@ -81,7 +81,7 @@ describe('poison messages never stop a partition (real broker, real PostgreSQL)'
       producer,
       logger,
       metrics,
-      handle: async (event, tx) => void (await tx.$executeRawUnsafe('INSERT INTO effects (event_id) VALUES ($1::uuid)', event.eventId)),
+      handle: async (event, tx) => void (await tx.exec('INSERT INTO effects (event_id) VALUES ($1::uuid)', [event.eventId])),
     });
 
     await waitFor(async () => (await pool.query('SELECT 1 FROM effects WHERE event_id = $1', [good.eventId])).rowCount === 1, { timeoutMs: 30_000, message: 'the message after the poison one was applied' });

@@ -18,8 +18,3 @@ export function extractContext(headers: IHeaders | undefined): Context {
   return propagation.extract(context.active(), headersToStrings(headers));
 }
 
-/** Writes the W3C trace context of `ctx` into string headers. */
-export function injectContext(ctx: Context, headers: Record<string, string>): Record<string, string> {
-  propagation.inject(ctx, headers);
-  return headers;
-}

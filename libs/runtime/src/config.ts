@@ -8,15 +8,21 @@
  */
 import { z } from 'zod';
 
-/** An integer variable with a default, a range and a unit (the unit is part of the "allowed" text). */
-export function integer(def: number | undefined, min: number, max: number, unit = '') {
-  const allowed = `an integer ${min}..${max}${unit ? ` (${unit})` : ''}`;
-  const s = z
+function integerText(min: number, max: number, allowed: string) {
+  return z
     .string()
     .trim()
     .regex(/^-?\d+$/, allowed)
     .transform(Number)
     .refine((n) => n >= min && n <= max, allowed);
+}
+
+/** An integer variable with a default (or optional without one), a range and a unit (the unit is part of the "allowed" text). */
+export function integer(def: number, min: number, max: number, unit?: string): z.ZodDefault<ReturnType<typeof integerText>>;
+export function integer(def: undefined, min: number, max: number, unit?: string): z.ZodOptional<ReturnType<typeof integerText>>;
+export function integer(def: number | undefined, min: number, max: number, unit = '') {
+  const allowed = `an integer ${min}..${max}${unit ? ` (${unit})` : ''}`;
+  const s = integerText(min, max, allowed);
   return def === undefined ? s.optional() : s.default(def).describe(`${allowed}; default ${def}`);
 }
 
@@ -65,7 +71,7 @@ export const RuntimeEnv = z.object({
   KAFKA_BROKERS: z.string().trim().regex(/^[^\s,]+(,[^\s,]+)*$/, 'host:port[,host:port...]').optional(),
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dots, underscores and dashes').default('cad110.'),
   KAFKA_PARTITIONS: integer(3, 1, 1000),
-  KAFKA_REPLICATION_FACTOR: integer(1, 1, 10),
+  KAFKA_REPLICATION_FACTOR: integer(undefined, 1, 10),
   KAFKA_GROUP_SUFFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dots, underscores and dashes').default(''),
   KAFKA_SESSION_TIMEOUT_MS: integer(10_000, 1000, 300_000, 'milliseconds'),
   CONSUMER_CHUNK_SIZE: integer(100, 1, 10_000),
@@ -82,6 +88,24 @@ export const RuntimeEnv = z.object({
   CAD110_TAXONOMY_FILE: text(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(),
+  // checked in full by libs/auth authKeysOrExit() at start-up (JSON, PEM, EC P-256)
+  CAD110_AUTH_PUBLIC_KEYS: text(),
+  CAD110_TRUSTED_PROXIES: text(),
+  // Kafka TLS and SASL (libs/kafka kafkaSecurity)
+  KAFKA_SSL: flag(false),
+  KAFKA_SSL_CA_FILE: text(),
+  KAFKA_SSL_CERT_FILE: text(),
+  KAFKA_SSL_KEY_FILE: text(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: flag(true),
+  KAFKA_SASL_MECHANISM: z
+    .string()
+    .trim()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(['scram-sha-512', 'scram-sha-256', 'plain'], { error: 'one of scram-sha-512, scram-sha-256, plain' }))
+    .optional(),
+  KAFKA_SASL_USERNAME: text(),
+  KAFKA_SASL_PASSWORD: text(),
+  KAFKA_SASL_PASSWORD_FILE: text(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnv>;
 

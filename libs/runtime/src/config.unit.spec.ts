@@ -6,6 +6,9 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
   it('parses numbers, flags and enums with their defaults', () => {
     const c = loadConfig(RuntimeEnv, { DB_POOL_SIZE: '4', DB_MIGRATE: 'false' });
     expect(c).toMatchObject({ DB_POOL_SIZE: 4, DB_MIGRATE: false, KAFKA_PARTITIONS: 3, KAFKA_TOPIC_PREFIX: 'cad110.', LOG_LEVEL: 'info' });
+    // unset: the replication follows the cluster's size (libs/kafka replicationFor)
+    expect(c.KAFKA_REPLICATION_FACTOR).toBeUndefined();
+    expect(loadConfig(RuntimeEnv, { KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' }).KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
   });
 
   it('a malformed value is one line naming the variable, the value and what is allowed', () => {
@@ -15,6 +18,9 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
     expect(() => loadConfig(RuntimeEnv, { DB_MIGRATE: 'yes' })).toThrow('DB_MIGRATE="yes": allowed: true or false');
     expect(() => loadConfig(RuntimeEnv, { BUREAU_TIME_ZONE: 'Mars/Olympus' })).toThrow('BUREAU_TIME_ZONE="Mars/Olympus": allowed: an IANA time zone');
     expect(() => loadConfig(RuntimeEnv, { DB_POOL_SIZE: '0' })).toThrow('DB_POOL_SIZE="0"');
+    expect(() => loadConfig(RuntimeEnv, { KAFKA_SASL_MECHANISM: 'kerberos' })).toThrow('KAFKA_SASL_MECHANISM="kerberos": allowed: one of scram-sha-512, scram-sha-256, plain');
+    expect(() => loadConfig(RuntimeEnv, { KAFKA_SSL: 'yes' })).toThrow('KAFKA_SSL="yes": allowed: true or false');
+    expect(() => loadConfig(RuntimeEnv, { KAFKA_REPLICATION_FACTOR: 'three' })).toThrow('KAFKA_REPLICATION_FACTOR="three": allowed: an integer 1..10');
   });
 
   it("every variable of the schema is in the README's configuration table", () => {

@@ -3,38 +3,31 @@ import { join } from 'node:path';
 import type { Express } from 'express';
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { eventRegistry, topicPrefix, topicSpecs } from '@cad110/contracts';
-import { createResilientPool, databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
-import { pgTransaction, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
+import { eventRegistry, topicSpecs } from '@cad110/contracts';
+import { createResilientPool, databaseUrlFor, dbOf, deployMigrations, ensureDatabase, type Db } from '@cad110/db';
 import { consumerState, createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
 import { createLogger, type Logger } from '@cad110/logging';
 import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
-import { configOrExit, RuntimeEnv } from './config';
+import { configOrExit, loadConfig, RuntimeEnv } from './config';
 
 export * from './config';
 
-/** The subset of a generated Prisma client the runtime uses. */
-export interface PrismaLike<Tx extends SqlTx> {
-  $transaction<T>(fn: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T>;
-  $disconnect(): Promise<void>;
-}
-
 /** Everything a service's code needs at run time, built once at start-up. */
-export interface ServiceRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx> {
+export interface ServiceRuntime {
   name: string;
   logger: Logger;
   metrics: ServiceMetrics;
   databaseUrl: string;
   pool: Pool;
-  prisma: P;
+  /**
+   * The one way to run SQL at run time (`@cad110/db`): `db.query/select/exec` on the pool,
+   * `db.transaction(fn)` for one transaction (commands, consumers, projections).
+   */
+  db: Db;
   kafka: Kafka;
   producer: Producer;
   relay: OutboxRelay;
   registry: typeof eventRegistry;
-  /** one interactive Prisma transaction (default timeout 15 s), for typed reads and rare commands */
-  transaction: RunInTransaction<Tx>;
-  /** one plain `pg` transaction for the write paths (commands, consumers): raw SQL, ~4× less CPU */
-  sql: RunInTransaction<SqlTx>;
   /** readiness checks for /readyz */
   readiness: { name: string; check: () => Promise<boolean> }[];
   consumers: Consumer[];
@@ -44,13 +37,11 @@ export interface ServiceRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx> {
   env: RuntimeEnv;
 }
 
-export interface RuntimeOptions<P> {
+export interface RuntimeOptions {
   /** service name: intake | dispatch | records | statistics */
   name: string;
   /** directory of the service package (for prisma/migrations) */
   serviceDir: string;
-  /** builds the service's generated Prisma client on the shared pg pool */
-  makePrisma: (pool: Pool) => P;
   /** pg pool size (default `DB_POOL_SIZE` or 10) */
   poolSize?: number;
   /** false for services that publish nothing (no outbox table, relay never started) */
@@ -59,10 +50,10 @@ export interface RuntimeOptions<P> {
 
 /**
  * Connects a service: creates its database if missing and applies its migrations
- * (`DB_MIGRATE=false` skips both), opens the pg pool and Prisma client on it, creates the Kafka
+ * (`DB_MIGRATE=false` skips both), opens the bounded pg pool and its {@link Db}, creates the Kafka
  * topics, connects an idempotent producer and prepares (not starts) the outbox relay.
  */
-export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(opts: RuntimeOptions<P>): Promise<ServiceRuntime<P, Tx>> {
+export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntime> {
   const env = configOrExit(opts.name, RuntimeEnv);
   const logger = createLogger(opts.name);
   const metrics = createMetrics(opts.name);
@@ -79,15 +70,14 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     connectionTimeoutMillis: 10_000,
     onConnectionError: (err, where) => logger.warn({ err, where }, 'pg connection lost; the pool reconnects'),
   });
-  const prisma = opts.makePrisma(pool);
   const kafka = createKafka(`cad110-${opts.name}`, logger);
-  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS));
+  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS), 60_000, env.KAFKA_REPLICATION_FACTOR);
   const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, logger, metrics });
+  const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics });
   const outbox = opts.outbox !== false;
   if (outbox) metrics.setOutboxBacklogReader(() => relay.backlog());
-  const transaction: RunInTransaction<Tx> = (fn) => prisma.$transaction(fn, { maxWait: 10_000, timeout: 15_000 });
+  const db = dbOf(pool);
   const consumers: Consumer[] = [];
   return {
     name: opts.name,
@@ -95,13 +85,11 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     metrics,
     databaseUrl,
     pool,
-    prisma,
+    db,
     kafka,
     producer,
     relay,
     registry: eventRegistry,
-    transaction,
-    sql: pgTransaction(pool),
     consumers,
     outbox,
     env,
@@ -115,16 +103,25 @@ export async function createRuntime<P extends PrismaLike<Tx>, Tx extends SqlTx>(
 }
 
 /** Consumer group id of a service's consumer, with the optional `KAFKA_GROUP_SUFFIX` for test isolation. */
-export function groupId(name: string): string {
-  return `${topicPrefix()}${name}${process.env.KAFKA_GROUP_SUFFIX ?? ''}`;
+export function groupId(name: string, env: Pick<RuntimeEnv, 'KAFKA_TOPIC_PREFIX' | 'KAFKA_GROUP_SUFFIX'> = loadConfig(RuntimeEnv)): string {
+  return `${env.KAFKA_TOPIC_PREFIX}${name}${env.KAFKA_GROUP_SUFFIX}`;
+}
+
+/**
+ * The consumer settings of the validated configuration (`CONSUMER_CHUNK_SIZE`,
+ * `CONSUMER_RESTART_WINDOW_MS`, `DEAD_LETTER_MAX_VALUE_BYTES`, `KAFKA_SESSION_TIMEOUT_MS`), for
+ * libs/kafka `runIdempotentConsumer`.
+ */
+export function consumerSettings(env: RuntimeEnv): { chunkSize: number; restartWindowMs: number; deadLetterMaxValueBytes: number; sessionTimeoutMs: number } {
+  return { chunkSize: env.CONSUMER_CHUNK_SIZE, restartWindowMs: env.CONSUMER_RESTART_WINDOW_MS, deadLetterMaxValueBytes: env.DEAD_LETTER_MAX_VALUE_BYTES, sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS };
 }
 
 /**
  * Listens on `PORT` (or `defaultPort`), starts the relay, and stops everything cleanly on
  * SIGINT/SIGTERM (HTTP, consumers, relay, producer, pool, telemetry) within 10 s.
  */
-export async function serve<P extends PrismaLike<Tx>, Tx extends SqlTx>(
-  rt: ServiceRuntime<P, Tx>,
+export async function serve(
+  rt: ServiceRuntime,
   app: Express,
   defaultPort: number,
   onStop: () => Promise<void> = async () => undefined,
@@ -147,7 +144,6 @@ export async function serve<P extends PrismaLike<Tx>, Tx extends SqlTx>(
     await onStop();
     await rt.relay.stop();
     await rt.producer.disconnect().catch(() => undefined);
-    await rt.prisma.$disconnect().catch(() => undefined);
     await rt.pool.end().catch(() => undefined);
     process.exit(0);
   };

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** prom-client's Gauge and Registry, for a service's own scrape-time gauges (dispatch's ops gauges). */
+export { Gauge, Registry };
+
 /**
  * Prometheus metrics of one service (text format at `GET /metrics`).
  * - `cad110_messages_consumed_total{topic,outcome}` outcome = processed | duplicate | ignored | dead-lettered | failed

@@ -10,8 +10,12 @@ const TOKEN_PATTERNS: [RegExp, string][] = [
   [/(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi, '$1REDACTED'],
 ];
 
+/** Cheap gate: a string that matches none of these cannot hold a token (most attribute values, e.g. SQL text). */
+const MAY_HOLD_TOKEN = /token=|bearer\s/i;
+
 /** `value` with every token in it replaced by `REDACTED` (see {@link TOKEN_PATTERNS}). */
 export function redactTokens(value: string): string {
+  if (!MAY_HOLD_TOKEN.test(value)) return value;
   let out = value;
   for (const [re, by] of TOKEN_PATTERNS) out = out.replace(re, by);
   return out;

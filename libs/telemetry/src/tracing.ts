@@ -1,4 +1,4 @@
-import { context, propagation, trace, type Context, type Span, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -72,32 +72,6 @@ export function tracer(): Tracer {
   return trace.getTracer('cad110');
 }
 
-/** Runs `fn` inside a new active span; records errors and ends the span. */
-export async function withSpan<T>(
-  name: string,
-  attributes: Record<string, string | number | boolean | undefined>,
-  fn: (span: Span) => Promise<T>,
-  parent: Context = context.active(),
-): Promise<T> {
-  return tracer().startActiveSpan(name, { attributes: clean(attributes) }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
-}
-
-function clean(a: Record<string, string | number | boolean | undefined>) {
-  const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(a)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 /** W3C trace context of the active span as carrier fields (`traceparent`, `tracestate`). */
 export function currentTraceCarrier(ctx: Context = context.active()): { traceparent?: string; tracestate?: string } {
   const carrier: Record<string, string> = {};
@@ -106,13 +80,6 @@ export function currentTraceCarrier(ctx: Context = context.active()): { tracepar
   if (carrier.traceparent) out.traceparent = carrier.traceparent;
   if (carrier.tracestate) out.tracestate = carrier.tracestate;
   return out;
-}
-
-/** Context whose parent is the span described by `carrier` (W3C fields), on top of ROOT. */
-export function contextFromCarrier(carrier: Record<string, string | undefined>): Context {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(carrier)) if (typeof v === 'string') clean[k] = v;
-  return propagation.extract(context.active(), clean);
 }
 
 /** Trace id (32 hex) from a traceparent header, or undefined. */

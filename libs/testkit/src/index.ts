@@ -59,14 +59,22 @@ export function useInMemoryTracing(): InMemorySpanExporter {
 export * from './decider-spec';
 export * from './shared';
 
-/** Secret the API tests sign tokens with (set before a service's createServer runs). */
-export const TEST_AUTH_SECRET = 'test-secret-for-cad110-api-tests-only-0123456789';
-
-/** `Authorization` header value for a role in API tests (sets CAD110_AUTH_SECRET if unset). */
-export function bearer(role: import('@cad110/auth').Role, sub = `test-${role}`): string {
-  process.env.CAD110_AUTH_SECRET ??= TEST_AUTH_SECRET;
+/**
+ * Sets the token keys of API tests (a P-256 pair made once per test process) in `process.env`
+ * unless they are set: `CAD110_AUTH_PRIVATE_KEY` and `CAD110_AUTH_PUBLIC_KEYS`. Call before a
+ * service's createServer runs (or spawn services with this env).
+ */
+export function useTestAuthKeys(): void {
+  if (process.env.CAD110_AUTH_PUBLIC_KEYS && process.env.CAD110_AUTH_PRIVATE_KEY) return;
   // required lazily so tests that do not use auth need not load it
+  const { generateAuthKeys } = require('@cad110/auth') as typeof import('@cad110/auth');
+  Object.assign(process.env, generateAuthKeys('test').env);
+}
+
+/** `Authorization` header value for a role in API tests (sets the test keys if unset, {@link useTestAuthKeys}). */
+export function bearer(role: import('@cad110/auth').Role, sub = `test-${role}`): string {
+  useTestAuthKeys();
   const { signToken } = require('@cad110/auth') as typeof import('@cad110/auth');
-  return `Bearer ${signToken({ sub, role }, process.env.CAD110_AUTH_SECRET)}`;
+  return `Bearer ${signToken({ sub, role })}`;
 }
 export * from './openapi';

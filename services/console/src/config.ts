@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { configOrExit, flag, integer, RuntimeEnv, text, url } from '@cad110/runtime';
+import { configOrExit, flag, integer, loadConfig, RuntimeEnv, text, url } from '@cad110/runtime';
+import { DeskEnv, deskSettings, type DeskSettings } from './desk-settings';
 
 /** The four services the gateway forwards to, by the path segment after `/api/`. */
 export const UPSTREAMS = ['intake', 'dispatch', 'records', 'statistics'] as const;
@@ -19,6 +20,10 @@ export interface ConsoleConfig {
   proxyTimeoutMs: number;
   /** trace link template with `{traceId}` (`CAD110_TRACE_VIEWER_URL`), if set */
   traceViewerUrl?: string;
+  /** the dispatcher desk's map tiles and unit-board thresholds (desk-settings.ts) */
+  desk: DeskSettings;
+  /** access token lifetime, seconds (`CONSOLE_ACCESS_TOKEN_SECONDS`, default 300); refresh with POST /auth/refresh */
+  accessTokenSeconds: number;
 }
 
 const SERVICE_DIR = resolve(__dirname, '..');
@@ -28,18 +33,25 @@ const SERVICE_DIR = resolve(__dirname, '..');
  * `INTAKE_URL`, `DISPATCH_URL`, `RECORDS_URL`, `STATISTICS_URL` (default `http://127.0.0.1:8081`…`8084`),
  * `CONSOLE_WEB_DIST` (default `services/console/web/dist`),
  * `CONSOLE_MAP_FILE` (default `services/dispatch/seed/county-map.geojson`),
- * `CONSOLE_PROXY_TIMEOUT_MS` (default 30000).
+ * `CONSOLE_PROXY_TIMEOUT_MS` (default 30000), the desk settings (`CONSOLE_MAP_TILE_*`,
+ * `CONSOLE_UNIT_THRESHOLDS`: desk-settings.ts).
+ * @throws ConfigError naming the variable when a value is malformed
  */
 export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
-  const upstreams = Object.fromEntries(
-    UPSTREAMS.map((u) => [u, (env[`${u.toUpperCase()}_URL`] ?? `http://127.0.0.1:${DEFAULT_PORTS[u]}`).replace(/\/+$/, '')]),
-  ) as Record<Upstream, string>;
+  const c = loadConfig(
+    ConsoleEnv.pick({ INTAKE_URL: true, DISPATCH_URL: true, RECORDS_URL: true, STATISTICS_URL: true, CONSOLE_WEB_DIST: true, CONSOLE_MAP_FILE: true, CONSOLE_PROXY_TIMEOUT_MS: true, CAD110_TRACE_VIEWER_URL: true, CONSOLE_ACCESS_TOKEN_SECONDS: true }),
+    env,
+  );
+  const urls: Record<Upstream, string | undefined> = { intake: c.INTAKE_URL, dispatch: c.DISPATCH_URL, records: c.RECORDS_URL, statistics: c.STATISTICS_URL };
+  const upstreams = Object.fromEntries(UPSTREAMS.map((u) => [u, (urls[u] ?? `http://127.0.0.1:${DEFAULT_PORTS[u]}`).replace(/\/+$/, '')])) as Record<Upstream, string>;
   return {
     upstreams,
-    webDist: env.CONSOLE_WEB_DIST ?? join(SERVICE_DIR, 'web', 'dist'),
-    mapFile: env.CONSOLE_MAP_FILE ?? join(SERVICE_DIR, '..', 'dispatch', 'seed', 'county-map.geojson'),
-    proxyTimeoutMs: Number(env.CONSOLE_PROXY_TIMEOUT_MS ?? 30_000),
-    ...(env.CAD110_TRACE_VIEWER_URL ? { traceViewerUrl: env.CAD110_TRACE_VIEWER_URL } : {}),
+    webDist: c.CONSOLE_WEB_DIST ?? join(SERVICE_DIR, 'web', 'dist'),
+    mapFile: c.CONSOLE_MAP_FILE ?? join(SERVICE_DIR, '..', 'dispatch', 'seed', 'county-map.geojson'),
+    proxyTimeoutMs: c.CONSOLE_PROXY_TIMEOUT_MS,
+    ...(c.CAD110_TRACE_VIEWER_URL ? { traceViewerUrl: c.CAD110_TRACE_VIEWER_URL } : {}),
+    desk: deskSettings(env),
+    accessTokenSeconds: c.CONSOLE_ACCESS_TOKEN_SECONDS,
   };
 }
 
@@ -55,7 +67,10 @@ export const ConsoleEnv = RuntimeEnv.extend({
   CAD110_TRACE_VIEWER_URL: url(),
   CONSOLE_SEED_DEMO_USERS: flag(false),
   CAD110_DEMO_PASSWORD: text(),
-});
+  CONSOLE_ACCESS_TOKEN_SECONDS: integer(300, 10, 3600, 'seconds'),
+  // checked in full by libs/auth authKeysOrExit() at start-up (PEM, EC P-256, listed in CAD110_AUTH_PUBLIC_KEYS)
+  CAD110_AUTH_PRIVATE_KEY: text(),
+}).extend(DeskEnv.shape);
 
 /** Validates the console's environment once at start-up (exit 78 with one line on a bad value). */
 export const consoleEnv = () => configOrExit('console', ConsoleEnv);

@@ -1,7 +1,7 @@
 import './instrument';
+import { authKeysOrExit } from '@cad110/auth';
 import { createRuntime, serve } from '@cad110/runtime';
 import { seedDemoUsers } from './auth/users';
-import { makePrisma, type ConsoleTx, type PrismaClient } from './prisma';
 import { createServer } from './server';
 import { consoleEnv } from './config';
 
@@ -12,11 +12,12 @@ import { consoleEnv } from './config';
  */
 async function main() {
   const env = consoleEnv();
-  const rt = await createRuntime<PrismaClient, ConsoleTx>({ name: 'console', serviceDir: `${__dirname}/..`, makePrisma, outbox: false, poolSize: 4 });
+  authKeysOrExit('console', { sign: true });
+  const rt = await createRuntime({ name: 'console', serviceDir: `${__dirname}/..`, outbox: false, poolSize: 4 });
   if (env.CONSOLE_SEED_DEMO_USERS) {
     const password = env.CAD110_DEMO_PASSWORD;
     if (!password) throw new Error('CONSOLE_SEED_DEMO_USERS=true needs CAD110_DEMO_PASSWORD');
-    const users = await seedDemoUsers(rt.prisma, password);
+    const users = await seedDemoUsers(rt.db, password);
     rt.logger.info({ users }, 'demo users seeded');
   }
   const { app, feed } = createServer(rt);

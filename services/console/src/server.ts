@@ -1,27 +1,30 @@
 import type { Express } from 'express';
-import { authorizeRoutes, authSecret } from '@cad110/auth';
+import { authorizeRoutes, publicKeys, signingKey } from '@cad110/auth';
 import { loadTaxonomy, type Taxonomy } from '@cad110/contracts';
 import { createBaseApp, finishApp, serveRoutes } from '@cad110/http';
 import type { ServiceRuntime } from '@cad110/runtime';
+import { auditReveals, auditRoutes } from './auth/audit';
 import { authRoutes } from './auth/routes';
+import { refreshRoutes } from './auth/sessions';
 import { consoleConfig, type ConsoleConfig } from './config';
 import { consoleApiRoutes } from './console-api';
 import { gatewayMetricsRoutes, gatewayRoutes } from './gateway/proxy';
 import { LiveFeed } from './live/live-feed';
 import { liveRoutes } from './live/routes';
-import type { ConsoleTx, PrismaClient } from './prisma';
+import { securityHeaders } from './web-assets/security-headers';
 import { staticRoutes } from './web-assets/static';
 
-export type ConsoleRuntime = ServiceRuntime<PrismaClient, ConsoleTx>;
+export type ConsoleRuntime = ServiceRuntime;
 
 /**
  * Builds the console's express app (used by main.ts and by the tests):
- * `/auth/login`, `/auth/me` (sign-in), `/api/live` (server-sent events from Kafka),
+ * `/auth/login`, `/auth/me`, `/auth/logout` (sign-in), `/api/audit` (the audit trail), `/api/live` (server-sent events from Kafka),
  * `/api/console/*` (taxonomy, map), `/api/{intake,dispatch,records,statistics}/*` (gateway),
  * and the SPA. The live feed is created here and started by the caller (`feed.start()`).
  */
 export function createServer(rt: ConsoleRuntime, cfg: ConsoleConfig = consoleConfig(), taxonomy: Taxonomy = loadTaxonomy()): { app: Express; feed: LiveFeed } {
-  const secret = authSecret();
+  const ring = publicKeys();
+  const signer = signingKey();
   const feed = new LiveFeed(rt.kafka, rt.logger, rt.metrics);
   const app = createBaseApp({
     service: 'console',
@@ -29,8 +32,9 @@ export function createServer(rt: ConsoleRuntime, cfg: ConsoleConfig = consoleCon
     metrics: rt.metrics,
     readiness: [...rt.readiness, { name: 'live', check: async () => feed.ready }],
   });
-  serveRoutes(app, [...authRoutes(rt.prisma, secret), ...liveRoutes(feed), ...consoleApiRoutes(taxonomy, cfg.mapFile, cfg.traceViewerUrl), ...gatewayMetricsRoutes()], {
-    authorize: authorizeRoutes(secret),
+  app.use(securityHeaders(cfg.desk.mapTiles?.url));
+  serveRoutes(app, [...authRoutes(rt.db, signer, cfg.accessTokenSeconds), ...refreshRoutes(rt.db, signer, cfg.accessTokenSeconds), ...auditRoutes(rt.db), ...liveRoutes(feed), ...consoleApiRoutes(taxonomy, cfg.mapFile, cfg.traceViewerUrl, cfg.desk), ...gatewayMetricsRoutes()], {
+    authorize: authorizeRoutes(ring),
     info: {
       title: 'cad110 console API',
       version: '1.0.0',
@@ -39,6 +43,7 @@ export function createServer(rt: ConsoleRuntime, cfg: ConsoleConfig = consoleCon
       tags: { auth: 'Sign-in', live: 'Server-sent events', console: 'Reference data of the SPA', gateway: 'Role checks the gateway adds', reference: 'API description', operations: 'Health, readiness and metrics' },
     },
   });
+  app.use(auditReveals(rt.db, ring, rt.logger));
   app.use(gatewayRoutes(cfg, rt.logger));
   app.use(staticRoutes(cfg.webDist));
   return { app: finishApp(app, rt.logger), feed };

@@ -5,11 +5,11 @@
  * users of the machine can see); the database is the console's (`DATABASE_URL` or
  * `<POSTGRES_URL>/<CAD110_DB_PREFIX>_console`), migrated first.
  */
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { databaseUrlFor, deployMigrations, ensureDatabase } from '@cad110/db';
+import { databaseUrlFor, deployMigrations, ensureDatabase, sqlOf } from '@cad110/db';
 import { isRole, upsertUser } from './auth/users';
-import { makePrisma } from './prisma';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,13 +28,11 @@ async function main(): Promise<number> {
   await ensureDatabase(url);
   await deployMigrations(url, join(__dirname, '..', 'prisma', 'migrations'));
   const pool = new Pool({ connectionString: url, max: 1 });
-  const prisma = makePrisma(pool);
   try {
-    await upsertUser(prisma, { username, role, displayName: arg('name') ?? username, password });
+    await upsertUser(sqlOf(pool), { username, role, displayName: arg('name') ?? username, password }, `users-cli:${userInfo().username}`);
     console.log(`user ${username} (${role}) saved`);
     return 0;
   } finally {
-    await prisma.$disconnect();
     await pool.end();
   }
 }

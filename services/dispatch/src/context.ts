@@ -1,12 +1,11 @@
 import { bureauTimeZone, loadTaxonomy, resolveAt, type EventRegistry, type Taxonomy } from '@cad110/contracts';
-import type { RunInTransaction, SqlTx } from '@cad110/eventstore';
+import type { RunInTransaction, Sql } from '@cad110/db';
 import type { ServiceRuntime } from '@cad110/runtime';
-import type { DispatchTx, PrismaClient } from './prisma';
 import { loadCountyMap, type CountyMap } from './map/county-map';
 import { loadEtaModel, type EtaModel } from './recommend/eta';
 import { loadRunCards, type RunCards } from './recommend/run-cards';
 
-export type DispatchRuntime = ServiceRuntime<PrismaClient, DispatchTx>;
+export type DispatchRuntime = ServiceRuntime;
 
 /**
  * What dispatch's slices need, built once at start-up and passed to each command handler,
@@ -15,9 +14,9 @@ export type DispatchRuntime = ServiceRuntime<PrismaClient, DispatchTx>;
 export interface DispatchContext {
   /**
    * One database transaction for every read and write of a command (the runtime's plain `pg`
-   * transaction, `rt.sql`: raw SQL, no Prisma client in the write path).
+   * transaction, `rt.db.transaction`: `@cad110/db` Sql, the one way cad110 runs SQL).
    */
-  transaction: RunInTransaction<SqlTx>;
+  transaction: RunInTransaction<Sql>;
   registry: EventRegistry;
   taxonomy: Taxonomy;
   eta: EtaModel;
@@ -34,7 +33,7 @@ export interface DispatchContext {
 /** Builds dispatch's context from the runtime and the configuration files (map, ETA model, run cards, taxonomy). */
 export function createDispatchContext(rt: DispatchRuntime, overrides: Partial<DispatchContext> = {}): DispatchContext {
   return {
-    transaction: rt.sql,
+    transaction: rt.db.transaction,
     registry: rt.registry,
     taxonomy: loadTaxonomy(),
     eta: loadEtaModel(),

@@ -1,10 +1,11 @@
 import './instrument';
+import { authKeysOrExit } from '@cad110/auth';
 import { createRuntime, serve } from '@cad110/runtime';
-import { makePrisma, type DispatchTx, type PrismaClient } from './prisma';
 import { createDispatchContext } from './context';
 import { createServer } from './server';
 import { dispatchConfig } from './config';
 import { startConsumers } from './consumers/calls';
+import { registerOpsGauges, readOpsFigures } from './ops/gauges';
 import { checkOverdue } from './timers/overdue';
 import { seedUnits } from './units/register';
 import { loadSeed } from './units/seed';
@@ -12,12 +13,15 @@ import { loadSeed } from './units/seed';
 async function main() {
   /** status timers run every `DISPATCH_TIMER_INTERVAL_MS` (default 5000, validated: `5s` stops the start with exit 78) */
   const TIMER_MS = dispatchConfig().DISPATCH_TIMER_INTERVAL_MS;
-  const rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: `${__dirname}/..`, makePrisma });
+  authKeysOrExit('dispatch');
+  const rt = await createRuntime({ name: 'dispatch', serviceDir: `${__dirname}/..` });
   const ctx = createDispatchContext(rt);
   const seeded = await seedUnits(ctx, loadSeed());
   if (seeded) rt.logger.info({ seeded }, 'units seeded');
   await startConsumers(rt, ctx);
   const { app } = createServer(rt, ctx);
+  // pending incidents, oldest pending, units available, open overdue alerts (read at scrape time)
+  registerOpsGauges(rt.metrics.registry, () => readOpsFigures(ctx), (err) => rt.logger.warn({ err }, 'ops gauges not read'));
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

@@ -10,8 +10,8 @@ import { topicName, type EventEnvelope } from '@cad110/contracts';
 import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { createRuntime } from '@cad110/runtime';
-import { bearer, uniqueId, waitFor } from '@cad110/testkit';
-import { makePrisma, type DispatchTx, type PrismaClient } from '../src/prisma';
+import { bearer, expectDocumentedShape, uniqueId, waitFor } from '@cad110/testkit';
+import type { Incident, Unit } from '../src/generated/prisma/client';
 import { createServer } from '../src/server';
 import { createDispatchContext, type DispatchContext } from '../src/context';
 import { openIncident as openIncidentFor } from '../src/incidents/open';
@@ -24,7 +24,7 @@ import { anchorOf } from '../src/map/county-map';
 jest.setTimeout(120_000);
 
 describe('dispatch API on PostgreSQL and Kafka', () => {
-  let rt: Awaited<ReturnType<typeof createRuntime<PrismaClient, DispatchTx>>>;
+  let rt: Awaited<ReturnType<typeof createRuntime>>;
   let app: Express;
   let ctx: DispatchContext;
   // fake clock: 2026-11-29 21:00 in Asia/Shanghai
@@ -38,7 +38,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
   beforeAll(async () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: `${__dirname}/..`, makePrisma });
+    rt = await createRuntime({ name: 'dispatch', serviceDir: `${__dirname}/..` });
     ctx = createDispatchContext(rt, { clock: () => new Date(now), timeZone: 'Asia/Shanghai' });
     app = createServer(rt, ctx).app;
     expect(await seedUnits(ctx, seed)).toBe(seed.length);
@@ -50,7 +50,6 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await Promise.allSettled(rt.consumers.map((c) => c.disconnect()));
     await rt.relay.stop();
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
   });
@@ -71,12 +70,12 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
       location: { ...(over.lat !== undefined ? { lat: over.lat, lon: over.lon } : {}), ...(over.district ? { district: over.district } : {}) },
     };
     const cause = { eventId: randomUUID(), metadata: { actor: { id: 'test' }, correlationId: callId, causationId: null } } as unknown as EventEnvelope;
-    const incidentId = (await rt.sql((tx) => openIncidentFor(ctx, tx, call, cause)))!;
+    const incidentId = (await rt.db.transaction((tx) => openIncidentFor(ctx, tx, call, cause)))!;
     return { incidentId, callId };
   }
 
   const q = async <T>(sql: string, ...args: unknown[]) => (await rt.pool.query(sql, args)).rows as T[];
-  const types = async (streamId: string) => (await rt.prisma.storedEvent.findMany({ where: { streamId }, orderBy: { version: 'asc' } })).map((e) => e.type);
+  const types = async (streamId: string) => (await rt.db.query<{ type: string }>('SELECT type FROM events WHERE stream_id = $1 ORDER BY version', [streamId])).map((e) => e.type);
   const status = (unitId: string, body: object) => request(app).post(`/units/${unitId}/status`).set('authorization', dispatcher).send(body);
   const assign = (incidentId: string, body: object) => request(app).post(`/incidents/${incidentId}/assignments`).set('authorization', dispatcher).send(body);
 
@@ -106,7 +105,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     tick(600);
     const c1 = await status(primaries[0], { status: 'cleared' }).expect(200);
     expect(c1.body.events).toEqual(['UnitStatusChanged']);
-    expect((await rt.prisma.incident.findUnique({ where: { id: incidentId } }))!.status).toBe('assigned');
+    expect((await rt.db.select<Incident>('SELECT * FROM incidents WHERE id = $1::uuid', [incidentId]))[0]!.status).toBe('assigned');
     tick(60);
     const c2 = await status(primaries[1], { status: 'cleared' }).expect(200);
     expect(c2.body.events).toEqual(['UnitStatusChanged', 'IncidentClosed']);
@@ -117,8 +116,18 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     expect(inc.body.units[0]).toMatchObject({ unitId: 'AVP-1', status: 'cleared', active: false, enRouteAt: '2026-11-29T13:00:30.000Z', onSceneAt: '2026-11-29T13:02:30.000Z' });
     expect(await types(`incident-${incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'UnitDispatched', 'IncidentClosed']);
     expect(await types('unit-AVP-1')).toEqual(['UnitRegistered', 'UnitStatusChanged', 'UnitStatusChanged', 'UnitStatusChanged', 'UnitStatusChanged']);
-    // a closed incident takes no more units; the cleared unit is free again and reports back available
-    await assign(incidentId, { unitId: 'OMP-1' }).expect(409);
+    // a unit sent after the last one cleared reopens the incident (issue 18: IncidentReopened, not a
+    // 409 that loses the unit's history); its first dispatch and arrival stay the first unit's
+    tick(300);
+    const late = await assign(incidentId, { unitId: 'OMP-1' }).expect(201);
+    expect(late.body.events).toEqual(['IncidentReopened', 'UnitDispatched', 'UnitStatusChanged']);
+    const reopened = await request(app).get(`/incidents/${incidentId}`).set('authorization', dispatcher).expect(200);
+    expect(reopened.body).toMatchObject({ status: 'assigned', activeUnits: 1, closedAt: null, firstDispatchedAt: '2026-11-29T13:00:00.000Z', firstOnSceneAt: '2026-11-29T13:02:30.000Z' });
+    tick(60);
+    expect((await status('OMP-1', { status: 'cleared' }).expect(200)).body.events).toEqual(['UnitStatusChanged', 'IncidentClosed']);
+    expect(await types(`incident-${incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'UnitDispatched', 'IncidentClosed', 'IncidentReopened', 'UnitDispatched', 'IncidentClosed']);
+    await status('OMP-1', { status: 'available' }).expect(200);
+    // the cleared unit is free again and reports back available
     await status('AVP-1', { status: 'available' }).expect(200);
 
     // the events reach Kafka with actor and correlation (the call id)
@@ -174,7 +183,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     const u = await request(app).get('/units/OMP-4').set('authorization', dispatcher).expect(200);
     expect(u.body).toMatchObject({ status: 'dispatched', incidentId: high.incidentId });
     await status('OMP-4', { status: 'cleared' }).expect(200);
-    expect((await rt.prisma.incident.findUnique({ where: { id: high.incidentId } }))!.status).toBe('closed');
+    expect((await rt.db.select<Incident>('SELECT * FROM incidents WHERE id = $1::uuid', [high.incidentId]))[0]!.status).toBe('closed');
     // the abandoned low-priority incident closes by hand once resolved by phone
     const closed = await request(app).post(`/incidents/${low.incidentId}/close`).set('authorization', dispatcher).send({ reason: 'resolved by phone' }).expect(200);
     expect(closed.body.events).toEqual(['IncidentClosed']);
@@ -186,7 +195,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await assign(incidentId, { unitId: 'OMP-5' }).expect(201);
     const c = await request(app).post(`/incidents/${incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'caller called back: all fine' }).expect(200);
     expect(c.body.events).toEqual(['IncidentCancelled', 'UnitStatusChanged']);
-    expect(await rt.prisma.unit.findUnique({ where: { id: 'OMP-5' } })).toMatchObject({ status: 'cleared', incidentId: null });
+    expect((await rt.db.select<Unit>("SELECT * FROM units WHERE id = 'OMP-5'"))[0]).toMatchObject({ status: 'cleared', incidentId: null });
     await request(app).post(`/incidents/${incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'again' }).expect(409);
     await status('OMP-5', { status: 'available' }).expect(200);
   });
@@ -263,6 +272,28 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await status('STN-N', { status: 'cleared' }).expect(200);
   });
 
+  it('raises each overdue alert once when two dispatch instances run their timers at the same moment', async () => {
+    // a second instance: its own pool, Prisma client and producer on the same database, as a second process has
+    const rt2 = await createRuntime({ name: 'dispatch', serviceDir: `${__dirname}/..` });
+    try {
+      const ctx2 = createDispatchContext(rt2, { clock: () => new Date(now), timeZone: 'Asia/Shanghai' });
+      const { incidentId } = await openIncident({ subtype: 'noise', ...post('RAP-W'), district: 'Precinct 4' });
+      await assign(incidentId, { unitId: 'RAP-W' }).expect(201);
+      tick(61);
+      const rounds = await Promise.all([checkOverdue(ctx), checkOverdue(ctx2), checkOverdue(ctx2), checkOverdue(ctx)]);
+      expect(rounds.flat().filter((a) => a.unitId === 'RAP-W')).toEqual([{ unitId: 'RAP-W', kind: 'not-en-route', sequence: 1 }]);
+      const [row] = await q<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE stream_id = 'unit-RAP-W' AND type = 'UnitOverdueAlerted'`);
+      expect(row!.n).toBe(1);
+      const alerts = await request(app).get('/alerts?limit=500').set('authorization', dispatcher).expect(200);
+      expect(alerts.body.items.filter((a: { unitId: string }) => a.unitId === 'RAP-W')).toHaveLength(1);
+      await status('RAP-W', { status: 'cleared' }).expect(200);
+    } finally {
+      await rt2.relay.stop();
+      await rt2.producer.disconnect();
+      await rt2.pool.end();
+    }
+  });
+
   it('opens one incident per call from Kafka, idempotently, with a recommendation', async () => {
     await startConsumers(rt, ctx);
     const callId = randomUUID();
@@ -281,9 +312,9 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     });
     const first = randomUUID();
     await rt.producer.send({ topic: topicName('calls'), messages: [first, first, randomUUID()].map((id) => ({ key: callId, value: JSON.stringify(envelope(id)) })) });
-    const inc = (await waitFor(() => rt.prisma.incident.findUnique({ where: { callId } }), { timeoutMs: 60_000 }))!;
-    await waitFor(async () => (await rt.prisma.processedMessage.count({ where: { consumer: 'dispatch.calls' } })) >= 2, { timeoutMs: 60_000 });
-    expect(await rt.prisma.incident.count({ where: { callId } })).toBe(1);
+    const inc = (await waitFor(async () => (await rt.db.select<Incident>('SELECT * FROM incidents WHERE call_id = $1::uuid', [callId]))[0], { timeoutMs: 60_000 }))!;
+    await waitFor(async () => (await rt.db.query<{ n: number }>("SELECT count(*)::int AS n FROM processed_messages WHERE consumer = 'dispatch.calls'"))[0]!.n >= 2, { timeoutMs: 60_000 });
+    expect((await rt.db.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents WHERE call_id = $1::uuid', [callId]))[0]!.n).toBe(1);
     expect(inc).toMatchObject({ district: 'Precinct 1', status: 'pending', subtype: 'theft' }); // district from the county map
     expect(await types(`incident-${inc.id}`)).toEqual(['IncidentOpened', 'UnitsRecommended']);
     expect((inc.runCard as { id: string }).id).toBe('crime-report');
@@ -314,8 +345,8 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     });
     await waitFor(async () => (await q<{ status: string }>('SELECT status FROM incidents WHERE id = $1::uuid', incidentId))[0]?.status === 'cancelled', { timeoutMs: 60_000 });
     expect(await types(`incident-${incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'IncidentCancelled']);
-    expect(await rt.prisma.unit.findUnique({ where: { id: 'OMP-2' } })).toMatchObject({ status: 'cleared', incidentId: null, callId: null });
-    const inc = (await rt.prisma.incident.findUnique({ where: { id: incidentId } }))!;
+    expect((await rt.db.select<Unit>("SELECT * FROM units WHERE id = 'OMP-2'"))[0]).toMatchObject({ status: 'cleared', incidentId: null, callId: null });
+    const inc = (await rt.db.select<Incident>('SELECT * FROM incidents WHERE id = $1::uuid', [incidentId]))[0]!;
     expect(inc).toMatchObject({ status: 'cancelled', activeUnits: 0, closeReason: 'call cancelled: caller-hung-up (called back: all fine)' });
     expect(inc.cancelledAt!.toISOString()).toBe(at);
     const [cancelled] = await q<{ metadata: { actor: { id: string }; causationId: string } }>(`SELECT metadata FROM events WHERE stream_id = $1 AND type = 'IncidentCancelled'`, `incident-${incidentId}`);
@@ -326,7 +357,7 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await status('OMP-2', { status: 'available' }).expect(200);
   });
 
-  it('writes the read models as the Prisma client did: jsonb values, array columns and updated_at on every change', async () => {
+  it('writes the read models as the Prisma client did (before issue 12): jsonb values, array columns and updated_at on every change', async () => {
     const [unit] = await q<{ geometry: string; capabilities: string[] }>(`SELECT jsonb_typeof(geometry) AS geometry, capabilities FROM units WHERE id = 'AVP-1'`);
     expect(unit).toMatchObject({ geometry: 'object', capabilities: seed.find((u) => u.unitId === 'AVP-1')!.capabilities });
     const wallBefore = Date.now();
@@ -345,5 +376,33 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     expect(u2!.updated_at.getTime()).toBeGreaterThan(avp2Before!.updated_at.getTime());
     await request(app).post(`/incidents/${incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
     await status('AVP-2', { status: 'available' }).expect(200);
+  });
+
+  it('answers every read with the DTO its route table documents, never a raw row (ISO-8601 strings, no extra columns)', async () => {
+    const get = async (path: string) => (await request(app).get(path).set('authorization', dispatcher).expect(200)).body as Record<string, unknown>;
+    const open = await openIncident({ ...post('OMP-1'), district: 'Precinct 1' });
+    await assign(open.incidentId, { unitId: 'OMP-1' }).expect(201); // an assigned one, with a unit on it
+    await openIncident({ ...post('OMP-1'), district: 'Precinct 1' }); // and a pending one
+    const list = (await get('/incidents?limit=500')) as { items: { id: string; status: string }[] };
+    expect(new Set(list.items.map((i) => i.status))).toEqual(new Set(['pending', 'assigned', 'closed', 'cancelled']));
+    expectDocumentedShape(app, 'GET /incidents', list);
+    expectDocumentedShape(app, 'GET /incidents/queue', await get('/incidents/queue'));
+    for (const i of list.items) expectDocumentedShape(app, 'GET /incidents/:id', await get(`/incidents/${i.id}`));
+    const withUnits = list.items.find((i) => i.status === 'closed')!;
+    expect(((await get(`/incidents/${withUnits.id}`)) as { units: { dispatchedAt: string }[] }).units[0]!.dispatchedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expectDocumentedShape(app, 'GET /incidents/:id/recommendations', await get(`/incidents/${list.items.find((i) => i.status === 'pending')!.id}/recommendations`));
+    const units = (await get('/units')) as { items: { id: string; avlAt: string | null }[] };
+    expect(units.items.some((u) => u.avlAt !== null)).toBe(true);
+    expectDocumentedShape(app, 'GET /units', units);
+    for (const u of units.items.slice(0, 5)) expectDocumentedShape(app, 'GET /units/:unitId', await get(`/units/${encodeURIComponent(u.id)}`));
+    const alerts = (await get('/alerts')) as { items: unknown[] };
+    expect(alerts.items.length).toBeGreaterThan(0);
+    expectDocumentedShape(app, 'GET /alerts', alerts);
+    expectDocumentedShape(app, 'GET /duty-levels', await get('/duty-levels'));
+    expectDocumentedShape(app, 'GET /run-cards', await get('/run-cards'));
+    expectDocumentedShape(app, 'GET /eta-model', await get('/eta-model'));
+    // the check can fail: a raw row (an extra column, a Date) is refused
+    const row = (await rt.db.select<Incident>('SELECT * FROM incidents LIMIT 1'))[0]!;
+    expect(() => expectDocumentedShape(app, 'GET /incidents/:id', JSON.parse(JSON.stringify({ ...row, units: [], narrative: [], priorityChanges: [], duplicates: [] })))).toThrow(/fields its documented schema does not list/);
   });
 });

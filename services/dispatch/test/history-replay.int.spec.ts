@@ -10,15 +10,14 @@ import { loadTaxonomy } from '@cad110/contracts';
 import { dropDatabase } from '@cad110/db';
 import { loadMapping, planSteps, postCalls, readCalls, replayDispatchHistory, type MappedCall, type PostResult } from '@cad110/importer';
 import { createServer as createIntake } from '@cad110/intake';
-import { makePrisma as makeIntakePrisma } from '@cad110/intake/src/prisma';
 import { createRuntime } from '@cad110/runtime';
 import { bearer, itWithShared, sharedPath, uniqueId, waitFor } from '@cad110/testkit';
-import { makePrisma, type DispatchTx, type PrismaClient } from '../src/prisma';
 import { createServer } from '../src/server';
 import { createDispatchContext, type DispatchContext } from '../src/context';
 import { seedUnits } from '../src/units/register';
 import { startConsumers } from '../src/consumers/calls';
 import { loadSeed } from '../src/units/seed';
+import type { Incident, Unit } from '../src/generated/prisma/client';
 
 jest.setTimeout(600_000);
 
@@ -39,7 +38,7 @@ describe('replaying real calls into dispatch', () => {
   const taxonomy = loadTaxonomy();
   const mpls = loadMapping('minneapolis-mpd', taxonomy);
   let intakeRt: Awaited<ReturnType<typeof createRuntime>>;
-  let rt: Awaited<ReturnType<typeof createRuntime<PrismaClient, DispatchTx>>>;
+  let rt: Awaited<ReturnType<typeof createRuntime>>;
   const servers: Server[] = [];
   let intakeUrl = '';
   let dispatchUrl = '';
@@ -50,12 +49,12 @@ describe('replaying real calls into dispatch', () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
     bearer('call_taker'); // sets the test signing secret
-    intakeRt = await createRuntime({ name: 'intake', serviceDir: join(ROOT, 'services', 'intake'), makePrisma: makeIntakePrisma });
+    intakeRt = await createRuntime({ name: 'intake', serviceDir: join(ROOT, 'services', 'intake') });
     intakeRt.relay.start();
     const intake = await listen(createIntake(intakeRt as never).app);
     servers.push(intake.server);
     intakeUrl = intake.url;
-    rt = await createRuntime<PrismaClient, DispatchTx>({ name: 'dispatch', serviceDir: join(__dirname, '..'), makePrisma });
+    rt = await createRuntime({ name: 'dispatch', serviceDir: join(__dirname, '..') });
     const ctx = createDispatchContext(rt, { timeZone: mpls.timeZone });
     await seedUnits(ctx, loadSeed());
     await startConsumers(rt, ctx);
@@ -74,7 +73,6 @@ describe('replaying real calls into dispatch', () => {
       await Promise.allSettled(r.consumers.map((c) => c.disconnect()));
       await r.relay.stop();
       await r.producer.disconnect();
-      await r.prisma.$disconnect();
       await r.pool.end();
       await dropDatabase(r.databaseUrl);
     }
@@ -85,7 +83,7 @@ describe('replaying real calls into dispatch', () => {
   it('opens one incident per new call, each with one recommendation, and none for a repeated call', async () => {
     expect(posted.failed).toEqual([]);
     const handed = calls.filter((c) => c.body.handToDispatch).length;
-    await waitFor(async () => (await rt.prisma.incident.count()) >= handed, { timeoutMs: 180_000, message: 'incidents opened' });
+    await waitFor(async () => (await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incidents`))[0]!.n >= handed, { timeoutMs: 180_000, message: 'incidents opened' });
     const perCall = await q<{ call_id: string; n: number }>('SELECT call_id, count(*)::int AS n FROM incidents GROUP BY call_id');
     expect(perCall).toHaveLength(handed);
     expect(perCall.every((r) => r.n === 1)).toBe(true);
@@ -100,7 +98,7 @@ describe('replaying real calls into dispatch', () => {
     const again = await postCalls(calls.slice(0, 20), { intakeUrl, concurrency: 4, progress: false, headers: { authorization: bearer('call_taker', 'importer') } });
     expect(again.accepted).toHaveLength(0);
     expect(again.failed.every((f) => f.status === 409)).toBe(true);
-    expect(await rt.prisma.incident.count()).toBe(handed);
+    expect((await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incidents`))[0]!.n).toBe(handed);
     // incidents with coordinates got ETAs; redacted ones were recommended by precinct without
     const sample = await q<{ lat: number | null; eta: unknown }>(`SELECT lat, recommendations->0->'etaSeconds' AS eta FROM incidents`);
     expect(sample.filter((r) => r.lat !== null).every((r) => typeof r.eta === 'number')).toBe(true);
@@ -114,8 +112,8 @@ describe('replaying real calls into dispatch', () => {
     expect(res.failed).toEqual([]);
     const handed = new Set(sdCalls.filter((c) => c.body.handToDispatch).map((c) => c.body.externalRef.id));
     const ids = res.accepted.filter((a) => handed.has(a.externalId)).map((a) => a.callId);
-    await waitFor(async () => (await rt.prisma.incident.count({ where: { callId: { in: ids } } })) === ids.length, { timeoutMs: 120_000 });
-    const rows = await rt.prisma.incident.findMany({ where: { callId: { in: ids } } });
+    await waitFor(async () => (await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incidents WHERE call_id = ANY($1::uuid[])`, [ids]))[0]!.n === ids.length, { timeoutMs: 120_000 });
+    const rows = await rt.db.select<Incident>('SELECT * FROM incidents WHERE call_id = ANY($1::uuid[])', [ids]);
     expect(rows.every((r) => r.lat === null && (r.district === null || /^Division \d$/.test(r.district)))).toBe(true);
     expect(rows.filter((r) => r.district !== null).length).toBeGreaterThan(rows.length / 2);
     for (const r of rows) {
@@ -157,18 +155,18 @@ describe('replaying real calls into dispatch', () => {
     expect(result.onScene).toBe(arrivals);
     expect(arrivals).toBeGreaterThan(withAssigned.length / 2);
     // every replayed incident closed when its unit cleared; no unit is left busy
-    expect(await rt.prisma.incident.count({ where: { status: 'closed' } })).toBe(withAssigned.length);
-    expect(await rt.prisma.unit.count({ where: { status: { in: ['dispatched', 'en-route', 'on-scene', 'transporting'] } } })).toBe(0);
-    const ma = await rt.prisma.unit.findMany({ where: { replay: true } });
+    expect((await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incidents WHERE status = 'closed'`))[0]!.n).toBe(withAssigned.length);
+    expect((await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM units WHERE status IN ('dispatched', 'en-route', 'on-scene', 'transporting')`))[0]!.n).toBe(0);
+    const ma = await rt.db.select<Unit>('SELECT * FROM units WHERE replay');
     expect(ma.length).toBe(result.mutualAidUnits);
     expect(ma.every((u) => u.type === 'mutual-aid' && /^MA-\d+$/.test(u.id))).toBe(true);
 
     // a second run (as the CLI's: intake answers 409, incidents are found by the source's id) changes nothing
-    const before = await rt.prisma.storedEvent.count();
+    const before = (await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`))[0]!.n;
     const again = await replayDispatchHistory(calls, [], { dispatchUrl, headers });
     expect(again.dispatched).toBe(0);
     expect(again.skipped.filter((s) => /already/.test(s.reason))).toHaveLength(withAssigned.length);
-    expect(await rt.prisma.storedEvent.count()).toBe(before);
+    expect((await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`))[0]!.n).toBe(before);
   });
 
   it('plans each call from its source times, never letting a unit go back in time', () => {

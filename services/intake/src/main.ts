@@ -1,6 +1,6 @@
 import './instrument';
+import { authKeysOrExit } from '@cad110/auth';
 import { createRuntime, serve } from '@cad110/runtime';
-import { makePrisma, type IntakeTx, type PrismaClient } from './prisma';
 import { createServer } from './server';
 import { intakeConfig } from './config';
 import { purgeIdempotencyKeys } from './http/idempotency';
@@ -8,12 +8,13 @@ import { seedGazetteer } from './desk/gazetteer-seed';
 
 async function main() {
   intakeConfig();
-  const rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
+  authKeysOrExit('intake');
+  const rt = await createRuntime({ name: 'intake', serviceDir: `${__dirname}/..` });
   const { app } = createServer(rt);
-  await seedGazetteer(rt.sql, rt.logger);
+  await seedGazetteer(rt.db.transaction, rt.logger);
   await serve(rt, app, 8081);
   // Idempotency-Key records are kept 24 h; purge hourly
-  const purge = () => purgeIdempotencyKeys(rt.prisma).catch((err) => rt.logger.warn({ err }, 'idempotency key purge failed'));
+  const purge = () => purgeIdempotencyKeys(rt.db).catch((err) => rt.logger.warn({ err }, 'idempotency key purge failed'));
   void purge();
   setInterval(purge, 3600_000).unref();
 }

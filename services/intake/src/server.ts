@@ -4,14 +4,13 @@ import { loadTaxonomy, type Taxonomy } from '@cad110/contracts';
 import { authorizeRoutes } from '@cad110/auth';
 import { createBaseApp, finishApp, routeTableOf, serveRoutes, type RouteDoc } from '@cad110/http';
 import type { ServiceRuntime } from '@cad110/runtime';
-import type { IntakeTx, PrismaClient } from './prisma';
 import { CallService } from './calls/call-service';
 import { callRoutes } from './calls/routes';
 import { deskRoutes } from './desk/routes';
 import { DuplicateFinder } from './duplicates/finder';
 import { duplicateConfig, loadCategoryCompatibility, type DuplicateConfig } from './duplicates/rules';
 
-export type IntakeRuntime = ServiceRuntime<PrismaClient, IntakeTx>;
+export type IntakeRuntime = ServiceRuntime;
 
 const API_VERSION = '1.0.0';
 
@@ -21,9 +20,18 @@ export function createServer(
   taxonomy: Taxonomy = loadTaxonomy(),
   config: DuplicateConfig = duplicateConfig(),
 ): { app: Express; calls: CallService; finder: DuplicateFinder; openapi: Record<string, unknown>; routes: RouteDoc[] } {
-  const calls = new CallService({ transaction: rt.sql, registry: rt.registry, taxonomy, published: () => rt.relay.nudge() });
   const finder = new DuplicateFinder(config, loadCategoryCompatibility(taxonomy));
-  const routes = [...callRoutes(calls, rt.prisma, taxonomy, finder), ...deskRoutes(rt.prisma, rt.sql, rt.registry)];
+  const env = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt); // validated by intakeConfig at start-up
+  const calls = new CallService({
+    transaction: rt.db.transaction,
+    registry: rt.registry,
+    taxonomy,
+    published: () => rt.relay.nudge(),
+    finder,
+    flagScore: env('DUPLICATE_FLAG_PERCENT', 80) / 100,
+    doubleSubmitSeconds: env('DOUBLE_SUBMIT_SECONDS', 10),
+  });
+  const routes = [...callRoutes(calls, rt.db, taxonomy, finder), ...deskRoutes(rt.db, rt.registry)];
   const app = createBaseApp({ service: 'intake', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
   // request id: the causation id of the events a request appends
   app.use((req, res, next) => {

@@ -3,25 +3,23 @@ import type { Express } from 'express';
 import { bearer, uniqueId } from '@cad110/testkit';
 import { dropDatabase } from '@cad110/db';
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type IntakeTx, type PrismaClient } from '../src/prisma';
 import { createServer } from '../src/server';
 
 /** Intake's HTTP API on the real PostgreSQL and Kafka (walking-skeleton scope). */
 describe('intake API', () => {
   let app: Express;
-  let rt: Awaited<ReturnType<typeof createRuntime<PrismaClient, IntakeTx>>>;
+  let rt: Awaited<ReturnType<typeof createRuntime>>;
   const callTaker = bearer('call_taker');
 
   beforeAll(async () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
+    rt = await createRuntime({ name: 'intake', serviceDir: `${__dirname}/..` });
     app = createServer(rt).app;
   });
 
   afterAll(async () => {
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
   });
@@ -60,7 +58,7 @@ describe('intake API', () => {
   });
 
   it('lists every bad field in one problem+json 400 and writes nothing', async () => {
-    const before = await rt.prisma.call.count();
+    const before = (await rt.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls'))[0]!.n;
     const res = await request(app)
       .post('/calls')
       .set('authorization', callTaker)
@@ -69,7 +67,7 @@ describe('intake API', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(expect.arrayContaining(['channel', 'location.lat', 'classification.subtype', 'narrative', '(body)']));
-    expect(await rt.prisma.call.count()).toBe(before);
+    expect((await rt.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls'))[0]!.n).toBe(before);
   });
 
   it('answers 415 for a non-JSON body and 400 for malformed JSON', async () => {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { bearer } from '@cad110/testkit';
+import { bearer, expectDocumentedShape } from '@cad110/testkit';
 import { callTaker, createCall, post, startIntake } from './harness';
 
 /** The call commands over HTTP on the real PostgreSQL and Kafka: flow, 409s, If-Match, idempotency, masking. */
@@ -71,6 +71,9 @@ describe('intake call commands API', () => {
     expect(payloads).not.toContain('13712345678');
     const list = await request(app).get('/calls?limit=500').set('authorization', callTaker()).expect(200);
     expect(JSON.stringify(list.body)).not.toContain('13712345678');
+    // a shaped DTO, not the row: exactly the documented fields, times as UTC ISO-8601 strings
+    expectDocumentedShape(app, 'GET /calls', list.body);
+    expect(list.body.items.find((c: { id: string }) => c.id === callId)).toMatchObject({ id: callId, answeredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
   });
 
   describe('409 problem+json for commands the decider rejects', () => {

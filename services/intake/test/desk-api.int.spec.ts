@@ -3,7 +3,6 @@ import type { Express } from 'express';
 import { bearer, uniqueId } from '@cad110/testkit';
 import { dropDatabase } from '@cad110/db';
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type IntakeTx, type PrismaClient } from '../src/prisma';
 import { createServer } from '../src/server';
 import { importGazetteer, parseGazetteerCsv } from '../src/desk/gazetteer';
 import { toWgs84 } from '../src/desk/coords';
@@ -15,22 +14,21 @@ import { toWgs84 } from '../src/desk/coords';
  */
 describe('intake desk API', () => {
   let app: Express;
-  let rt: Awaited<ReturnType<typeof createRuntime<PrismaClient, IntakeTx>>>;
+  let rt: Awaited<ReturnType<typeof createRuntime>>;
   const ct = bearer('call_taker');
   const sup = bearer('supervisor');
 
   beforeAll(async () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
+    rt = await createRuntime({ name: 'intake', serviceDir: `${__dirname}/..` });
     app = createServer(rt).app;
     const csv = 'id,kind,name,name_alt,district,lat,lon\nsq,landmark,中心步行街,Nicollet Mall,Precinct 1,44.976,-93.2728\nrd,road,湖滨大道,Lake Street,,44.9485,-93.262\nad,address,2500 block 4 St Ne,,Precinct 2,45.014,-93.262\n';
-    await rt.sql((tx) => importGazetteer(tx, parseGazetteerCsv(csv), 'test.csv'));
+    await rt.db.transaction((tx) => importGazetteer(tx, parseGazetteerCsv(csv), 'test.csv'));
   });
 
   afterAll(async () => {
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
   });
@@ -66,7 +64,7 @@ describe('intake desk API', () => {
     };
     const recent = await mk(2, 29.08, 119.65);
     const old = await mk(24 * 10, 29.0805, 119.6502); // ~58 m away, 10 days ago
-    await mk(24 * 40, 29.08, 119.65); // 40 days ago: outside both windows
+    const older = await mk(24 * 38, 29.08, 119.65); // 38 days ago: outside both windows (28 days before `then` below)
     const far = await mk(5, 29.2, 119.8, '13700000000'); // another number, far away
     await request(app).post(`/calls/${old}/cancel`).set('authorization', ct).set('if-match', '*').send({ reason: 'misdial' }).expect(200);
     const flag = await request(app).post('/flags').set('authorization', sup).send({ kind: 'location', label: '危化品仓库', lat: 29.0801, lon: 119.6501, radiusMetres: 50 }).expect(201);
@@ -82,6 +80,13 @@ describe('intake desk API', () => {
     expect(h.body.nearby.calls[1].distanceMetres).toBeGreaterThan(40);
     expect(h.body.nearby.calls[1].distanceMetres).toBeLessThan(100);
     expect(JSON.stringify(h.body)).not.toContain(far);
+    // the windows are relative to the reference instant (a replayed call's own time), not the
+    // wall clock: 3 h after `old`, `old` is within 24 h, `older` within 30 days, `recent` is later
+    const then = new Date(now - (24 * 10 - 3) * 3600_000).toISOString();
+    const past = await request(app).post('/history/search').set('authorization', ct).send({ callerNumber: '13900001111', lat: 29.08, lon: 119.65, at: then }).expect(200);
+    expect(past.body.byNumber).toMatchObject({ last24h: 1, last30d: 2 });
+    expect(past.body.byNumber.calls.map((c: { callId: string }) => c.callId)).toEqual([old, older]);
+    expect(past.body.nearby.calls.map((c: { callId: string }) => c.callId)).toEqual([old, older]);
     expect(h.body.flags.map((f: { kind: string; label: string }) => [f.kind, f.label]).sort()).toEqual([
       ['location', '危化品仓库'],
       ['person', '多次骚扰报警'],
@@ -93,9 +98,9 @@ describe('intake desk API', () => {
     expect(person.number).toBe('139****1111');
     await request(app).post(`/flags/${flag.body.flagId}/retire`).set('authorization', sup).send({ reason: '仓库已搬迁' }).expect(200);
     await request(app).post(`/flags/${flag.body.flagId}/retire`).set('authorization', sup).send({ reason: 'again' }).expect(409);
-    const events = await rt.prisma.$queryRawUnsafe<{ type: string }[]>(`SELECT type FROM events WHERE stream_id = $1 ORDER BY version`, `flag-${flag.body.flagId}`);
+    const events = await rt.db.query<{ type: string }>(`SELECT type FROM events WHERE stream_id = $1 ORDER BY version`, [`flag-${flag.body.flagId}`]);
     expect(events.map((e) => e.type)).toEqual(['FlagRaised', 'FlagRetired']);
-    const outbox = await rt.prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM outbox WHERE payload LIKE '%FlagRaised%'`);
+    const outbox = await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE payload LIKE '%FlagRaised%'`);
     expect(outbox[0]!.n).toBe(0);
     const after = await request(app).post('/history/search').set('authorization', ct).send({ lat: 29.08, lon: 119.65 }).expect(200);
     expect(after.body.flags).toEqual([]);

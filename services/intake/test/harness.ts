@@ -1,22 +1,21 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { bearer, TEST_AUTH_SECRET, uniqueId } from '@cad110/testkit';
+import { bearer, uniqueId, useTestAuthKeys } from '@cad110/testkit';
 import { dropDatabase } from '@cad110/db';
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type IntakeTx, type PrismaClient } from '../src/prisma';
 import { createServer } from '../src/server';
 
-export type IntakeTestRuntime = Awaited<ReturnType<typeof createRuntime<PrismaClient, IntakeTx>>>;
+export type IntakeTestRuntime = Awaited<ReturnType<typeof createRuntime>>;
 
 /**
  * Intake on a fresh PostgreSQL database (random name) and a random Kafka topic prefix on the
  * real broker. `stop()` disconnects and drops the database.
  */
 export async function startIntake(): Promise<{ app: Express; rt: IntakeTestRuntime; server: ReturnType<typeof createServer>; stop: () => Promise<void> }> {
-  process.env.CAD110_AUTH_SECRET ??= TEST_AUTH_SECRET;
+  useTestAuthKeys();
   process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
   process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-  const rt = await createRuntime<PrismaClient, IntakeTx>({ name: 'intake', serviceDir: `${__dirname}/..`, makePrisma });
+  const rt = await createRuntime({ name: 'intake', serviceDir: `${__dirname}/..` });
   const server = createServer(rt);
   return {
     app: server.app,
@@ -24,7 +23,6 @@ export async function startIntake(): Promise<{ app: Express; rt: IntakeTestRunti
     server,
     stop: async () => {
       await rt.producer.disconnect();
-      await rt.prisma.$disconnect();
       await rt.pool.end();
       await dropDatabase(rt.databaseUrl);
     },

@@ -6,6 +6,7 @@ export const RecordsEnv = RuntimeEnv.extend({
   EIDO_VALIDATE: flag(false),
   EIDO_AGENCY_ID: text(),
   EIDO_SCHEMA_DIR: text(),
+  CAD110_SHARED_DIR: text(),
   CASE_NUMBER_PREFIX: z.string().regex(/^[A-Z]{1,8}$/, '1 to 8 capital letters').default('JY'),
 });
 

@@ -1,7 +1,7 @@
 import { bureauTimeZone, topicName } from '@cad110/contracts';
-import { withDeferredRows } from '@cad110/eventstore';
+import { withDeferredRows } from '@cad110/db';
 import { runIdempotentConsumer } from '@cad110/kafka';
-import { exitOnFatal, groupId } from '@cad110/runtime';
+import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { RecordsRuntime } from './server';
 import { onEvent } from './cases/on-event';
 
@@ -14,13 +14,14 @@ export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZo
       consumerName: 'records.calls+dispatch',
       topics: [topicName('calls'), topicName('dispatch')],
       registry: rt.registry,
-      transaction: withDeferredRows(rt.sql),
+      transaction: withDeferredRows(rt.db.transaction),
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,
       handle: (event, tx) => onEvent(event, tx, rt.registry, timeZone),
       afterCommit: () => rt.relay.nudge(),
       onFatal: exitOnFatal(rt.logger),
+      ...consumerSettings(rt.env),
     }),
   );
 }

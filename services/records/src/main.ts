@@ -1,13 +1,14 @@
 import './instrument';
+import { authKeysOrExit } from '@cad110/auth';
 import { createRuntime, serve } from '@cad110/runtime';
-import { makePrisma, type PrismaClient, type RecordsTx } from './prisma';
 import { createServer } from './server';
 import { startConsumers } from './consumers';
 import { recordsConfig } from './config';
 
 async function main() {
   const cfg = recordsConfig();
-  const rt = await createRuntime<PrismaClient, RecordsTx>({ name: 'records', serviceDir: `${__dirname}/..`, makePrisma });
+  authKeysOrExit('records');
+  const rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
   await startConsumers(rt);
   await serve(rt, createServer(rt, { validateEido: cfg.EIDO_VALIDATE }), 8083);
 }

@@ -3,12 +3,11 @@ import { bureauTimeZone } from '@cad110/contracts';
 import { authorizeRoutes } from '@cad110/auth';
 import { createBaseApp, finishApp, serveRoutes } from '@cad110/http';
 import type { ServiceRuntime } from '@cad110/runtime';
-import type { PrismaClient, RecordsTx } from './prisma';
 import { caseRoutes } from './cases/routes';
 import { CaseService } from './cases/case-service';
 import { loadEidoSchema, type EidoSchema } from './eido/schema';
 
-export type RecordsRuntime = ServiceRuntime<PrismaClient, RecordsTx>;
+export type RecordsRuntime = ServiceRuntime;
 
 export interface RecordsServerOptions {
   /** IANA zone of local days (default `BUREAU_TIME_ZONE`, else Asia/Shanghai) */
@@ -21,12 +20,12 @@ export interface RecordsServerOptions {
 export function createServer(rt: RecordsRuntime, opts: RecordsServerOptions = {}): Express {
   const timeZone = opts.timeZone ?? bureauTimeZone();
   const app = createBaseApp({ service: 'records', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
-  const service = new CaseService({ transaction: rt.transaction, registry: rt.registry, logger: rt.logger, published: () => rt.relay.nudge() });
+  const service = new CaseService({ transaction: rt.db.transaction, registry: rt.registry, logger: rt.logger, published: () => rt.relay.nudge() });
   const validate = opts.validateEido ?? process.env.EIDO_VALIDATE === 'true';
   // compiled up front so no request blocks the event loop while it compiles
   const schema: EidoSchema | undefined = validate ? loadEidoSchema() : undefined;
   const routes = caseRoutes({
-    prisma: rt.prisma,
+    db: rt.db,
     service,
     registry: rt.registry,
     logger: rt.logger,

@@ -1,8 +1,8 @@
 import { uniqueId } from '@cad110/testkit';
 import { dropDatabase } from '@cad110/db';
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type PrismaClient, type RecordsTx } from '../src/prisma';
 import type { RecordsRuntime } from '../src/server';
+import type { Case } from '../src/generated/prisma/client';
 import { onEvent } from '../src/cases/on-event';
 import { formatCaseNumber, nextCaseNumber } from '../src/cases/case-number';
 import { envelope } from './helpers';
@@ -26,12 +26,11 @@ describe('case numbers', () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
     process.env.DB_POOL_SIZE = '12';
-    rt = await createRuntime<PrismaClient, RecordsTx>({ name: 'records', serviceDir: `${__dirname}/..`, makePrisma });
+    rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
   });
 
   afterAll(async () => {
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
   });
@@ -51,7 +50,7 @@ describe('case numbers', () => {
       for (let i = next++; i < N; i = next++) {
         results.push(
           ...(await Promise.allSettled([
-            rt.transaction(async (tx) => {
+            rt.db.transaction(async (tx) => {
               await onEvent(incidentOpened(`2027-06-01T0${i % 10}:00:00.000Z`), tx, rt.registry, TZ);
               if (i % 10 === 7) throw new Error('simulated failure after numbering');
             }),
@@ -61,29 +60,29 @@ describe('case numbers', () => {
     };
     await Promise.all(Array.from({ length: 8 }, worker));
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(24);
-    const rows = await rt.prisma.case.findMany({ where: { caseNumber: { startsWith: 'JY-2027-' } }, select: { caseNumber: true } });
+    const rows = await rt.db.select<{ caseNumber: string }>("SELECT case_number FROM cases WHERE case_number LIKE 'JY-2027-%'");
     const seqs = rows.map((r) => Number(r.caseNumber.slice(-6))).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: N - 24 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.caseNumber)).size).toBe(N - 24);
-    const counter = await rt.prisma.caseNumberCounter.findUniqueOrThrow({ where: { year: 2027 } });
-    expect(counter.last).toBe(N - 24);
+    const [counter] = await rt.db.query<{ last: number }>('SELECT last FROM case_number_counters WHERE year = 2027');
+    expect(counter!.last).toBe(N - 24);
   });
 
   it('counts years in the bureau zone: 16:30 UTC on 31 December is already next year in Shanghai', async () => {
-    const first = await rt.transaction((tx) => nextCaseNumber(tx, '2028-12-31T15:59:59.000Z', TZ));
-    const next = await rt.transaction((tx) => nextCaseNumber(tx, '2028-12-31T16:30:00.000Z', TZ));
-    const again = await rt.transaction((tx) => nextCaseNumber(tx, '2029-01-01T03:00:00.000Z', TZ));
+    const first = await rt.db.transaction((tx) => nextCaseNumber(tx, '2028-12-31T15:59:59.000Z', TZ));
+    const next = await rt.db.transaction((tx) => nextCaseNumber(tx, '2028-12-31T16:30:00.000Z', TZ));
+    const again = await rt.db.transaction((tx) => nextCaseNumber(tx, '2029-01-01T03:00:00.000Z', TZ));
     expect([first, next, again]).toEqual(['JY-2028-000001', 'JY-2029-000001', 'JY-2029-000002']);
     // the same instant in Chicago is still 2028
-    expect(await rt.transaction((tx) => nextCaseNumber(tx, '2028-12-31T16:30:00.000Z', 'America/Chicago'))).toBe('JY-2028-000002');
+    expect(await rt.db.transaction((tx) => nextCaseNumber(tx, '2028-12-31T16:30:00.000Z', 'America/Chicago'))).toBe('JY-2028-000002');
   });
 
   it('opens one case per incident however often IncidentOpened is delivered', async () => {
     const e = incidentOpened('2030-02-02T02:00:00.000Z');
-    await Promise.allSettled([0, 1, 2].map(() => rt.transaction((tx) => onEvent(e, tx, rt.registry, TZ))));
-    await rt.transaction((tx) => onEvent(e, tx, rt.registry, TZ));
-    const rows = await rt.prisma.case.findMany({ where: { incidentId: (e.data as { incidentId: string }).incidentId } });
+    await Promise.allSettled([0, 1, 2].map(() => rt.db.transaction((tx) => onEvent(e, tx, rt.registry, TZ))));
+    await rt.db.transaction((tx) => onEvent(e, tx, rt.registry, TZ));
+    const rows = await rt.db.select<Case>('SELECT * FROM cases WHERE incident_id = $1::uuid', [(e.data as { incidentId: string }).incidentId]);
     expect(rows.map((r) => r.caseNumber)).toEqual(['JY-2030-000001']);
-    expect((await rt.prisma.caseNumberCounter.findUniqueOrThrow({ where: { year: 2030 } })).last).toBe(1);
+    expect((await rt.db.query<{ last: number }>('SELECT last FROM case_number_counters WHERE year = 2030'))[0]!.last).toBe(1);
   });
 });

@@ -8,8 +8,8 @@ import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { topicName } from '@cad110/contracts';
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type PrismaClient, type RecordsTx } from '../src/prisma';
 import { createServer, type RecordsRuntime } from '../src/server';
+import type { Case } from '../src/generated/prisma/client';
 import { CaseService } from '../src/cases/case-service';
 import { buildEido } from '../src/eido/export';
 import { loadEidoSchema, describeErrors } from '../src/eido/schema';
@@ -33,14 +33,13 @@ describe('records case API', () => {
     useInMemoryTracing();
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime<PrismaClient, RecordsTx>({ name: 'records', serviceDir: `${__dirname}/..`, makePrisma });
+    rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
     app = createServer(rt, { timeZone: TZ, validateEido: false });
   });
 
   afterAll(async () => {
     await rt.relay.stop();
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
   });
@@ -60,7 +59,7 @@ describe('records case API', () => {
       .expect(200);
     expect(d.headers.etag).toBe('"4"');
     await request(app).post(`/cases/${c.id}/close`).set('authorization', dispatcher).send({ at: '2026-03-01T03:10:00.000Z' }).expect(200);
-    const row = await rt.prisma.case.findUniqueOrThrow({ where: { id: c.id } });
+    const row = (await rt.db.select<Case>('SELECT * FROM cases WHERE id = $1::uuid', [c.id]))[0]!;
     expect(row).toMatchObject({ status: 'closed', dispositionCodes: ['dispute-mediated', 'suspects-caught'], suspectsCaught: 1, dispositionRevision: 1, version: 5 });
     expect(row.closedAt?.toISOString()).toBe('2026-03-01T03:10:00.000Z');
     await request(app).post(`/cases/${c.id}/reopen`).set('authorization', dispatcher).send({ reason: 'new evidence' }).expect(403);
@@ -68,7 +67,7 @@ describe('records case API', () => {
     const got = await request(app).get(`/cases/${c.id}`).set('authorization', analyst).expect(200);
     expect(got.headers.etag).toBe('"6"');
     expect(got.body).toMatchObject({ status: 'open', reopenCount: 1, closedAt: null, narratives: [{ text: 'mediated at the scene', author: 'officer-7' }], dispositions: [{ by: 'officer-7', revision: 1 }] });
-    const service = new CaseService({ transaction: rt.transaction, registry: rt.registry, logger: rt.logger, published: () => undefined });
+    const service = new CaseService({ transaction: rt.db.transaction, registry: rt.registry, logger: rt.logger, published: () => undefined });
     const { events } = (await service.load(c.id))!;
     expect(events.map((e) => e.type)).toEqual(['CaseOpened', 'CaseNarrativeAdded', 'PartyAdded', 'DispositionRecorded', 'CaseClosed', 'CaseReopened']);
     expect(events[1]!.metadata).toMatchObject({ actor: { id: 'officer-7', role: 'dispatcher' }, workstation: 'ws-12', correlationId: c.callId });
@@ -105,7 +104,7 @@ describe('records case API', () => {
     await request(app).post(`/cases/${c.id}/narratives`).set('authorization', analyst).send({ text: 'x' }).expect(403);
     await request(app).post(`/cases/${c.id}/narratives`).send({ text: 'x' }).expect(401);
     await request(app).post(`/cases/00000000-0000-4000-8000-000000000000/narratives`).set('authorization', dispatcher).send({ text: 'x' }).expect(404);
-    const row = await rt.prisma.case.findUniqueOrThrow({ where: { id: c.id } });
+    const row = (await rt.db.select<Case>('SELECT * FROM cases WHERE id = $1::uuid', [c.id]))[0]!;
     expect(row.version).toBe(1); // nothing was appended by the refused commands
   });
 
@@ -114,8 +113,8 @@ describe('records case API', () => {
     for (const [method, path] of [['put', `/cases/${c.id}`], ['patch', `/cases/${c.id}`], ['delete', `/cases/${c.id}`], ['delete', `/cases/${c.id}/timeline`], ['put', `/cases/${c.id}/timeline`]] as const) {
       await request(app)[method](path).set('authorization', supervisor).send({}).expect(404);
     }
-    await expect(rt.prisma.timelineEntry.deleteMany({ where: { callId: c.callId } })).rejects.toThrow(/insert-only/);
-    await expect(rt.prisma.$executeRawUnsafe(`UPDATE events SET type = 'X' WHERE stream_id = $1`, `case-${c.id}`)).rejects.toThrow(/insert-only/);
+    await expect(rt.db.exec('DELETE FROM timeline_entries WHERE call_id = $1::uuid', [c.callId])).rejects.toThrow(/insert-only/);
+    await expect(rt.db.exec(`UPDATE events SET type = 'X' WHERE stream_id = $1`, [`case-${c.id}`])).rejects.toThrow(/insert-only/);
     const t = await request(app).get(`/cases/${c.id}/timeline`).set('authorization', analyst).expect(200);
     expect(t.body.entries.map((e: { type: string }) => e.type)).toEqual(['CallReceived', 'CallClassified', 'CallNarrativeAppended', 'CallHandedToDispatch', 'IncidentOpened', 'CaseOpened']);
     expect(t.body.entries[0]).toMatchObject({ occurredAt: '2026-03-04T02:00:00.000Z', occurredAtLocal: '2026-03-04T10:00:00.000+08:00', actor: { id: 'taker-1', role: 'call_taker' } });
@@ -130,7 +129,7 @@ describe('records case API', () => {
 
   it('publishes case events with actor, correlation and trace context, and PartyAdded without personal fields', async () => {
     const { case: c } = await openIncident(rt, TZ, { at: '2026-03-05T02:00:00.000Z' });
-    const service = new CaseService({ transaction: rt.transaction, registry: rt.registry, logger: rt.logger, published: () => rt.relay.nudge() });
+    const service = new CaseService({ transaction: rt.db.transaction, registry: rt.registry, logger: rt.logger, published: () => rt.relay.nudge() });
     const span = trace.getTracer('test').startSpan('officer request');
     await trace.getTracer('test').startActiveSpan('officer request', async (s) => {
       await service.execute(c.id, { type: 'AddParty', partyId: '7d7d7d7d-1111-4222-8333-444444444444', role: 'suspect', name: 'Zhao Liu', phone: '13722223333' }, { actor: { id: 'officer-9', role: 'dispatcher' }, workstation: 'ws-2' });
@@ -178,9 +177,9 @@ describe('records case API', () => {
     expect(schema.validate(broken)).toBe(false);
     expect(describeErrors(schema.validate.errors).join('\n')).toMatch(/incidentTypeCommonRegistryText[\s\S]*direction|direction[\s\S]*incidentTypeCommonRegistryText/);
     // the same builder over the stored data is deterministic
-    const timeline = await timelineOf(rt.prisma, c.callId);
-    const service = new CaseService({ transaction: rt.transaction, registry: rt.registry, logger: rt.logger, published: () => undefined });
-    const row = await rt.prisma.case.findUniqueOrThrow({ where: { id: c.id } });
+    const timeline = await timelineOf(rt.db, c.callId);
+    const service = new CaseService({ transaction: rt.db.transaction, registry: rt.registry, logger: rt.logger, published: () => undefined });
+    const row = (await rt.db.select<Case>('SELECT * FROM cases WHERE id = $1::uuid', [c.id]))[0]!;
     const again = buildEido({ case: row, caseEvents: (await service.load(c.id))!.events, timeline, agencyId: '110.bureau.example', taxonomy: loadTaxonomy() });
     expect(again).toEqual(res.body);
   });
@@ -197,7 +196,7 @@ describe('records case search and CSV export', () => {
   beforeAll(async () => {
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime<PrismaClient, RecordsTx>({ name: 'records', serviceDir: `${__dirname}/..`, makePrisma });
+    rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
     app = createServer(rt, { timeZone: TZ, validateEido: false });
     const kinds = [
       ['dispute', 'neighbour-dispute'],
@@ -223,7 +222,6 @@ describe('records case search and CSV export', () => {
 
   afterAll(async () => {
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
   });

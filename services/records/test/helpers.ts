@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, SourceService } from '@cad110/contracts';
 import type { RecordsRuntime } from '../src/server';
+import type { Case } from '../src/generated/prisma/client';
 import { onEvent } from '../src/cases/on-event';
 
 /** An envelope as another service would publish it (for feeding records' consumer handler). */
@@ -51,7 +52,8 @@ export async function openIncident(rt: RecordsRuntime, timeZone: string, s: Inci
     envelope('CallHandedToDispatch', 'intake', `call-${callId}`, 4, s.at, { callId, handedAt: s.at, answeredAt: s.at, kind: 'report', category, subtype, priority: s.priority ?? 2, flags: [], location }, taker, appended),
     envelope('IncidentOpened', 'dispatch', `incident-${incidentId}`, 1, s.at, { incidentId, callId, openedAt: s.at, answeredAt: s.at, kind: 'report', category, subtype, priority: s.priority ?? 2, flags: [], location }),
   ];
-  for (const e of arrival ? arrival(events) : events) await rt.transaction((tx) => onEvent(e, tx, rt.registry, timeZone));
-  const c = await rt.prisma.case.findUniqueOrThrow({ where: { callId } });
+  for (const e of arrival ? arrival(events) : events) await rt.db.transaction((tx) => onEvent(e, tx, rt.registry, timeZone));
+  const [c] = await rt.db.select<Case>('SELECT * FROM cases WHERE call_id = $1::uuid', [callId]);
+  if (!c) throw new Error(`no case for call ${callId}`);
   return { callId, incidentId, case: c };
 }

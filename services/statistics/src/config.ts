@@ -1,5 +1,5 @@
-import { bureauTimeZone, topicName } from '@cad110/contracts';
-import { configOrExit, integer, RuntimeEnv } from '@cad110/runtime';
+import { DEFAULT_BUREAU_TIME_ZONE, topicName } from '@cad110/contracts';
+import { configOrExit, integer, loadConfig, RuntimeEnv } from '@cad110/runtime';
 import { DEFAULT_H3_RESOLUTION, type ProjectionConfig } from './projections/fold';
 
 /** Statistics' environment: the shared variables and its own (README "Configuration"). */
@@ -9,17 +9,15 @@ export const StatisticsEnv = RuntimeEnv.extend({ STATS_H3_RESOLUTION: integer(DE
 export const statisticsConfig = () => configOrExit('statistics', StatisticsEnv);
 
 /**
- * Statistics' projection settings from the environment:
+ * Statistics' projection settings from the validated environment ({@link StatisticsEnv}):
  * - `BUREAU_TIME_ZONE` (IANA, default Asia/Shanghai): local days and hours;
  * - `STATS_H3_RESOLUTION` (0..15, default 9): H3 resolution stored per located call.
  * Changing either needs a rebuild.
- * @throws Error on an unknown zone or a resolution outside 0..15
+ * @throws ConfigError naming the variable on an unknown zone or a resolution outside 0..15
  */
 export function projectionConfig(env: NodeJS.ProcessEnv = process.env): ProjectionConfig {
-  const raw = env.STATS_H3_RESOLUTION?.trim();
-  const h3Resolution = raw ? Number(raw) : DEFAULT_H3_RESOLUTION;
-  if (!Number.isInteger(h3Resolution) || h3Resolution < 0 || h3Resolution > 15) throw new Error(`STATS_H3_RESOLUTION must be an integer 0..15, got ${raw}`);
-  return { timeZone: bureauTimeZone(env), h3Resolution };
+  const c = loadConfig(StatisticsEnv.pick({ BUREAU_TIME_ZONE: true, STATS_H3_RESOLUTION: true }), env);
+  return { timeZone: c.BUREAU_TIME_ZONE ?? DEFAULT_BUREAU_TIME_ZONE, h3Resolution: c.STATS_H3_RESOLUTION };
 }
 
 /** Full names of the topics statistics consumes (and a rebuild replays). */

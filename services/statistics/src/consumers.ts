@@ -1,6 +1,6 @@
-import { pgTransaction } from '@cad110/eventstore';
+import { pgTransaction } from '@cad110/db';
 import { runIdempotentConsumer } from '@cad110/kafka';
-import { exitOnFatal, groupId } from '@cad110/runtime';
+import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { LiveProjection, StatisticsRuntime } from './runtime';
 import { statisticsTopics } from './config';
 import { liveTransaction, LIVE_LOCK, LOCK_NAMESPACE, projectLive, type LiveTx } from './projections/live';
@@ -29,6 +29,7 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
       metrics: rt.metrics,
       handle: (event, t, msg) => projectLive(event, t, msg, rt.registry, live.cfg),
       onFatal: exitOnFatal(rt.logger),
+      ...consumerSettings(rt.env),
     }),
   );
 }

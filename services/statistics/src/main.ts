@@ -1,6 +1,6 @@
 import './instrument';
+import { authKeysOrExit } from '@cad110/auth';
 import { createRuntime, serve } from '@cad110/runtime';
-import { makePrisma, type PrismaClient, type StatisticsTx } from './prisma';
 import { createServer } from './server';
 import { startConsumers, stopLive } from './consumers';
 import type { LiveProjection } from './runtime';
@@ -9,7 +9,8 @@ import { ConsumerGate } from './projections/gate';
 
 async function main() {
   statisticsConfig();
-  const rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/..`, makePrisma, outbox: false });
+  authKeysOrExit('statistics');
+  const rt = await createRuntime({ name: 'statistics', serviceDir: `${__dirname}/..`, outbox: false });
   const live: LiveProjection = { cfg: projectionConfig(), gate: new ConsumerGate() };
   await startConsumers(rt, live);
   await serve(rt, createServer(rt, live), 8084, async () => stopLive(live));

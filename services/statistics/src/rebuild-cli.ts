@@ -11,12 +11,11 @@
  * Prints the rebuild summary as one JSON line; exit code 1 on refusal or error.
  */
 import { createRuntime } from '@cad110/runtime';
-import { makePrisma, type PrismaClient, type StatisticsTx } from './prisma';
 import { projectionConfig, statisticsTopics } from './config';
 import { rebuildProjections } from './projections/rebuild';
 
 async function main(): Promise<number> {
-  const rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/..`, makePrisma, outbox: false });
+  const rt = await createRuntime({ name: 'statistics', serviceDir: `${__dirname}/..`, outbox: false });
   try {
     const result = await rebuildProjections({
       pool: rt.pool,
@@ -34,7 +33,6 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await rt.producer.disconnect().catch(() => undefined);
-    await rt.prisma.$disconnect().catch(() => undefined);
     await rt.pool.end().catch(() => undefined);
   }
 }

@@ -17,7 +17,7 @@ export type { StatisticsRuntime } from './runtime';
  */
 export function createServer(rt: StatisticsRuntime, live: LiveProjection = { cfg: projectionConfig(), gate: new ConsumerGate() }): Express {
   const app = createBaseApp({ service: 'statistics', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
-  const routes = [...statsRoutes(rt.prisma, { timeZone: live.cfg.timeZone, h3Resolution: live.cfg.h3Resolution }), ...adminRoutes(rt, live)];
+  const routes = [...statsRoutes(rt.db, { timeZone: live.cfg.timeZone, h3Resolution: live.cfg.h3Resolution }), ...adminRoutes(rt, live)];
   serveRoutes(app, routes, {
     authorize: authorizeRoutes(),
     info: {

@@ -22,8 +22,9 @@ import { Stack, SHARED_CALLS_DIR, waitForPipeline } from '@cad110/devstack';
 import { loadMapping, MAPPINGS_DIR, postCalls, readCalls, replayDispatchHistory, replayDispositions, type DispositionReplayResult, type ReplayDispatchResult } from '@cad110/importer';
 import { kafkaBrokers } from '@cad110/kafka';
 import { describeWithShared, uniqueId, waitFor } from '@cad110/testkit';
-import { ALL_SPECS, dumpTable, pgSql } from '../src/projections/store';
+import { ALL_SPECS, dumpTable } from '../src/projections/store';
 import { calendarDays, cellHourCounts, countBy, daysWithout, giStarTop, isIncident, localDateOf, pct, readMapping, readRows, rowOutcome, secondsBetween, type RawMapping, type Row } from './independent';
+import { sqlOf } from '@cad110/db';
 
 jest.setTimeout(3_600_000);
 
@@ -53,7 +54,7 @@ async function dumpProjections(url: string) {
   const c = await pool.connect();
   try {
     const out: Record<string, unknown[]> = {};
-    for (const [name, spec] of Object.entries(ALL_SPECS)) out[name] = await dumpTable(pgSql(c), spec as never);
+    for (const [name, spec] of Object.entries(ALL_SPECS)) out[name] = await dumpTable(sqlOf(c), spec as never);
     return out;
   } finally {
     c.release();
@@ -193,6 +194,24 @@ for (const ds of DATASETS) describeWithShared(`${ds.dataset}: replayed through t
     }
     // the local days are the file's own dates: the replay's zone matches the source's
     expect(countBy(rows, (r) => r.day).map((x) => x.key)).toEqual(calendarDays(ds.from, ds.to));
+  });
+
+  it("counts and filters calls by the source's own call type, code by code as in the CSV (issue 18)", async () => {
+    const code = (r: Row) => text(r, col(raw, 'callType')).slice(0, 64) || null;
+    const expected = countBy(rows, code);
+    expect(expected.length).toBeGreaterThan(20);
+    const got = await get('/stats/counts?by=source-code');
+    expect({ rows: got.rows, total: got.total }).toEqual({ rows: expected, total: rows.length });
+    // neither shared mapping names a group of call types: every call is under the unknown group
+    expect((await get('/stats/counts?by=source-group')).rows).toEqual([{ key: null, count: rows.length }]);
+    // filtered by one source code (the three most frequent): its calls by 110 category and by day, and its totals
+    for (const { key } of [...expected].sort((a, b) => b.count - a.count).slice(0, 3)) {
+      const mine = rows.filter((r) => code(r) === key);
+      const q = `sourceCode=${encodeURIComponent(String(key))}`;
+      expect({ key, rows: (await get(`/stats/counts?by=category&${q}`)).rows }).toEqual({ key, rows: countBy(mine, (r) => r.category) });
+      expect({ key, rows: (await get(`/stats/counts?by=day&${q}`)).rows }).toEqual({ key, rows: countBy(mine, (r) => r.day) });
+      expect((await get(`/stats/totals?from=${ds.from}&to=${ds.to}&${q}`)).calls).toBe(mine.length);
+    }
   });
 
   it('gives the 110 total, incidents, criminal total and two robberies and one theft', async () => {

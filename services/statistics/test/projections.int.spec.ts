@@ -9,22 +9,21 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { Partitioners, type Producer } from 'kafkajs';
 import { callStreamId, caseStreamId, incidentStreamId, unitStreamId, type EventEnvelope } from '@cad110/contracts';
-import { dropDatabase } from '@cad110/db';
+import { dropDatabase, sqlOf } from '@cad110/db';
 import { createRuntime } from '@cad110/runtime';
 import { bearer, uniqueId, waitFor } from '@cad110/testkit';
-import { makePrisma, type PrismaClient, type StatisticsTx } from '../src/prisma';
 import { createServer } from '../src/server';
 import { startConsumers, stopLive } from '../src/consumers';
 import type { LiveProjection } from '../src/runtime';
 import { projectionConfig, statisticsTopics } from '../src/config';
 import { ConsumerGate } from '../src/projections/gate';
-import { ALL_SPECS, dumpTable, pgSql } from '../src/projections/store';
+import { ALL_SPECS, dumpTable } from '../src/projections/store';
 import { rebuildProjections, RebuildRefused, replayTopics } from '../src/projections/rebuild';
 import { EnvelopeFactory, publish } from './envelopes';
 
 jest.setTimeout(180_000);
 
-type Rt = Awaited<ReturnType<typeof createRuntime<PrismaClient, StatisticsTx>>>;
+type Rt = Awaited<ReturnType<typeof createRuntime>>;
 
 const addSeconds = (iso: string, s: number) => new Date(Date.parse(iso) + s * 1000).toISOString();
 
@@ -32,7 +31,7 @@ const addSeconds = (iso: string, s: number) => new Date(Date.parse(iso) + s * 10
 async function dumpAll(rt: Rt) {
   const c = await rt.pool.connect();
   try {
-    const sql = pgSql(c);
+    const sql = sqlOf(c);
     const out: Record<string, unknown[]> = {};
     for (const [name, spec] of Object.entries(ALL_SPECS)) out[name] = await dumpTable(sql, spec as never);
     return out;
@@ -137,7 +136,7 @@ describe('statistics projections, figures and rebuild (real PostgreSQL and Kafka
     process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
     process.env.KAFKA_TOPIC_PREFIX = prefix;
     process.env.BUREAU_TIME_ZONE = 'America/Chicago';
-    rt = await createRuntime<PrismaClient, StatisticsTx>({ name: 'statistics', serviceDir: `${__dirname}/..`, makePrisma, outbox: false });
+    rt = await createRuntime({ name: 'statistics', serviceDir: `${__dirname}/..`, outbox: false });
     live = { cfg: projectionConfig(), gate: new ConsumerGate() };
     app = createServer(rt, live);
     producer = rt.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -160,7 +159,6 @@ describe('statistics projections, figures and rebuild (real PostgreSQL and Kafka
     stopLive(live);
     await producer.disconnect();
     await rt.producer.disconnect();
-    await rt.prisma.$disconnect();
     await rt.pool.end();
     await dropDatabase(rt.databaseUrl);
     delete process.env.BUREAU_TIME_ZONE;

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { tempDatabase } from '@cad110/testkit';
-import { applySummaryChanges, bumpSummary, CASE_COUNTS_DAY, COUNTS_HOUR_TOTAL, pgSql, prismaSql } from '../src/projections/store';
-import { pgTransaction } from '@cad110/eventstore';
+import { applySummaryChanges, bumpSummary, CASE_COUNTS_DAY, COUNTS_HOUR_TOTAL } from '../src/projections/store';
+import { pgTransaction, sqlOf } from '@cad110/db';
 
 describe('summary counters under concurrency', () => {
   let db: Awaited<ReturnType<typeof tempDatabase>>;
@@ -32,7 +32,7 @@ describe('summary counters under concurrency', () => {
     await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         tx((t) =>
-          applySummaryChanges(prismaSql(t), [
+          applySummaryChanges(t, [
             { spec: COUNTS_HOUR_TOTAL, key: { localDay: '2021-01-01', localHour: 0 }, values: { calls: 1 }, sign: -1 },
             { spec: COUNTS_HOUR_TOTAL, key: { localDay: '2021-01-02', localHour: i % 3 }, values: { calls: 1 }, sign: 1 },
           ]),
@@ -50,7 +50,7 @@ describe('summary counters under concurrency', () => {
         const c = await pool.connect();
         try {
           await c.query('BEGIN');
-          await bumpSummary(pgSql(c), COUNTS_HOUR_TOTAL, { localDay: '2021-01-03', localHour: 5 }, { calls: 1 }, i % 2 ? 1 : -1);
+          await bumpSummary(sqlOf(c), COUNTS_HOUR_TOTAL, { localDay: '2021-01-03', localHour: 5 }, { calls: 1 }, i % 2 ? 1 : -1);
           await c.query('COMMIT');
         } finally {
           c.release();
@@ -65,7 +65,7 @@ describe('summary counters under concurrency', () => {
     const key = (day: string) => ({ dispositionDay: day, district: 'North', category: 'criminal' });
     const none = { cases: 1, mediated: 0, rescued: 0, caught: 0 };
     await pgTransaction(pool)((t) =>
-      applySummaryChanges(prismaSql(t), [
+      applySummaryChanges(t, [
         // a case's disposition replaced on the same day: one row changed twice in one transaction
         { spec: CASE_COUNTS_DAY, key: key('2021-02-01'), values: none, sign: -1 },
         { spec: CASE_COUNTS_DAY, key: key('2021-02-01'), values: { ...none, caught: 2 }, sign: 1 },

@@ -84,9 +84,10 @@ export async function demo(opts: DemoOptions): Promise<number> {
   try {
     say(`[cad110] starting ${SERVICES.join(', ')} and the console (logs in ${stack.logDir})`);
     await stack.start();
-    // a separate `npm run import` signs its tokens with this (the secret is random per demo unless CAD110_AUTH_SECRET is set)
+    // a separate `npm run import` signs its tokens with this key (a pair per demo unless CAD110_AUTH_PRIVATE_KEY and CAD110_AUTH_PUBLIC_KEYS are set)
     mkdirSync(STATE_DIR, { recursive: true });
-    writeFileSync(DEMO_AUTH_FILE, `CAD110_AUTH_SECRET=${stack.authSecret}\n`, { mode: 0o600 });
+    const k = stack.authKeys;
+    writeFileSync(DEMO_AUTH_FILE, `CAD110_AUTH_PRIVATE_KEY=${k.CAD110_AUTH_PRIVATE_KEY.trim().replace(/\n/g, '\\n')}\nCAD110_AUTH_PUBLIC_KEYS=${k.CAD110_AUTH_PUBLIC_KEYS}\n`, { mode: 0o600 });
     const { calls, rejected } = await readCalls(opts.file, mapping, taxonomy, opts.limit);
     say(`[cad110] replaying ${calls.length} real calls from ${opts.file} (${mapping.source}, ${mapping.timeZone})`);
     const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), rate: opts.rate, concurrency: 16, progress: true, headers: { authorization: `Bearer ${stack.token('call_taker', 'importer')}` } });
@@ -131,7 +132,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     say(`  statistics  ${stack.url('statistics')}/stats/counts?by=category`);
     say(`  console     ${stack.url('console')}/`);
     say('');
-    say(`  a separate import into this demo: npm run import -- --mapping <name|file> --file <csv>  (signs with the secret in ${DEMO_AUTH_FILE})`);
+    say(`  a separate import into this demo: npm run import -- --mapping <name|file> --file <csv>  (signs with the key in ${DEMO_AUTH_FILE})`);
     say(`  console users: ${DEMO_USERNAMES.join(', ')}`);
     say(process.env.CAD110_DEMO_PASSWORD ? '  password:      the value of CAD110_DEMO_PASSWORD' : `  password:      ${demoPassword}   (generated for this run; set CAD110_DEMO_PASSWORD to choose one)`);
     say('');

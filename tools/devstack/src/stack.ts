@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { signToken, type Role } from '@cad110/auth';
+import { generateAuthKeys, signingKey, signToken, type Role } from '@cad110/auth';
 import { databaseUrlFor, dropDatabase } from '@cad110/db';
 import { CONSOLE, ROOT, SERVICES, STATE_DIR, type StackProcessName } from './paths';
 
@@ -28,19 +27,43 @@ export interface StackOptions {
   logDir?: string;
   /** extra node options for the service processes (e.g. `--cpu-prof`) */
   nodeArgs?: string[];
-  /** token signing secret shared by the services (default `CAD110_AUTH_SECRET`, else random per stack) */
-  authSecret?: string;
+  /**
+   * token keys (ES256): the console signs with the private key, every service verifies with the
+   * public keys (default `CAD110_AUTH_PRIVATE_KEY` and `CAD110_AUTH_PUBLIC_KEYS` when both are set,
+   * else a pair generated per stack)
+   */
+  authKeys?: AuthKeys;
   /** also run the console (services/console) after the four services (default false) */
   console?: boolean;
   /** with `console`: seed the demo users (one per role) with this password */
   demoPassword?: string;
+  /**
+   * instances of each of the four services (default 1), each on its own port, sharing the
+   * service's database and consumer groups; the console (if any) talks to the first instance
+   */
+  instances?: number;
+  /**
+   * run the compiled JavaScript of the production image's layout (infra/docker/compile.mjs output with
+   * production dependencies installed) from this folder instead of the TypeScript sources under tsx
+   */
+  appRoot?: string;
+}
+
+/** The two token key variables (libs/auth keys.ts). */
+export interface AuthKeys {
+  CAD110_AUTH_PRIVATE_KEY: string;
+  CAD110_AUTH_PUBLIC_KEYS: string;
 }
 
 export interface RunningService {
   name: StackProcessName;
+  /** 0-based instance number (see {@link StackOptions.instances}) */
+  index: number;
   port: number;
   url: string;
   process: ChildProcess;
+  /** true once it answered /readyz after its start */
+  ready?: boolean;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -65,19 +88,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * pointed at the four services (`INTAKE_URL`, ...).
  */
 export class Stack {
+  /** the first instance of each running process */
   readonly services = new Map<StackProcessName, RunningService>();
+  /** every instance of each process, by instance number (a stopped one leaves a hole) */
+  readonly instances = new Map<StackProcessName, (RunningService | undefined)[]>();
   readonly logDir: string;
-  private readonly ports = new Map<StackProcessName, number>();
-  readonly authSecret: string;
+  private readonly ports = new Map<string, number>();
+  readonly authKeys: AuthKeys;
 
   constructor(readonly opts: StackOptions) {
     this.logDir = opts.logDir ?? join(STATE_DIR, 'logs', opts.dbPrefix);
-    this.authSecret = opts.authSecret ?? process.env.CAD110_AUTH_SECRET ?? randomBytes(32).toString('base64url');
+    const { CAD110_AUTH_PRIVATE_KEY: priv, CAD110_AUTH_PUBLIC_KEYS: pub } = process.env;
+    this.authKeys = opts.authKeys ?? (priv && pub ? { CAD110_AUTH_PRIVATE_KEY: priv, CAD110_AUTH_PUBLIC_KEYS: pub } : generateAuthKeys().env);
   }
 
-  /** An access token for this stack's services. */
-  token(role: Role, sub = `demo-${role}`): string {
-    return signToken({ sub, role }, this.authSecret);
+  /** An access token for this stack's services, signed with the console's key. */
+  token(role: Role, sub = `demo-${role}`, expiresInSeconds?: number): string {
+    return signToken({ sub, role }, signingKey({ ...this.authKeys }), expiresInSeconds);
   }
 
   /** Environment a service of this stack runs with. */
@@ -89,12 +116,15 @@ export class Stack {
             ...(this.opts.demoPassword ? { CONSOLE_SEED_DEMO_USERS: 'true', CAD110_DEMO_PASSWORD: this.opts.demoPassword } : {}),
           }
         : {};
+    // only the console holds the private key: the four services verify and cannot mint tokens
+    const { CAD110_AUTH_PRIVATE_KEY: _p, CAD110_AUTH_SECRET: _s, ...inherited } = process.env;
     return {
-      ...process.env,
+      ...inherited,
+      ...(name === CONSOLE ? { CAD110_AUTH_PRIVATE_KEY: this.authKeys.CAD110_AUTH_PRIVATE_KEY } : {}),
       PORT: String(port),
       KAFKA_BROKERS: this.opts.brokers,
       KAFKA_TOPIC_PREFIX: this.opts.topicPrefix,
-      CAD110_AUTH_SECRET: this.authSecret,
+      CAD110_AUTH_PUBLIC_KEYS: this.authKeys.CAD110_AUTH_PUBLIC_KEYS,
       CAD110_DB_PREFIX: this.opts.dbPrefix,
       DATABASE_URL: '',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
@@ -120,31 +150,45 @@ export class Stack {
     // intake first: it creates the topics the others subscribe to
     await this.startService('intake', timeoutMs);
     await Promise.all(SERVICES.filter((s) => s !== 'intake').map((s) => this.startService(s, timeoutMs)));
+    // further instances after the first of each has migrated its database
+    for (let i = 1; i < (this.opts.instances ?? 1); i++) await Promise.all(SERVICES.map((s) => this.startService(s, timeoutMs, i)));
     if (this.opts.console) await this.startService(CONSOLE, timeoutMs);
   }
 
-  /** Starts one service (again) and waits for /readyz. */
-  async startService(name: StackProcessName, timeoutMs = 90_000): Promise<RunningService> {
-    const port = this.ports.get(name) ?? (await freePort());
-    this.ports.set(name, port);
+  /**
+   * Starts one instance of a service (again, on the same port as before) and waits for /readyz.
+   * @param index instance number, 0 = the first
+   */
+  async startService(name: StackProcessName, timeoutMs = 90_000, index = 0): Promise<RunningService> {
+    const portKey = index ? `${name}#${index}` : name;
+    const port = this.ports.get(portKey) ?? (await freePort());
+    this.ports.set(portKey, port);
     const env = this.envFor(name, port);
     delete env.DATABASE_URL;
-    const log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), '--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')], {
-      cwd: join(ROOT, 'services', name),
+    const log = createWriteStream(join(this.logDir, index ? `${name}-${index + 1}.log` : `${name}.log`), { flags: 'a' });
+    const app = this.opts.appRoot;
+    const entry = app ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')];
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), ...entry], {
+      cwd: join(app ?? ROOT, 'services', name),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    const svc: RunningService = { name, port, url: `http://127.0.0.1:${port}`, process: child };
-    this.services.set(name, svc);
+    const svc: RunningService = { name, index, port, url: `http://127.0.0.1:${port}`, process: child };
+    if (index === 0) this.services.set(name, svc);
+    const list = this.instances.get(name) ?? [];
+    list[index] = svc;
+    this.instances.set(name, list);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start-up; see ${join(this.logDir, `${name}.log`)}`);
       try {
         const r = await fetch(`${svc.url}/readyz`);
-        if (r.ok) return svc;
+        if (r.ok) {
+          svc.ready = true;
+          return svc;
+        }
       } catch {
         // not listening yet
       }
@@ -153,20 +197,31 @@ export class Stack {
     throw new Error(`${name} not ready after ${timeoutMs} ms; see ${join(this.logDir, `${name}.log`)}`);
   }
 
-  /** Stops one service (SIGTERM, SIGKILL after 10 s). */
-  async stopService(name: StackProcessName): Promise<void> {
-    const svc = this.services.get(name);
-    if (!svc || svc.process.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => svc.process.once('exit', () => resolve()));
-    svc.process.kill('SIGTERM');
-    const timer = setTimeout(() => svc.process.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    this.services.delete(name);
+  /**
+   * Stops one instance of a service: SIGTERM (SIGKILL after 10 s), or `SIGKILL` at once (kill -9).
+   * @param index instance number, 0 = the first
+   */
+  async stopService(name: StackProcessName, index = 0, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const svc = this.instances.get(name)?.[index];
+    if (!svc) return;
+    if (svc.process.exitCode === null && svc.process.signalCode === null) {
+      const exited = new Promise<void>((resolve) => svc.process.once('exit', () => resolve()));
+      svc.process.kill(signal);
+      const timer = setTimeout(() => svc.process.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.instances.get(name)![index] = undefined;
+    if (index === 0) this.services.delete(name);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.services.keys()].map((s) => this.stopService(s)));
+    await Promise.all([...this.instances].flatMap(([name, list]) => list.map((svc, i) => (svc ? this.stopService(name, i) : undefined))));
+  }
+
+  /** Base URLs of the running instances of a service that have been ready since their start. */
+  urls(name: StackProcessName): string[] {
+    return (this.instances.get(name) ?? []).filter((s): s is RunningService => !!s?.ready && s.process.exitCode === null && s.process.signalCode === null).map((s) => s.url);
   }
 
   /** Drops this stack's databases (the four services', and the console's when it has one); call after {@link stop}. */

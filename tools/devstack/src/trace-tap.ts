@@ -27,8 +27,14 @@ export class TraceTap {
   private server?: Server;
   private readonly traces = new Map<string, TappedSpan[]>();
   received = 0;
+  /** spans received per service, and of those the `pg.*` client spans (one per SQL statement) */
+  readonly perService = new Map<string, { spans: number; pg: number }>();
 
-  constructor(private readonly upstream?: string) {}
+  /** @param opts.keep false: only count spans (benchmarks), do not keep them by trace id */
+  constructor(
+    private readonly upstream?: string,
+    private readonly opts: { keep?: boolean } = {},
+  ) {}
 
   /** Starts listening on 127.0.0.1 (random port unless given). @returns the base URL */
   async start(port = 0): Promise<string> {
@@ -62,6 +68,11 @@ export class TraceTap {
       for (const ss of rs.scopeSpans ?? []) {
         for (const s of ss.spans ?? []) {
           this.received++;
+          const c = this.perService.get(service) ?? { spans: 0, pg: 0 };
+          c.spans++;
+          if (s.name.startsWith('pg.')) c.pg++;
+          this.perService.set(service, c);
+          if (this.opts.keep === false) continue;
           const list = this.traces.get(s.traceId) ?? [];
           list.push({ traceId: s.traceId, spanId: s.spanId, ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}), name: s.name, kind: s.kind, service });
           this.traces.set(s.traceId, list);

@@ -5,14 +5,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { generateAuthKeys } from '@cad110/auth';
 import { ROOT } from '../src/paths';
 
 const SERVICES = ['intake', 'dispatch', 'records', 'statistics', 'console'] as const;
+const KEYS = generateAuthKeys().env;
 
-function start(service: string, env: Record<string, string>) {
+function start(service: string, env: Record<string, string | undefined>) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'services', service, 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, CAD110_AUTH_SECRET: 'x'.repeat(40), LOG_LEVEL: 'warn', ...env },
+    env: Object.fromEntries(Object.entries({ ...process.env, ...KEYS, LOG_LEVEL: 'warn', ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -45,5 +47,18 @@ describe('a malformed variable stops every service with one line naming it', () 
 
   it('records: EIDO_VALIDATE=maybe → exit 78', () => {
     expect(start('records', { EIDO_VALIDATE: 'maybe' })).toEqual({ status: 78, lines: ['cad110 records: invalid configuration: EIDO_VALIDATE="maybe": allowed: true or false'] });
+  });
+
+  it.each(SERVICES.map((s) => [s]))('%s: no or a malformed CAD110_AUTH_PUBLIC_KEYS → exit 78 naming it (issue 19.5)', (service) => {
+    expect(start(service, { CAD110_AUTH_PUBLIC_KEYS: undefined, CAD110_AUTH_SECRET: undefined })).toEqual({ status: 78, lines: [expect.stringMatching(new RegExp(`^cad110 ${service}: invalid configuration: CAD110_AUTH_PUBLIC_KEYS must be set`))] });
+    expect(start(service, { CAD110_AUTH_PUBLIC_KEYS: '{"k1": "replace-me"}' })).toEqual({ status: 78, lines: [`cad110 ${service}: invalid configuration: CAD110_AUTH_PUBLIC_KEYS: kid k1 is not a PEM public key; generate a pair with \`npx tsx libs/auth/src/keygen.ts\``] });
+  });
+
+  it('console: no, a malformed or an unlisted CAD110_AUTH_PRIVATE_KEY → exit 78 naming it, without echoing the key', () => {
+    expect(start('console', { CAD110_AUTH_PRIVATE_KEY: undefined }).lines).toEqual([expect.stringMatching(/^cad110 console: invalid configuration: CAD110_AUTH_PRIVATE_KEY must be set on the console/)]);
+    expect(start('console', { CAD110_AUTH_PRIVATE_KEY: 'replace-with-the-private-key-line-of-keygen' })).toEqual({ status: 78, lines: ['cad110 console: invalid configuration: CAD110_AUTH_PRIVATE_KEY is not a PEM private key; generate a pair with `npx tsx libs/auth/src/keygen.ts`'] });
+    const other = generateAuthKeys().privateKey;
+    const r = start('console', { CAD110_AUTH_PRIVATE_KEY: other });
+    expect(r).toEqual({ status: 78, lines: ['cad110 console: invalid configuration: CAD110_AUTH_PRIVATE_KEY: its public key is not in CAD110_AUTH_PUBLIC_KEYS (add it there, on every service, before switching)'] });
   });
 });

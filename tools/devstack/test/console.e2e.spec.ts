@@ -44,6 +44,9 @@ describe('operator console in the browser', () => {
   });
   let browser: Browser;
   const pages: Page[] = [];
+  /** what Chromium refused under the console's Content Security Policy (issue 19.5), on any page */
+  const cspViolations: string[] = [];
+  const watchCsp = (page: Page) => page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
   let callTaker: Page;
   let dispatcher: Page;
   let ops: Page;
@@ -61,10 +64,11 @@ describe('operator console in the browser', () => {
     if (process.env.CAD110_UPDATE_SCREENSHOTS === '1') copyFileSync(file, join(DOCS, `${name}.png`));
   }
 
-  async function signIn(username: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  async function signIn(username: string, timezoneId?: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', ...(timezoneId ? { timezoneId } : {}) });
     const page = await context.newPage();
     pages.push(page);
+    watchCsp(page);
     await page.goto(`${stack.url('console')}/`);
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', password);
@@ -92,6 +96,7 @@ describe('operator console in the browser', () => {
   it('refuses a wrong password on the sign-in screen and shows the reason', async () => {
     const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     pages.push(page);
+    watchCsp(page);
     await page.goto(`${stack.url('console')}/`);
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     await page.fill('input[name=username]', 'dispatcher');
@@ -252,7 +257,7 @@ describe('operator console in the browser', () => {
 
   it("lets a supervisor raise a district's duty level and shows the roster on duty change, live on another console too", async () => {
     const district = 'Precinct 4'; // NAT-5 (night assistance, rostered from wartime) is off duty below wartime, on duty at any hour at wartime
-    const watcher = await signIn('admin');
+    const watcher = await signIn('admin', 'America/New_York'); // a browser in another zone than the bureau's
     await watcher.click('[data-testid=tab-supervisor]');
     const p = supervisor;
     await p.click('[data-testid=tab-supervisor]');
@@ -283,6 +288,15 @@ describe('operator console in the browser', () => {
     // own periodic re-read (every 60 s), so this wait is shorter than that
     await watcher.waitForSelector(`${rowSel}[data-level=wartime]`, { timeout: LIVE_TIMEOUT });
     await watcher.waitForSelector(`${cellSel}[data-units="1"]`, { timeout: LIVE_TIMEOUT });
+    // the change time in the bureau's zone with its offset (issue 13 item 7), whatever the browser's zone
+    const changedAt = (await res.json()) as { changedAt?: string };
+    const shown = (await watcher.locator(`${rowSel} [data-testid=duty-changed-at]`).textContent())!;
+    expect(shown).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00$/);
+    expect(await row.locator('[data-testid=duty-changed-at]').textContent()).toBe(shown);
+    if (changedAt.changedAt) {
+      const sh = new Date(Date.parse(changedAt.changedAt) + 8 * 3600_000).toISOString();
+      expect(shown).toBe(`${sh.slice(0, 10)} ${sh.slice(11, 19)} +08:00`);
+    }
     await shot(p, 'supervisor');
   });
 
@@ -314,5 +328,12 @@ describe('operator console in the browser', () => {
     expect(await p.getAttribute('html', 'lang')).toBe('en');
     expect(await criminal.textContent()).toContain('Criminal');
     await shot(p, 'ops-en');
+  });
+
+  it('ran every page above under the CSP without a violation (security headers, issue 19.5)', async () => {
+    const res = await fetch(`${stack.url('console')}/`, { headers: { accept: 'text/html' } });
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(cspViolations).toEqual([]);
   });
 });

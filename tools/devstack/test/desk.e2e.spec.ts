@@ -11,7 +11,10 @@
  * - transfer to 120 (F6) and cancel as misdial (F9);
  * - on the records desk a narrative word finds the case; a disposition (1 dispute mediated,
  *   1 person rescued) changes statistics' outcomes by exactly that; the case closes; the 警情单
- *   print view renders (screenshot with print media).
+ *   print view renders (screenshot with print media);
+ * - on the supervisor's roster (排班) a unit taken out of service is no longer recommended (live
+ *   ranking and a new incident's stored recommendation, seen on the dispatcher view) and is
+ *   recommended again once returned; shift and crew edits are events, officers' names in none.
  * Screenshots go to test-artifacts/desk/ (and docs/screenshots/ with CAD110_UPDATE_SCREENSHOTS=1).
  */
 import { execFile } from 'node:child_process';
@@ -19,11 +22,12 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadTaxonomy } from '@cad110/contracts';
 import { loadMapping, postCalls, readCalls } from '@cad110/importer';
 import { kafkaBrokers } from '@cad110/kafka';
-import { uniqueId } from '@cad110/testkit';
+import { uniqueId, waitFor } from '@cad110/testkit';
 import { BUNDLED_SLICE, CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT, Stack, waitForPipeline } from '../src';
 
 jest.setTimeout(400_000);
@@ -36,7 +40,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('call-taker desk and records desk in the browser', () => {
   const password = randomBytes(12).toString('base64url');
-  const authSecret = randomBytes(32).toString('base64url');
   const stack = new Stack({
     brokers: kafkaBrokers().join(','),
     topicPrefix: `${uniqueId('desk')}.`,
@@ -44,7 +47,6 @@ describe('call-taker desk and records desk in the browser', () => {
     fresh: true,
     console: true,
     demoPassword: password,
-    authSecret,
     timeZone: 'Asia/Shanghai',
     env: { LOG_LEVEL: 'warn' },
   });
@@ -56,7 +58,7 @@ describe('call-taker desk and records desk in the browser', () => {
   let firstCallId: string;
   let caseId: string;
 
-  const api = async <T>(service: 'intake' | 'records' | 'statistics', path: string): Promise<T> => {
+  const api = async <T>(service: 'intake' | 'dispatch' | 'records' | 'statistics', path: string): Promise<T> => {
     const res = await fetch(`${stack.url(service)}${path}`, { headers: { authorization: `Bearer ${stack.token('supervisor')}` } });
     expect(res.status).toBe(200);
     return (await res.json()) as T;
@@ -121,6 +123,8 @@ describe('call-taker desk and records desk in the browser', () => {
     const first = p.locator('[data-testid=place-list] [role=option]').first();
     await first.waitFor({ timeout: UI });
     expect(await first.getAttribute('data-place-id')).toBe('square:nicollet-mall');
+    // the matches are on the Leaflet map too
+    await p.waitForSelector('[data-testid=desk-map] [data-testid=map-place][data-place-id="square:nicollet-mall"]', { timeout: UI });
     await p.keyboard.press('Enter');
     expect(await p.inputValue('input[name=lat]')).toBe('44.976000');
     expect(await p.inputValue('input[name=lon]')).toBe('-93.272800');
@@ -139,6 +143,25 @@ describe('call-taker desk and records desk in the browser', () => {
     const c = await call(firstCallId);
     const located = c.events.find((e) => e.type === 'CallLocated')!.data;
     expect(located).toMatchObject({ lat: 44.976, lon: -93.2728, source: 'manual' });
+  });
+
+  it('sets the location by a click on the Leaflet county map (WGS84, inside the county)', async () => {
+    const p = callTaker;
+    await p.keyboard.press('F2');
+    expect(await p.inputValue('input[name=lat]')).toBe('');
+    const map = p.locator('[data-testid=desk-map]');
+    await map.waitFor({ timeout: UI });
+    const box = (await map.boundingBox())!;
+    await p.mouse.click(box.x + box.width * 0.45, box.y + box.height * 0.5);
+    await p.waitForSelector('input[name=lat]:not([value=""])', { timeout: UI });
+    const lat = Number(await p.inputValue('input[name=lat]'));
+    const lon = Number(await p.inputValue('input[name=lon]'));
+    expect(lat).toBeGreaterThan(44.8);
+    expect(lat).toBeLessThan(45.1);
+    expect(lon).toBeGreaterThan(-93.5);
+    expect(lon).toBeLessThan(-93.1);
+    expect(await p.inputValue('select[name=crs]').catch(() => 'WGS84')).toBe('WGS84');
+    await p.waitForSelector('[data-testid=desk-map] .cm-marker', { timeout: UI });
   });
 
   it('shows the first call as a duplicate and in the caller history of a second call from the same number nearby, and links it with Alt+1', async () => {
@@ -187,7 +210,7 @@ describe('call-taker desk and records desk in the browser', () => {
     const ringNumber = '13700001111';
     const { stdout } = await promisify(execFile)('npx', ['tsx', 'services/intake/src/desk/ring-cli.ts', '--intake', stack.url('intake'), '--number', ringNumber, '--lat', '44.9480', '--lon', '-93.2620', '--crs', 'GCJ02', '--uncertainty', '35', '--line', 'T1-07'], {
       cwd: ROOT,
-      env: { ...process.env, CAD110_AUTH_SECRET: authSecret },
+      env: { ...process.env, ...stack.authKeys },
     });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ status: 201, number: '137****1111' });
     await p.waitForSelector('[data-testid=ringing] [data-testid=answer-ring]', { timeout: UI });
@@ -286,5 +309,156 @@ describe('call-taker desk and records desk in the browser', () => {
     const pdf = await p.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
     await p.emulateMedia({ media: 'screen' });
+  });
+
+  it('a unit taken out of service on the roster (排班) is no longer recommended; shift and crew edits are events without the names; a unit added joins in service', async () => {
+    type Recs = { recommendations: { unitId: string }[] };
+    const incidentOf = async (callId: string): Promise<string> => {
+      const deadline = Date.now() + UI;
+      for (;;) {
+        const found = await api<{ items: { id: string }[] }>('dispatch', `/incidents?callId=${callId}`);
+        if (found.items[0]) return found.items[0].id;
+        if (Date.now() > deadline) throw new Error(`no incident for call ${callId}`);
+        await sleep(300);
+      }
+    };
+    const firstIncident = await incidentOf(firstCallId);
+    const live = async () => (await api<Recs>('dispatch', `/incidents/${firstIncident}/recommendations?alternates=20`)).recommendations.map((r) => r.unitId);
+    const before = await live();
+    expect(before.length).toBeGreaterThan(1);
+    const unitId = before[0]!;
+
+    const p = supervisor;
+    await p.click('[data-testid=tab-supervisor]');
+    const row = p.locator(`[data-testid=roster-unit][data-unit-id="${unitId}"]`);
+    await row.waitFor({ timeout: UI });
+    expect(await row.getAttribute('data-in-service')).toBe('true');
+    await row.locator('[data-testid=oos-reason]').selectOption('vehicle-repair');
+    await row.locator('[data-testid=take-out-of-service]').click();
+    await p.waitForSelector(`[data-testid=roster-unit][data-unit-id="${unitId}"][data-in-service=false]`, { timeout: UI });
+    expect(await row.locator('[data-testid=oos-badge]').textContent()).toContain('车辆维修');
+    const during = await live();
+    expect(during).not.toContain(unitId);
+    expect(during.length).toBeGreaterThan(0);
+
+    // a new call at the same place: its incident's recommendation (what the dispatcher sees) leaves the unit out
+    const c = callTaker;
+    await c.keyboard.press('F2');
+    await c.fill('input[name=callerNumber]', '13800004444');
+    await c.fill('input[name=lat]', '44.9761');
+    await c.fill('input[name=lon]', '-93.2729');
+    await c.fill('input[name=categorySearch]', '打架');
+    await c.waitForSelector('[data-testid=category-list] [role=option]', { timeout: UI });
+    await c.press('input[name=categorySearch]', 'Enter');
+    await c.fill('textarea[name=narrative]', '步行街又有人斗殴');
+    await c.keyboard.press('Control+Enter');
+    const a = await accepted(c, undefined);
+    const incidentId = await incidentOf(a.callId);
+    const stored = await api<Recs>('dispatch', `/incidents/${incidentId}`);
+    expect(stored.recommendations.length).toBeGreaterThan(0);
+    expect(stored.recommendations.map((r) => r.unitId)).not.toContain(unitId);
+    await p.click('[data-testid=tab-dispatch]');
+    await p.click(`[data-incident-id="${incidentId}"]`);
+    await p.waitForSelector(`[data-testid=incident-detail][data-incident-id="${incidentId}"]`, { timeout: UI });
+    await p.waitForSelector('[data-testid=recommendation]', { timeout: UI });
+    expect(await p.locator(`[data-testid=recommendation][data-unit-id="${unitId}"]`).count()).toBe(0);
+
+    // shift and crew of another unit; then the first unit back in service
+    await p.click('[data-testid=tab-supervisor]');
+    const other = p.locator(`[data-testid=roster-unit][data-unit-id="${before[1]}"]`);
+    await other.locator('input[name=shiftStart]').fill('08:00');
+    await other.locator('input[name=shiftEnd]').fill('20:00');
+    await other.locator('[data-testid=save-shift]').click();
+    await other.locator('[data-testid=roster-result][data-state=ok]').waitFor({ timeout: UI });
+    await other.locator('[data-testid=save-shift]').waitFor({ state: 'detached', timeout: UI }); // re-read: the stored shift is the typed one
+    await other.locator('input[name=crewSize]').fill('3');
+    await other.locator('input[name=officers]').fill('张卫国、李建军');
+    await other.locator('[data-testid=save-crew]').click();
+    await p.waitForSelector(`[data-testid=roster-unit][data-unit-id="${before[1]}"] input[name=officers][value="张卫国、李建军"]`, { timeout: UI });
+    type RosterRow = { unitId: string; shift: { start: string; end: string }; crewSize: number; officers: string[]; inService: boolean };
+    // (the input's value attribute follows the typing, not the save: wait for dispatch's roster to have the crew)
+    const roster = (await waitFor(
+      async (): Promise<RosterRow[] | false> => {
+        const items = (await api<{ items: RosterRow[] }>('dispatch', '/roster')).items;
+        return items.find((u) => u.unitId === before[1])?.crewSize === 3 && items;
+      },
+      { timeoutMs: UI, message: 'crew saved' },
+    )) as RosterRow[];
+    expect(roster.find((u) => u.unitId === before[1])).toMatchObject({ shift: { start: '08:00', end: '20:00' }, crewSize: 3, officers: ['张卫国', '李建军'] });
+    expect(roster.find((u) => u.unitId === unitId)).toMatchObject({ inService: false });
+    await shot(p, 'roster');
+
+    const db = new Client({ connectionString: stack.databaseUrl('dispatch') });
+    await db.connect();
+    try {
+      const events = await db.query<{ type: string; data: Record<string, unknown> }>(`SELECT type, data FROM events WHERE stream_id = ANY($1) AND type LIKE 'Unit%' ORDER BY recorded_at`, [[`unit-${unitId}`, `unit-${before[1]}`]]);
+      const types = events.rows.map((e) => e.type);
+      expect(types).toEqual(expect.arrayContaining(['UnitTakenOutOfService', 'UnitShiftChanged', 'UnitCrewChanged']));
+      expect(events.rows.find((e) => e.type === 'UnitCrewChanged')!.data).toMatchObject({ unitId: before[1], crewSize: 3, namedOfficers: 2 });
+      const published = await db.query<{ payload: unknown }>('SELECT payload FROM outbox');
+      for (const text of [JSON.stringify(events.rows), JSON.stringify(published.rows)]) {
+        expect(text).not.toContain('张卫国');
+        expect(text).not.toContain('李建军');
+      }
+    } finally {
+      await db.end();
+    }
+
+    await row.locator('[data-testid=return-to-service]').click();
+    await p.waitForSelector(`[data-testid=roster-unit][data-unit-id="${unitId}"][data-in-service=true]`, { timeout: UI });
+    expect(await live()).toContain(unitId);
+
+    // a new unit added on the roster joins in service (UnitRegistered)
+    const form = p.locator('[data-testid=add-unit]');
+    await form.locator('input[name=unitId]').fill('CT-NEW-1');
+    await form.locator('input[name=unitCallSign]').fill('新增巡1');
+    await form.locator('select[name=unitType]').selectOption('foot-patrol');
+    await form.locator('select[name=unitDistrict]').selectOption('Precinct 1');
+    await form.locator('input[name=newCrewSize]').fill('4');
+    await form.locator('[data-testid=register-unit]').click();
+    await p.waitForSelector('[data-testid=roster-unit][data-unit-id="CT-NEW-1"][data-in-service=true]', { timeout: UI });
+    const added = (await api<{ items: RosterRow[] }>('dispatch', '/roster')).items.find((u) => u.unitId === 'CT-NEW-1');
+    expect(added).toMatchObject({ inService: true, crewSize: 4, shift: { start: '00:00', end: '24:00' } });
+  });
+
+  it('a supervisor raises a person flag (重点人员) on the supervisor view; the call-taker desk shows it for that number until it is retired', async () => {
+    const flagged = '13900005555';
+    const p = supervisor;
+    await p.click('[data-testid=tab-supervisor]');
+    const panel = p.locator('[data-testid=flags-panel]');
+    await panel.waitFor({ timeout: UI });
+    await panel.locator('select[name=flagKind]').selectOption('person');
+    await panel.locator('input[name=flagLabel]').fill('持刀前科，注意安全');
+    await panel.locator('input[name=flagNumber]').fill(flagged);
+    await panel.locator('[data-testid=raise-flag]').click();
+    const row = panel.locator('[data-testid=flag-row][data-active=true]', { hasText: '持刀前科' });
+    await row.waitFor({ timeout: UI });
+    expect(await row.textContent()).toContain('139****5555'.slice(0, 3));
+
+    const c = callTaker;
+    await c.keyboard.press('F2');
+    await c.fill('input[name=callerNumber]', flagged);
+    const flag = c.locator('[data-testid=flags] [data-testid=flag]', { hasText: '持刀前科' });
+    await flag.waitFor({ timeout: UI });
+    expect(await flag.textContent()).toContain('重点人员');
+    await shot(p, 'supervisor-flags');
+
+    await row.locator('input[name=retireReason]').fill('已核实解除');
+    await row.locator('[data-testid=retire-flag]').click();
+    await panel.locator('[data-testid=flag-row][data-active=false]', { hasText: '持刀前科' }).waitFor({ timeout: UI });
+    const events = (await api<{ items: { flagId: string; active: boolean }[] }>('intake', '/flags')).items;
+    expect(events.some((f) => !f.active)).toBe(true);
+
+    await c.keyboard.press('F2');
+    // the history is re-read after typing stops (another number first, so the typed value changes)
+    const historyOf = (n: string) => c.waitForResponse((r) => r.url().endsWith('/api/intake/history/search') && (r.request().postData() ?? '').includes(n), { timeout: UI });
+    const other = historyOf('13900005556');
+    await c.fill('input[name=callerNumber]', '13900005556');
+    await other;
+    const answered = historyOf(flagged);
+    await c.fill('input[name=callerNumber]', flagged);
+    await answered;
+    await sleep(300);
+    expect(await c.locator('[data-testid=flags] [data-testid=flag]', { hasText: '持刀前科' }).count()).toBe(0);
   });
 });

@@ -23,14 +23,15 @@
  * --allow-rejected     exit 0 even when rows were rejected (they are always printed with reasons)
  * Services: --intake / --dispatch / --records, else INTAKE_URL / DISPATCH_URL / RECORDS_URL, else
  * 127.0.0.1 on CAD110_PORT_BASE (+0 intake, +1 dispatch, +2 records; default 8081), as `npm run demo` starts them.
- * Tokens: CAD110_TOKEN / CAD110_DISPATCH_TOKEN / CAD110_RECORDS_TOKEN, else signed with
- * CAD110_AUTH_SECRET, else with the secret `npm run demo` wrote to .cad110/demo-auth.env.
+ * Tokens: CAD110_TOKEN / CAD110_DISPATCH_TOKEN / CAD110_RECORDS_TOKEN, else signed with the
+ * console's key (CAD110_AUTH_PRIVATE_KEY + CAD110_AUTH_PUBLIC_KEYS), else with the pair
+ * `npm run demo` wrote to .cad110/demo-auth.env.
  * Prints the summary as JSON on stdout (last line), each phase's rate and every rejection reason on stderr.
  * Exit codes: 0 ok; 1 error; 2 rows rejected or posts failed (unless --allow-rejected).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { signToken } from '@cad110/auth';
+import { signingKey, signToken } from '@cad110/auth';
 import { loadTaxonomy } from '@cad110/contracts';
 import { dryRun, formatReport } from './dry-run';
 import { inferMapping } from './infer';
@@ -56,22 +57,26 @@ export function defaultFile(dataset: string): string {
 }
 
 /**
- * The token signing secret: CAD110_AUTH_SECRET, else the one `npm run demo` wrote to
- * `.cad110/demo-auth.env` (so a separate import into a running demo is authorised).
+ * The token signing keys: CAD110_AUTH_PRIVATE_KEY and CAD110_AUTH_PUBLIC_KEYS (the console's),
+ * else the pair `npm run demo` wrote to `.cad110/demo-auth.env` (so a separate import into a
+ * running demo is authorised).
  */
-export function importerSecret(env: NodeJS.ProcessEnv = process.env, repo = REPO): string | undefined {
-  if (env.CAD110_AUTH_SECRET) return env.CAD110_AUTH_SECRET;
+export function importerKeys(env: NodeJS.ProcessEnv = process.env, repo = REPO): { CAD110_AUTH_PRIVATE_KEY: string; CAD110_AUTH_PUBLIC_KEYS: string } | undefined {
+  if (env.CAD110_AUTH_PRIVATE_KEY && env.CAD110_AUTH_PUBLIC_KEYS) return { CAD110_AUTH_PRIVATE_KEY: env.CAD110_AUTH_PRIVATE_KEY, CAD110_AUTH_PUBLIC_KEYS: env.CAD110_AUTH_PUBLIC_KEYS };
   const file = join(repo, '.cad110', 'demo-auth.env');
   if (!existsSync(file)) return undefined;
-  return /^CAD110_AUTH_SECRET=(.+)$/m.exec(readFileSync(file, 'utf8'))?.[1]?.trim();
+  const text = readFileSync(file, 'utf8');
+  const priv = /^CAD110_AUTH_PRIVATE_KEY=(.+)$/m.exec(text)?.[1]?.trim();
+  const pub = /^CAD110_AUTH_PUBLIC_KEYS=(.+)$/m.exec(text)?.[1]?.trim();
+  return priv && pub ? { CAD110_AUTH_PRIVATE_KEY: priv, CAD110_AUTH_PUBLIC_KEYS: pub } : undefined;
 }
 
 function token(envName: string, role: 'call_taker' | 'supervisor' | 'dispatcher'): string {
   const given = process.env[envName];
   if (given) return given;
-  const secret = importerSecret();
-  if (!secret) throw new Error(`no ${envName} and no signing secret: set CAD110_AUTH_SECRET (the services' secret) or start \`npm run demo\`, which writes .cad110/demo-auth.env`);
-  return signToken({ sub: 'importer', role }, secret);
+  const keys = importerKeys();
+  if (!keys) throw new Error(`no ${envName} and no signing key: set CAD110_AUTH_PRIVATE_KEY and CAD110_AUTH_PUBLIC_KEYS (the console's) or start \`npm run demo\`, which writes .cad110/demo-auth.env`);
+  return signToken({ sub: 'importer', role }, signingKey(keys));
 }
 
 function serviceUrl(name: 'intake' | 'dispatch' | 'records'): string {

@@ -1,6 +1,4 @@
 import type { DispositionOutcome, SourceMapping } from './mapping';
-import { textValue } from './map-row';
-import { timeParser } from './times';
 
 /** What a source row says about how its call ended. */
 export type RowDisposition =
@@ -13,22 +11,6 @@ export type RowDisposition =
 function codeOf(value: string, from: 'whole' | 'before-dash'): string {
   const v = value.trim();
   return from === 'before-dash' ? v.split('-')[0]!.trim() : v;
-}
-
-/**
- * The disposition of one CSV row (call-per-row sources) under the mapping's `dispositions` table;
- * see `dispositionFromValues`. The close time is the `closedAt` column read with its format
- * (absent or unreadable: no `at`; `mapGroup` then dates it at the call's last known time).
- * @returns undefined when the mapping has no dispositions table or no disposition column
- */
-export function dispositionOf(row: Record<string, string>, m: SourceMapping): RowDisposition | undefined {
-  const col = m.columns.disposition;
-  if (!m.dispositions || !col) return undefined;
-  const one = [{ line: 0, values: row }];
-  const closed = textValue(one, m.columns.closedAt);
-  const spec = m.columns.closedAt;
-  const at = closed && spec ? timeParser((typeof spec === 'string' ? undefined : spec.format) ?? m.timeFormat, m.timeZone)(closed) : undefined;
-  return dispositionFromValues({ value: textValue(one, col) ?? '', cancelReason: textValue(one, m.columns.cancelReason) ?? '', ...(at ? { at } : {}) }, m);
 }
 
 /**

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse';
 import { loadTaxonomy } from '@cad110/contracts';
 import { itWithShared, sharedPath } from '@cad110/testkit';
 import { loadMapping } from './mapping';
-import { dispositionOf } from './dispositions';
+import { dispositionOf } from './map-row';
 import { replayDispositions } from './replay-dispositions';
 
 const taxonomy = loadTaxonomy();

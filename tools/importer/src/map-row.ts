@@ -309,3 +309,19 @@ function addressOf(rows: readonly SourceRow[], m: SourceMapping): string | undef
   }
   return join(primary) || undefined;
 }
+
+/**
+ * The disposition of one CSV row (call-per-row sources) under the mapping's `dispositions` table;
+ * see `dispositionFromValues` (dispositions.ts). The close time is the `closedAt` column read with its format
+ * (absent or unreadable: no `at`; `mapGroup` then dates it at the call's last known time).
+ * @returns undefined when the mapping has no dispositions table or no disposition column
+ */
+export function dispositionOf(row: Record<string, string>, m: SourceMapping): RowDisposition | undefined {
+  const col = m.columns.disposition;
+  if (!m.dispositions || !col) return undefined;
+  const one = [{ line: 0, values: row }];
+  const closed = textValue(one, m.columns.closedAt);
+  const spec = m.columns.closedAt;
+  const at = closed && spec ? timeParser((typeof spec === 'string' ? undefined : spec.format) ?? m.timeFormat, m.timeZone)(closed) : undefined;
+  return dispositionFromValues({ value: textValue(one, col) ?? '', cancelReason: textValue(one, m.columns.cancelReason) ?? '', ...(at ? { at } : {}) }, m);
+}

@@ -1,5 +1,5 @@
 import type { MappedCall, UnitHistory } from './map-row';
-import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult } from './replay-dispatch';
+import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult, type StepKind } from './replay-steps';
 
 /**
  * The `planned` dispatch-history replay (the default): fast, and still every step through
@@ -22,7 +22,6 @@ import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult } from
  *    reopens it (dispatch records IncidentReopened).
  */
 
-type StepKind = 'cleared' | 'dispatched' | 'en-route' | 'on-scene';
 const KIND_RANK: Record<StepKind, number> = { cleared: 0, dispatched: 1, 'en-route': 2, 'on-scene': 3 };
 
 interface Response {

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTaxonomy } from '@cad110/contracts';
-import { importerSecret } from '../src/cli';
+import { generateAuthKeys } from '@cad110/auth';
+import { importerKeys } from '../src/cli';
 import { dryRun } from '../src/dry-run';
 import { inferMapping } from '../src/infer';
 import { inArea, locationFlag, parseLocationText } from '../src/location';
@@ -224,7 +225,7 @@ describe('--dry-run', () => {
   });
 
   it('a replay never exits 0 with rejected rows: every reason is printed with its count', () => {
-    const out = spawnSync('npx', ['tsx', join(ROOT, 'tools/importer/src/cli.ts'), '--mapping', join(FIX, 'police-log.mapping.json'), '--file', POLICE], { encoding: 'utf8', env: { ...process.env, INTAKE_URL: 'http://127.0.0.1:9', CAD110_AUTH_SECRET: 'x'.repeat(40) } });
+    const out = spawnSync('npx', ['tsx', join(ROOT, 'tools/importer/src/cli.ts'), '--mapping', join(FIX, 'police-log.mapping.json'), '--file', POLICE], { encoding: 'utf8', env: { ...process.env, INTAKE_URL: 'http://127.0.0.1:9', ...generateAuthKeys().env } });
     expect(out.status).toBe(2);
     expect(out.stderr).toContain('[import] rejected 1× bad time in Received (format iso) (first lines 6; e.g. A0305-005: bad time in Received: yesterday)');
     expect(out.stderr).toContain('[import] rejected 1× call type "XYZ" has no mapping and callTypes has no default');
@@ -250,13 +251,34 @@ describe('--infer', () => {
   });
 });
 
-describe('the demo\'s signing secret for a separate import', () => {
-  it('reads CAD110_AUTH_SECRET, else .cad110/demo-auth.env', () => {
+describe('--infer on coordinates with a redaction marker (Minneapolis shape)', () => {
+  const MPLS = join(FIX, 'mpls-redacted.csv');
+  it('finds Latitude/Longitude although some rows say REDACTED, guesses the marker and the area, and picks the close time by name', async () => {
+    const { text, profiles } = await inferMapping(MPLS, taxonomy, { timeZone: 'America/Chicago', source: 'mpls' });
+    expect(profiles.find((p) => p.name === 'Latitude')).toMatchObject({ numeric: { min: 44.938, max: 45.032 }, markers: ['REDACTED'] });
+    expect(text).toMatch(/^ {4}"lat": "Latitude", \/\/ GUESS/m);
+    expect(text).toMatch(/^ {4}"lon": "Longitude", \/\/ GUESS/m);
+    expect(text).toContain('"redactedMarker": "REDACTED", // GUESS: 3 rows have "REDACTED" instead of coordinates');
+    expect(text).toMatch(/"area": \{ "bbox": \[-93\.\d+,44\.\d+,-93\.\d+,45\.\d+\] \}/);
+    expect(text).toMatch(/^ {4}"closedAt": "Time_CallClosed"/m);
+    const dir = mkdtempSync(join(tmpdir(), 'infer-'));
+    const file = join(dir, 'mpls.mapping.jsonc');
+    writeFileSync(file, text);
+    const r = await dryRun(MPLS, loadMapping(file, taxonomy), taxonomy);
+    // the eleven rows with coordinates are located, the three REDACTED ones are not and are not suspect
+    expect(r).toMatchObject({ callsFormed: 14, rejected: { total: 0 } });
+    expect(r.located).toBe(11);
+    expect(r.suspiciousLocations.total).toBe(0);
+  });
+});
+
+describe('the demo\'s signing key for a separate import', () => {
+  it('reads CAD110_AUTH_PRIVATE_KEY + CAD110_AUTH_PUBLIC_KEYS, else .cad110/demo-auth.env', () => {
     const repo = mkdtempSync(join(tmpdir(), 'repo-'));
-    expect(importerSecret({}, repo)).toBeUndefined();
+    expect(importerKeys({}, repo)).toBeUndefined();
     mkdirSync(join(repo, '.cad110'));
-    writeFileSync(join(repo, '.cad110', 'demo-auth.env'), `CAD110_AUTH_SECRET=${'s'.repeat(43)}\n`);
-    expect(importerSecret({}, repo)).toBe('s'.repeat(43));
-    expect(importerSecret({ CAD110_AUTH_SECRET: 'given' }, repo)).toBe('given');
+    writeFileSync(join(repo, '.cad110', 'demo-auth.env'), `CAD110_AUTH_PRIVATE_KEY=-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----\nCAD110_AUTH_PUBLIC_KEYS={"k":"pem"}\n`);
+    expect(importerKeys({}, repo)).toEqual({ CAD110_AUTH_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----', CAD110_AUTH_PUBLIC_KEYS: '{"k":"pem"}' });
+    expect(importerKeys({ CAD110_AUTH_PRIVATE_KEY: 'p', CAD110_AUTH_PUBLIC_KEYS: 'k' }, repo)).toEqual({ CAD110_AUTH_PRIVATE_KEY: 'p', CAD110_AUTH_PUBLIC_KEYS: 'k' });
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoUtc } from '../envelope';
 import { defineEvent } from '../registry';
-import { CallKind, Classification, Location, LocationSource, Priority } from './common';
+import { CallKind, Classification, FilterCode, Location, LocationSource, Priority } from './common';
 
 /** Stream id of a call: `call-<uuid>`. */
 export const callStreamId = (callId: string) => `call-${callId}`;
@@ -57,6 +57,7 @@ export const CallClassified = defineEvent({
     classifiedAt: IsoUtc,
     reason: z.string().max(500).optional().describe('why (re)classified'),
     sourceCode: z.string().max(64).optional().describe('call-type code of the source system for replays'),
+    sourceGroup: z.string().max(64).optional().describe("the source system's own group of that call type (replays)"),
     classifiedBy: z.string().max(128).optional().describe('user id of the call taker who classified (also in the event metadata)'),
     previousSubtype: z.string().max(64).optional().describe('subtype before a reclassification'),
     previousPriority: Priority.optional().describe('priority before a reclassification'),
@@ -113,6 +114,26 @@ export const CallConfirmedAsNew = defineEvent({
   }),
 });
 
+/**
+ * At creation the duplicate lookup found a candidate scoring at or above the flag threshold
+ * (intake `DUPLICATE_FLAG_SCORE`, default 0.8): the call is linked to that candidate and flagged
+ * for the call taker, who links it (CallLinkedAsDuplicate) or confirms it as new. Recorded before
+ * any CallHandedToDispatch of the same request.
+ */
+export const CallDuplicateSuspected = defineEvent({
+  type: 'CallDuplicateSuspected',
+  topic: 'calls',
+  schema: z.object({
+    callId: z.uuid(),
+    candidateCallId: z.uuid().describe('the best-scoring candidate'),
+    score: z.number().min(0).max(1).describe('duplicate score 0..1 (intake README "Duplicate detection")'),
+    matchedOn: z.array(z.string().max(64)).max(16).default([]).describe('near, same-caller-number, close-in-time, same-subtype, ...'),
+    distanceMetres: z.number().nonnegative().optional(),
+    secondsApart: z.number().nonnegative(),
+    detectedAt: IsoUtc,
+  }),
+});
+
 export const TransferTarget = z.enum(['fire-119', 'medical-120', 'traffic-122', 'other-agency']);
 
 export const CallTransferred = defineEvent({
@@ -144,8 +165,8 @@ export const CallHandedToDispatch = defineEvent({
     handedAt: IsoUtc,
     answeredAt: IsoUtc,
     kind: CallKind,
-    category: z.string().max(64),
-    subtype: z.string().max(64),
+    category: FilterCode(),
+    subtype: FilterCode(),
     priority: Priority,
     flags: z.array(z.string().max(64)).default([]),
     location: Location,
@@ -167,6 +188,7 @@ export const CALL_EVENTS = [
   CallNarrativeAppended,
   CallLinkedAsDuplicate,
   CallConfirmedAsNew,
+  CallDuplicateSuspected,
   CallTransferred,
   CallCancelled,
   CallHandedToDispatch,

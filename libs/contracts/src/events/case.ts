@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoUtc } from '../envelope';
 import { defineEvent } from '../registry';
+import { FilterCode } from './common';
 
 export const caseStreamId = (caseId: string) => `case-${caseId}`;
 
@@ -13,9 +14,9 @@ export const CaseOpened = defineEvent({
     incidentId: z.uuid(),
     callId: z.uuid(),
     openedAt: IsoUtc,
-    category: z.string().max(64),
-    subtype: z.string().max(64),
-    district: z.string().max(64).optional(),
+    category: FilterCode(),
+    subtype: FilterCode(),
+    district: FilterCode().optional(),
   }),
 });
 

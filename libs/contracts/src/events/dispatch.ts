@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoUtc } from '../envelope';
 import { defineEvent } from '../registry';
-import { CallKind, Location, Priority } from './common';
+import { CallKind, FilterCode, Location, Priority } from './common';
 
 export const incidentStreamId = (incidentId: string) => `incident-${incidentId}`;
 export const unitStreamId = (unitId: string) => `unit-${unitId}`;
@@ -24,8 +24,8 @@ export const IncidentOpened = defineEvent({
     openedAt: IsoUtc,
     answeredAt: IsoUtc,
     kind: CallKind,
-    category: z.string().max(64),
-    subtype: z.string().max(64),
+    category: FilterCode(),
+    subtype: FilterCode(),
     priority: Priority,
     flags: z.array(z.string().max(64)).default([]),
     location: Location,
@@ -70,6 +70,17 @@ export const AppliedRunCard = z.object({
   unmet: z.array(z.object({ need: z.number().int().nonnegative(), missing: z.number().int().positive() })),
 });
 
+/**
+ * Why an incident's location gives no ETA (issue 13 item 3), as a code with parameters for the
+ * desk's i18n: `outside-service-area` {metresOutside, district?} (coordinates outside the county's
+ * outline: ranked by the district whose boundary is nearest), `no-location` (neither coordinates
+ * nor a district), `no-coordinates` {district} (ranked by that district).
+ */
+export const LocationReason = z.object({
+  code: z.enum(['outside-service-area', 'no-location', 'no-coordinates']),
+  params: z.record(z.string().max(32), z.union([z.string().max(200), z.number()])).optional(),
+});
+
 export const UnitsRecommended = defineEvent({
   type: 'UnitsRecommended',
   topic: 'dispatch',
@@ -82,6 +93,8 @@ export const UnitsRecommended = defineEvent({
     runCard: AppliedRunCard.optional(),
     /** added: the instant the recommendation was computed for (UTC; replays give the source time) */
     asOf: IsoUtc.optional(),
+    /** added (issue 13): why the incident's location gives no ETA, and what the ranking used instead */
+    locationReason: LocationReason.optional(),
   }),
 });
 
@@ -112,16 +125,75 @@ export const UnitStatusChanged = defineEvent({
   }),
 });
 
+/**
+ * How a dispatcher closed an incident without a unit (issue 15 §2), the desk's closed list
+ * (zh-CN labels in the console's i18n `disposition.*`): 电话处置 resolved by phone, 已告知求助途径
+ * advice given, 移交其他部门 referred, 非警务类 not a police matter, 虚假报警 false report, 重复报警
+ * duplicate, 报警人撤销 caller cancelled, 其他 other.
+ */
+export const IncidentDisposition = z.enum(['resolved-by-phone', 'advice-given', 'referred', 'no-police-matter', 'false-report', 'duplicate', 'caller-cancelled', 'other']);
+export type IncidentDisposition = z.infer<typeof IncidentDisposition>;
+
 export const IncidentClosed = defineEvent({
   type: 'IncidentClosed',
   topic: 'dispatch',
-  schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), closedAt: IsoUtc, reason: z.string().max(500).optional() }),
+  schema: z.object({
+    incidentId: z.uuid(),
+    callId: z.uuid(),
+    closedAt: IsoUtc,
+    reason: z.string().max(500).optional(),
+    /** added (issue 15): the disposition of a close by hand (absent when the last unit cleared, and on events before it) */
+    disposition: IncidentDisposition.optional(),
+    /** added (issue 15): the dispatcher's free-text note with the disposition */
+    note: z.string().max(500).optional(),
+  }),
+});
+
+/**
+ * A closed incident took another unit (a unit dispatched after the last one cleared, as real
+ * incidents do): it is open again. Response times still use the incident's first dispatch and
+ * first arrival (statistics takes the earliest), so a reopening never changes them.
+ */
+export const IncidentReopened = defineEvent({
+  type: 'IncidentReopened',
+  topic: 'dispatch',
+  schema: z.object({
+    incidentId: z.uuid(),
+    callId: z.uuid(),
+    reopenedAt: IsoUtc,
+    reason: z.string().max(500),
+    unitId: z.string().max(64).optional().describe('the unit whose dispatch reopened it (absent for a reopening by hand)'),
+  }),
 });
 
 export const IncidentCancelled = defineEvent({
   type: 'IncidentCancelled',
   topic: 'dispatch',
   schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), cancelledAt: IsoUtc, reason: z.string().max(500) }),
+});
+
+/** A dispatcher added a note to the incident (issue 15 §2); actor and workstation are the envelope's metadata. */
+export const IncidentNoteAdded = defineEvent({
+  type: 'IncidentNoteAdded',
+  topic: 'dispatch',
+  schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), text: z.string().min(1).max(2000), addedAt: IsoUtc }),
+});
+
+/** A dispatcher changed the incident's priority, with the reason (issue 15 §2). */
+export const IncidentPriorityChanged = defineEvent({
+  type: 'IncidentPriorityChanged',
+  topic: 'dispatch',
+  schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), from: Priority, to: Priority, reason: z.string().min(1).max(500), changedAt: IsoUtc }),
+});
+
+/**
+ * A dispatcher linked the incident as the duplicate of another incident (issue 15 §2); actor and
+ * workstation are the envelope's metadata. A pending incident is also closed (disposition `duplicate`).
+ */
+export const IncidentLinkedAsDuplicate = defineEvent({
+  type: 'IncidentLinkedAsDuplicate',
+  topic: 'dispatch',
+  schema: z.object({ incidentId: z.uuid(), callId: z.uuid(), duplicateOf: z.uuid(), duplicateOfCallId: z.uuid(), reason: z.string().max(500).nullable(), linkedAt: IsoUtc }),
 });
 
 /** Duty levels: 常态 normal, 加强 reinforced, 战时 wartime. */
@@ -131,7 +203,7 @@ export type DutyLevel = z.infer<typeof DutyLevel>;
 export const DutyLevelChanged = defineEvent({
   type: 'DutyLevelChanged',
   topic: 'dispatch',
-  schema: z.object({ district: z.string().max(64), from: DutyLevel, to: DutyLevel, at: IsoUtc, reason: z.string().max(500).optional() }),
+  schema: z.object({ district: FilterCode(), from: DutyLevel, to: DutyLevel, at: IsoUtc, reason: z.string().max(500).optional() }),
 });
 
 /** Local shift window `HH:MM`–`HH:MM` in the bureau's zone; end ≤ start crosses midnight; 00:00–24:00 = all day. */
@@ -172,7 +244,7 @@ export const UnitRegistered = defineEvent({
     unitId: z.string().max(64),
     callSign: z.string().max(64),
     type: UnitType,
-    district: z.string().max(64),
+    district: FilterCode(),
     homeStation: z.string().max(120),
     capabilities: z.array(z.string().max(64)).max(32),
     crewSize: z.number().int().positive(),
@@ -223,6 +295,26 @@ export const UnitOverdueAlerted = defineEvent({
   }),
 });
 
+/**
+ * A dispatcher acknowledged an overdue alert (issue 15 §3). The alert is the unit's
+ * UnitOverdueAlerted with the same `kind`, `since` and `sequence`; `alertId` is the number
+ * `GET /alerts` listed it under. Actor and workstation are the envelope's metadata.
+ */
+export const UnitOverdueAcknowledged = defineEvent({
+  type: 'UnitOverdueAcknowledged',
+  topic: 'dispatch',
+  schema: z.object({
+    unitId: z.string().max(64),
+    alertId: z.string().max(32).describe("the alert's number in dispatch's alert list"),
+    incidentId: z.uuid().optional(),
+    callId: z.uuid().optional(),
+    kind: z.enum(['not-en-route', 'check-in-due']),
+    since: IsoUtc.describe('when the unit entered the status that ran over'),
+    sequence: z.number().int().positive(),
+    acknowledgedAt: IsoUtc,
+  }),
+});
+
 /** An AVL (or manually entered) position fix of a unit, WGS84 degrees. */
 export const UnitPositionUpdated = defineEvent({
   type: 'UnitPositionUpdated',
@@ -241,10 +333,15 @@ export const DISPATCH_EVENTS = [
   UnitDispatched,
   UnitStatusChanged,
   IncidentClosed,
+  IncidentReopened,
   IncidentCancelled,
   DutyLevelChanged,
   UnitRegistered,
   UnitReassigned,
   UnitOverdueAlerted,
   UnitPositionUpdated,
+  UnitOverdueAcknowledged,
+  IncidentNoteAdded,
+  IncidentPriorityChanged,
+  IncidentLinkedAsDuplicate,
 ] as const;

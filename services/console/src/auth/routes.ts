@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { ROLES, signToken } from '@cad110/auth';
+import { ROLES, type SigningKey } from '@cad110/auth';
 import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
-import type { PrismaClient } from '../prisma';
-import { LoginThrottle } from './login-throttle';
+import type { Sql } from '@cad110/db';
+import { recordAudit } from './audit';
+import { LoginThrottle, PgLoginFailures } from './login-throttle';
+import { accessTokenOf, openSession, revokeSession, SESSION_SECONDS } from './sessions';
 import { verifyUser } from './users';
 
-/** Access token lifetime, seconds (one 12-hour shift). */
-export const TOKEN_LIFETIME_SECONDS = 12 * 3600;
+/** Default access token lifetime, seconds (`CONSOLE_ACCESS_TOKEN_SECONDS`): 5 minutes, then `POST /auth/refresh` (sessions.ts). */
+export const TOKEN_LIFETIME_SECONDS = 300;
 
 const LoginBody = z
   .object({
@@ -22,9 +24,11 @@ export const SIGNED_IN = ROLES.filter((r) => r !== 'admin');
 const UserBody = z.object({ username: z.string(), displayName: z.string(), role: z.enum(ROLES) });
 const LoginResult = z
   .object({
-    accessToken: z.string().describe('JWT, HS256'),
+    accessToken: z.string().describe('JWT, ES256 (header kid)'),
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int().describe('seconds'),
+    refreshToken: z.string().describe('opaque; POST /auth/refresh with it for a new access token until sign-out or the end of the shift'),
+    refreshExpiresIn: z.number().int().describe('seconds'),
     user: UserBody,
   })
   .meta({ id: 'LoginResult' });
@@ -33,7 +37,7 @@ const Me = UserBody.extend({ workstation: z.string().optional() }).meta({ id: 'M
 /**
  * Sign-in routes of the console.
  * - `POST /auth/login` `{username, password, workstation?}` → 200
- *   `{accessToken, tokenType: "Bearer", expiresIn (seconds), user: {username, displayName, role}}`;
+ *   `{accessToken, tokenType: "Bearer", expiresIn (seconds), refreshToken, refreshExpiresIn, user: {username, displayName, role}}`;
  *   400 problem+json listing bad fields; 401 when the username or password is wrong or the user
  *   is disabled (the answer never says which); 429 with `Retry-After` (seconds) after too many
  *   failures for the username or from the address ({@link LoginThrottle}).
@@ -41,13 +45,13 @@ const Me = UserBody.extend({ workstation: z.string().optional() }).meta({ id: 'M
  *   the verified token (tokens are stateless: every service accepts them until they expire); 401
  *   without a valid token.
  */
-export function authRoutes(prisma: PrismaClient, secret: string, throttle = new LoginThrottle()): RouteSpec[] {
+export function authRoutes(db: Sql, signer: SigningKey, lifetimeSeconds = TOKEN_LIFETIME_SECONDS, throttle = new LoginThrottle(new PgLoginFailures(db))): RouteSpec[] {
   return [
     {
       method: 'post',
       path: '/auth/login',
       operationId: 'login',
-      summary: 'Sign in: an access token for one shift (12 h)',
+      summary: 'Sign in: a short access token and a refresh token for one shift (12 h)',
       description: '401 when the username or password is wrong or the user is disabled (the answer never says which); 429 with Retry-After (seconds) after too many failures for the username or from the address.',
       tags: ['auth'],
       body: LoginBody,
@@ -59,23 +63,26 @@ export function authRoutes(prisma: PrismaClient, secret: string, throttle = new 
       handler: async (req, res) => {
         const body = parseOr400(LoginBody, req.body);
         const address = req.ip ?? 'unknown';
-        const wait = throttle.retryAfter(body.username, address);
+        const wait = await throttle.retryAfter(body.username, address);
+        const seen = { actor: body.username, address, ...(body.workstation ? { workstation: body.workstation } : {}) };
         if (wait > 0) {
+          await recordAudit(db, { action: 'sign_in_failed', outcome: 'throttled', ...seen });
           res.set('retry-after', String(wait));
           throw new ProblemError(429, 'Too many sign-in attempts', `Too many failed sign-ins: try again in ${wait} s.`, { retryAfterSeconds: wait });
         }
-        const user = await verifyUser(prisma, body.username, body.password);
+        const user = await verifyUser(db, body.username, body.password);
         if (!user) {
-          throttle.failed(body.username, address);
+          await throttle.failed(body.username, address);
+          await recordAudit(db, { action: 'sign_in_failed', outcome: 'wrong_credentials', ...seen });
           throw new ProblemError(401, 'Unauthorized', 'Wrong username or password.');
         }
-        throttle.succeeded(body.username, address);
-        const accessToken = signToken(
-          { sub: user.username, role: user.role, name: user.displayName, ...(body.workstation ? { workstation: body.workstation } : {}) },
-          secret,
-          TOKEN_LIFETIME_SECONDS,
-        );
-        res.set('cache-control', 'no-store').json({ accessToken, tokenType: 'Bearer', expiresIn: TOKEN_LIFETIME_SECONDS, user });
+        await throttle.succeeded(body.username, address);
+        await recordAudit(db, { action: 'sign_in', outcome: 'ok', ...seen, actor: user.username, detail: { role: user.role } });
+        const session = await openSession(db, user.username, body.workstation);
+        const accessToken = accessTokenOf(signer, user, session.sid, body.workstation, lifetimeSeconds);
+        res
+          .set('cache-control', 'no-store')
+          .json({ accessToken, tokenType: 'Bearer', expiresIn: lifetimeSeconds, refreshToken: session.refreshToken, refreshExpiresIn: SESSION_SECONDS, user });
       },
     },
     {
@@ -83,13 +90,30 @@ export function authRoutes(prisma: PrismaClient, secret: string, throttle = new 
       path: '/auth/me',
       operationId: 'me',
       summary: 'The signed-in user, from the verified token',
-      description: 'Tokens are stateless: every service accepts them until they expire.',
+      description: 'Access tokens are stateless: every service accepts them until they expire (minutes; POST /auth/refresh for the next).',
       tags: ['auth'],
       roles: SIGNED_IN,
       responses: { 200: { description: 'The user', schema: Me } },
       handler: (req, res) => {
         const claims = req.user!;
         res.json({ username: claims.sub, displayName: claims.name ?? claims.sub, role: claims.role, ...(claims.workstation ? { workstation: claims.workstation } : {}) });
+      },
+    },
+    {
+      method: 'post',
+      path: '/auth/logout',
+      operationId: 'logout',
+      summary: 'Sign out: the session is revoked and recorded in the audit trail',
+      description: 'The SPA calls it when the user signs out, before it forgets the token. 204. The session\'s refresh token is refused from then on; its last access token expires within the access token lifetime.',
+      tags: ['auth'],
+      roles: SIGNED_IN,
+      responses: { 204: { description: 'Signed out' } },
+      handler: async (req, res) => {
+        const claims = req.user!;
+        // its refresh is refused from now on; its access token expires within its lifetime (the services cannot ask the console)
+        if (claims.sid) await revokeSession(db, claims.sid);
+        await recordAudit(db, { action: 'sign_out', outcome: 'ok', actor: claims.sub, address: req.ip ?? 'unknown', ...(claims.workstation ? { workstation: claims.workstation } : {}) });
+        res.status(204).end();
       },
     },
   ];

@@ -1,6 +1,8 @@
 import bcrypt from 'bcryptjs';
 import { ROLES, type Role } from '@cad110/auth';
-import type { PrismaClient } from '../prisma';
+import type { Sql } from '@cad110/db';
+import type { User } from '../generated/prisma/client';
+import { recordAudit } from './audit';
 
 /** bcrypt cost factor: 2^10 rounds, the minimum OWASP's Password Storage Cheat Sheet gives for bcrypt (bcryptjs, pure JS: a hash costs ~0.1–0.2 s here). */
 export const BCRYPT_COST = 10;
@@ -41,8 +43,8 @@ let dummyHash: Promise<string> | undefined;
  * Checks a username and password against the users table.
  * @returns the user when the password matches an active user, else undefined (never says which part was wrong)
  */
-export async function verifyUser(prisma: PrismaClient, username: string, password: string): Promise<PublicUser | undefined> {
-  const user = await prisma.user.findUnique({ where: { username } });
+export async function verifyUser(db: Sql, username: string, password: string): Promise<PublicUser | undefined> {
+  const [user] = await db.select<User>('SELECT * FROM users WHERE username = $1', [username]);
   if (!user) {
     dummyHash ??= hashPassword('not-a-real-password-0000');
     await bcrypt.compare(password, await dummyHash);
@@ -50,7 +52,7 @@ export async function verifyUser(prisma: PrismaClient, username: string, passwor
   }
   const ok = await bcrypt.compare(password, user.passwordHash);
   if (!ok || !user.active || !isRole(user.role)) return undefined;
-  await prisma.user.update({ where: { username }, data: { lastLoginAt: new Date() } });
+  await db.exec('UPDATE users SET last_login_at = now(), updated_at = now() WHERE username = $1', [username]);
   return { username: user.username, displayName: user.displayName, role: user.role };
 }
 
@@ -59,22 +61,29 @@ export function isRole(r: string): r is Role {
 }
 
 /**
- * Creates or updates a user with a new password hash.
+ * Creates or updates a user with a new password hash; a new or changed role is recorded in the
+ * audit trail as `role_change` by `actor`.
  * @throws Error when the password is shorter than {@link MIN_PASSWORD_LENGTH} or the role unknown
  */
-export async function upsertUser(prisma: PrismaClient, u: { username: string; role: Role; displayName: string; password: string; demo?: boolean }): Promise<void> {
+export async function upsertUser(db: Sql, u: { username: string; role: Role; displayName: string; password: string; demo?: boolean }, actor = 'users-cli'): Promise<void> {
   if (u.password.length < MIN_PASSWORD_LENGTH) throw new Error(`a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
   if (!isRole(u.role)) throw new Error(`unknown role ${u.role}`);
   const passwordHash = await hashPassword(u.password);
-  const data = { displayName: u.displayName, role: u.role, passwordHash, active: true, demo: u.demo ?? false };
-  await prisma.user.upsert({ where: { username: u.username }, create: { username: u.username, ...data }, update: data });
+  const [before] = await db.query<{ role: string }>('SELECT role FROM users WHERE username = $1', [u.username]);
+  await db.exec(
+    `INSERT INTO users (username, display_name, role, password_hash, active, demo, updated_at) VALUES ($1, $2, $3, $4, true, $5, now())
+     ON CONFLICT (username) DO UPDATE SET display_name = $2, role = $3, password_hash = $4, active = true, demo = $5, updated_at = now()`,
+    [u.username, u.displayName, u.role, passwordHash, u.demo ?? false],
+  );
+  // a new user's role, or another role: the audit trail's role_change (issue 19.5)
+  if (before?.role !== u.role) await recordAudit(db, { action: 'role_change', outcome: 'ok', actor, subject: u.username, detail: { from: before?.role ?? null, to: u.role } });
 }
 
 /**
  * Seeds (or re-hashes) the {@link DEMO_USERS} with one shared password, so every demo start
  * sets the password it prints. Hashing runs one user at a time (bcrypt is CPU-bound).
  */
-export async function seedDemoUsers(prisma: PrismaClient, password: string): Promise<string[]> {
-  for (const u of DEMO_USERS) await upsertUser(prisma, { ...u, password, demo: true });
+export async function seedDemoUsers(db: Sql, password: string): Promise<string[]> {
+  for (const u of DEMO_USERS) await upsertUser(db, { ...u, password, demo: true }, 'demo-seed');
   return DEMO_USERS.map((u) => u.username);
 }

@@ -46,6 +46,7 @@ export function toPublicEvent(value: Buffer | string | null): PublicEvent | unde
   const status = isStatusChange ? compact({ from: pick(d.from, CODE, 32), to: pick(d.to, CODE, 32) }) : undefined;
   const districtRaw = d.district ?? location.district;
   const district = typeof districtRaw === 'string' && districtRaw.length <= 64 ? districtRaw : undefined;
+  const outsideServiceArea = d.outsideServiceArea === true || location.outsideServiceArea === true;
   return {
     eventId: e.eventId,
     type: e.type,
@@ -58,5 +59,6 @@ export function toPublicEvent(value: Buffer | string | null): PublicEvent | unde
     ...(classification ? { classification } : {}),
     ...(status ? { status } : {}),
     ...(district !== undefined ? { district } : {}),
+    ...(outsideServiceArea ? { outsideServiceArea: true as const } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router } from 'express';
 import { ProblemError } from '@cad110/http';
@@ -23,11 +23,3 @@ export function staticRoutes(dist: string): Router {
   return r;
 }
 
-/** Time of the build (mtime of index.html), or undefined when there is none. */
-export function buildTime(dist: string): Date | undefined {
-  try {
-    return statSync(join(dist, 'index.html')).mtime;
-  } catch {
-    return undefined;
-  }
-}

@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly path = '',
     /** the problem's machine-readable `code` (e.g. dispatch's 409 `not-free`), translated by the UI */
     readonly code?: string,
+    /** the problem's `params` (e.g. dispatch's 409 `recommendation-stale`: the unit, why, the next best) */
+    readonly params?: Record<string, unknown>,
   ) {
     super(`${status} ${title}${detail ? `: ${detail}` : ''}`);
     this.name = 'ApiError';
@@ -32,6 +34,21 @@ export function setAuth(t: string | undefined, unauthorized?: () => void): void 
 
 export function currentToken(): string | undefined {
   return token;
+}
+
+/**
+ * The signed-in user's role, read from the access token's claims (for what the screen offers;
+ * every service checks the token itself). Undefined when signed out or unreadable.
+ */
+export function currentRole(): string | undefined {
+  try {
+    const part = token?.split('.')[1];
+    if (!part) return undefined;
+    const claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { role?: unknown };
+    return typeof claims.role === 'string' ? claims.role : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -53,14 +70,14 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
     throw new ApiError(0, 'Network error', (e as Error).message, [], method, path);
   }
   if (!res.ok) {
-    let p: { title?: string; detail?: string; errors?: FieldError[]; code?: string } = {};
+    let p: { title?: string; detail?: string; errors?: FieldError[]; code?: string; params?: unknown } = {};
     try {
       p = await res.json();
     } catch {
       // not JSON
     }
     if (res.status === 401 && token && onUnauthorized && !path.startsWith('/auth/login')) onUnauthorized();
-    throw new ApiError(res.status, p.title ?? res.statusText, p.detail, p.errors ?? [], method, path, typeof p.code === 'string' ? p.code : undefined);
+    throw new ApiError(res.status, p.title ?? res.statusText, p.detail, p.errors ?? [], method, path, typeof p.code === 'string' ? p.code : undefined, p.params && typeof p.params === 'object' ? (p.params as Record<string, unknown>) : undefined);
   }
   if (opts.text) return (await res.text()) as T;
   if (res.status === 204) return undefined as T;

@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { setAuth } from './api';
+import { api, ApiError, currentToken, setAuth } from './api';
 import { ConfigContext, type ConsoleSettings } from './console-config';
 import { I18nContext, initialLang, makeI18n, useI18n, type Lang, type MessageKey } from './i18n';
 import { LiveConnection, LiveContext, useLiveState } from './live';
 import type { TaxonomyFile } from './taxonomy';
-import { useApi } from './use-api';
+import { useApi, useNow } from './use-api';
 import { CallTakerView } from './views/call-taker';
 import { DispatcherView } from './views/dispatcher';
 import { LoginView, type Session } from './views/login';
@@ -53,11 +53,37 @@ export function App() {
     setAuth(undefined);
     setSession(undefined);
   }, []);
+  // the user's own sign-out is recorded in the audit trail (POST /auth/logout) before the token is forgotten
+  const userSignOut = useCallback(() => {
+    void api('POST', '/auth/logout').catch(() => undefined).finally(signOut);
+  }, [signOut]);
   if (session) setAuth(session.accessToken, signOut);
-  // the token lasts one shift: sign out when it expires (the APIs would answer 401 from then on)
+  // access tokens last minutes: renew shortly before expiry with the session's refresh token
+  // (POST /auth/refresh); when that is refused (signed out elsewhere, shift over, user disabled)
+  // or fails until the token expires, sign out
   useEffect(() => {
     if (!session) return;
-    const timer = setTimeout(signOut, Math.max(0, Math.min(session.expiresAt - Date.now(), 2 ** 31 - 1)));
+    const lead = Math.min(60_000, (session.expiresAt - Date.now()) / 2);
+    const timer = setTimeout(
+      () => {
+        if (!session.refreshToken) return signOut();
+        api<{ accessToken: string; expiresIn: number; user: Session['user'] }>('POST', '/auth/refresh', { refreshToken: session.refreshToken }).then(
+          (r) => {
+            const next: Session = { ...session, accessToken: r.accessToken, expiresAt: Date.now() + r.expiresIn * 1000, user: r.user };
+            sessionStorage.setItem(SESSION_KEY, JSON.stringify(next));
+            setAuth(next.accessToken, signOut);
+            setSession(next);
+          },
+          (e: unknown) => {
+            if (e instanceof ApiError && e.status === 401) return signOut();
+            // a network error: try again until the token has expired
+            if (Date.now() < session.expiresAt - 2000) setSession({ ...session, expiresAt: session.expiresAt - 1 });
+            else signOut();
+          },
+        );
+      },
+      Math.max(0, Math.min(session.expiresAt - Date.now() - lead, 2 ** 31 - 1)),
+    );
     return () => clearTimeout(timer);
   }, [session, signOut]);
   const signIn = (s: Session) => {
@@ -65,7 +91,7 @@ export function App() {
     setAuth(s.accessToken, signOut);
     setSession(s);
   };
-  return <I18nContext.Provider value={i18n}>{session ? <Shell key={session.accessToken} session={session} onSignOut={signOut} /> : <LoginView onSignedIn={signIn} />}</I18nContext.Provider>;
+  return <I18nContext.Provider value={i18n}>{session ? <Shell key={session.refreshToken ?? session.accessToken} session={session} onSignOut={userSignOut} /> : <LoginView onSignedIn={signIn} />}</I18nContext.Provider>;
 }
 
 function useHashView(allowed: string[]): [string | undefined, (v: string) => void] {
@@ -84,7 +110,8 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   const { t, tx, lang, setLang } = useI18n();
   const views = viewsFor(session.user.role);
   const [view, go] = useHashView(views.map((v) => v.id));
-  const live = useMemo(() => new LiveConnection(session.accessToken), [session.accessToken]);
+  // one stream per session (not per access token): it reopens with the current token (refreshed every few minutes)
+  const live = useMemo(() => new LiveConnection(currentToken), []);
   useEffect(() => {
     live.open();
     return () => live.close();
@@ -123,7 +150,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           {view === 'dispatch' && <DispatcherView taxonomy={taxonomy.data} geojson={map.data} />}
           {view === 'supervisor' && <SupervisorView />}
           {view === 'ops' && <OpsView taxonomy={taxonomy.data} geojson={map.data} />}
-          {view === 'records' && <RecordsView taxonomy={taxonomy.data} role={session.user.role} />}
+          {view === 'records' && <RecordsView taxonomy={taxonomy.data} role={session.user.role} geojson={map.data} />}
         </main>
       </div>
     </LiveContext.Provider>
@@ -131,12 +158,23 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   );
 }
 
+/** Seconds without the live stream after which the header says the data is stale (not just reconnecting). */
+const STALE_AFTER_SECONDS = 10;
+
+/**
+ * The live stream's state in the header: 实时 (live) while open; 重连中 (reconnecting) and then,
+ * after {@link STALE_AFTER_SECONDS}, 数据已过时 (stale), each with how long the data has not been
+ * in sync. `data-state` is the stream's state, `data-view` what the header shows.
+ */
 function LiveIndicator() {
   const { t } = useI18n();
-  const { state, count } = useLiveState();
-  const label = state === 'open' ? t('live') : state === 'connecting' ? t('liveConnecting') : t('liveOffline');
+  const { state, count, syncedAt } = useLiveState();
+  const now = useNow(1000);
+  const age = Math.max(0, Math.round((now - syncedAt) / 1000));
+  const view = state === 'open' ? 'live' : age >= STALE_AFTER_SECONDS ? 'stale' : 'reconnecting';
+  const label = view === 'live' ? t('live') : `${view === 'stale' ? t('liveStale') : t('liveReconnecting')} ${age}${t('seconds')}`;
   return (
-    <span className={`live live-${state}`} data-testid="live" data-state={state} title={`${count} ${t('events')}`}>
+    <span className={`live live-${state} live-view-${view}`} data-testid="live" data-state={state} data-view={view} data-age={age} title={`${count} ${t('events')}`}>
       <span className="dot" /> {label} · {count}
     </span>
   );

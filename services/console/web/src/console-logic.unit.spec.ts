@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { extentOf, geoJsonPositions, gridStep, projection } from './geo';
 import { parseMetrics, pipelineFigures, ratePerSecond } from './metrics-text';
 import { allSubtypes, labelOf, searchSubtypes, type TaxonomyFile } from './taxonomy';
-import { formatAge, formatEta, timerLevel } from './timers';
+import { formatAge, formatEta, isReplayed, liveAgeSeconds, timerLevel } from './timers';
 import { traceIdOf, traceUrl } from './console-config';
 import { MESSAGES } from './i18n';
 import { rosterOf, type RosterUnit } from './roster';
@@ -48,6 +48,14 @@ describe('pending timers', () => {
     expect([179, 180, 300].map((s) => timerLevel(s, 2))).toEqual(['ok', 'amber', 'red']);
     expect([599, 600, 1800].map((s) => timerLevel(s, 4))).toEqual(['ok', 'amber', 'red']);
     expect(timerLevel(600, 9)).toBe('amber'); // unknown priority: the lowest priority's thresholds
+  });
+
+  it('gives no running age to a replayed call (its times are the source system\'s, years ago)', () => {
+    const now = Date.parse('2026-12-05T18:00:00Z');
+    expect(liveAgeSeconds({ externalSource: null }, '2026-12-05T17:56:00Z', now)).toBe(240);
+    expect(liveAgeSeconds({}, '2026-12-05T17:56:00Z', now)).toBe(240);
+    expect(liveAgeSeconds({ externalSource: 'minneapolis-mpd' }, '2020-03-14T14:26:03Z', now)).toBeUndefined();
+    expect([isReplayed({ externalSource: 'minneapolis-mpd' }), isReplayed({ externalSource: null }), isReplayed({})]).toEqual([true, false, false]);
   });
 
   it('formats ages and ETAs', () => {

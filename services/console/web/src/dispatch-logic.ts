@@ -78,12 +78,20 @@ export type Command =
   | { kind: 'close'; incident?: string; disposition: string }
   | { kind: 'select'; incident: string }
   | { kind: 'recompute' }
+  | { kind: 'note'; text: string }
+  | { kind: 'priority'; priority: number; reason: string }
+  | { kind: 'link'; incident: string }
+  | { kind: 'ack'; alert?: string }
+  | { kind: 'send' }
+  | { kind: 'mute' }
   | { kind: 'help' }
   | { kind: 'error'; message: 'commandUnknown' };
 
 /**
  * Parses the command line: `D <unit> [incident]`, `S <unit> <status>`, `C [incident] [reason]`,
- * `X [incident] [disposition]`, `G <incident>`, `R`, `?`/`H`. Letters are case-insensitive.
+ * `X [incident] [disposition]`, `G <incident>`, `R`, `N <note text>`, `P <1-4> [reason]`,
+ * `L <incident>` (the selected incident is a duplicate of it), `A [alert no.]` (acknowledge),
+ * `F` (find and send any free unit), `M` (mute), `?`/`H`. Letters are case-insensitive.
  * An incident reference is a queue number (`#2` or `2`) or an id prefix; a unit is an id or call sign.
  */
 export function parseCommand(line: string): Command {
@@ -105,6 +113,22 @@ export function parseCommand(line: string): Command {
       return a[0] ? { kind: 'select', incident: a[0] } : { kind: 'error', message: 'commandUnknown' };
     case 'R':
       return { kind: 'recompute' };
+    case 'N': {
+      const text = line.trim().slice(1).trim();
+      return text ? { kind: 'note', text } : { kind: 'error', message: 'commandUnknown' };
+    }
+    case 'P': {
+      const p = Number(a[0]);
+      return Number.isInteger(p) && p >= 1 && p <= 4 ? { kind: 'priority', priority: p, reason: a.slice(1).join(' ') || 'dispatcher' } : { kind: 'error', message: 'commandUnknown' };
+    }
+    case 'L':
+      return a[0] ? { kind: 'link', incident: a[0] } : { kind: 'error', message: 'commandUnknown' };
+    case 'A':
+      return { kind: 'ack', ...(a[0] ? { alert: a[0] } : {}) };
+    case 'F':
+      return { kind: 'send' };
+    case 'M':
+      return { kind: 'mute' };
     case '?':
     case 'H':
       return { kind: 'help' };

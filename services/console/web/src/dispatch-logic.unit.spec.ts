@@ -21,6 +21,13 @@ describe('dispatcher command line', () => {
     expect(parseCommand('g #2')).toEqual({ kind: 'select', incident: '#2' });
     expect(parseCommand('R')).toEqual({ kind: 'recompute' });
     expect(parseCommand('?')).toEqual({ kind: 'help' });
+    expect(parseCommand('n 报警人称嫌疑人穿蓝色外套')).toEqual({ kind: 'note', text: '报警人称嫌疑人穿蓝色外套' });
+    expect(parseCommand('P 1 持刀')).toEqual({ kind: 'priority', priority: 1, reason: '持刀' });
+    expect(parseCommand('l 3')).toEqual({ kind: 'link', incident: '3' });
+    expect(parseCommand('A')).toEqual({ kind: 'ack' });
+    expect(parseCommand('a 2')).toEqual({ kind: 'ack', alert: '2' });
+    expect(parseCommand('F')).toEqual({ kind: 'send' });
+    expect(parseCommand('m')).toEqual({ kind: 'mute' });
   });
 
   it('refuses what it does not know: unknown verbs, a status without a known name, D without a unit', () => {
@@ -28,6 +35,8 @@ describe('dispatcher command line', () => {
     expect(parseCommand('S OMP-1 flying').kind).toBe('error');
     expect(parseCommand('D').kind).toBe('error');
     expect(parseCommand('').kind).toBe('error');
+    expect(parseCommand('P 5').kind).toBe('error');
+    expect(parseCommand('N').kind).toBe('error');
   });
 
   it('resolves incidents by queue number or unique id prefix, units by id or call sign', () => {

@@ -1,6 +1,7 @@
 import { createContext, useContext } from 'react';
 import { dispatchEn, dispatchZh } from './i18n-dispatch';
 import { deskEn, deskZh } from './i18n-desk';
+import { eventEn, eventZh, rosterEn, rosterZh } from './i18n-roster';
 
 export type Lang = 'zh' | 'en';
 
@@ -160,6 +161,7 @@ const zh = {
   hotspotLegend: '颜色越深警情越多，红框为 Gi* 热点',
   ...dispatchZh,
   ...deskZh,
+  ...rosterZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -320,9 +322,10 @@ const en: Record<MessageKey, string> = {
   hotspotLegend: 'darker = more calls, red outline = Gi* hot spot',
   ...dispatchEn,
   ...deskEn,
+  ...rosterEn,
 };
 
-export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh, en };
+export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh: { ...eventZh, ...zh }, en: { ...eventEn, ...en } };
 
 export interface I18n {
   lang: Lang;

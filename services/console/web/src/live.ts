@@ -8,6 +8,9 @@ export type LiveState = 'connecting' | 'open' | 'closed';
 
 type Listener = (e: LiveEvent) => void;
 
+/** Milliseconds between reconnect attempts of the live stream. */
+const RETRY_MS = 1000;
+
 /** One EventSource per signed-in session, shared by the views. */
 export class LiveConnection {
   private es: EventSource | undefined;
@@ -15,27 +18,26 @@ export class LiveConnection {
   private readonly stateListeners = new Set<(s: LiveState, n: number) => void>();
   private readonly reopenListeners = new Set<() => void>();
   private retry: ReturnType<typeof setTimeout> | undefined;
-  private everOpen = false;
   state: LiveState = 'connecting';
   count = 0;
   /** ms epoch until which the views are known to be in sync: while open, now; after a drop, the moment it dropped */
   syncedAt = Date.now();
 
-  constructor(private readonly token: string) {}
+  /** @param token the current access token at each (re)open: access tokens are renewed every few minutes and the server ends the stream when the one it was opened with expires */
+  constructor(private readonly token: () => string | undefined) {}
 
   open(): void {
     this.close();
     this.setState('connecting');
     // EventSource cannot send headers: the token goes in the query (the console accepts it there)
-    const es = new EventSource(`/api/live?access_token=${encodeURIComponent(this.token)}`);
+    const es = new EventSource(`/api/live?access_token=${encodeURIComponent(this.token() ?? '')}`);
     this.es = es;
     es.addEventListener('ready', () => {
-      // the feed starts at the end of the log: whatever happened while the stream was down is
-      // only in the APIs, so every view re-reads (useLiveReconnect) once the stream is back
-      const again = this.everOpen;
-      this.everOpen = true;
+      // the feed starts at the end of the log: whatever happened while the stream was down (or
+      // before it first opened, after the views' first read) is only in the APIs, so every view
+      // re-reads (useLiveReconnect) each time the stream opens
       this.setState('open');
-      if (again) for (const l of this.reopenListeners) l();
+      for (const l of this.reopenListeners) l();
     });
     es.onmessage = (m) => {
       let e: LiveEvent;
@@ -49,11 +51,13 @@ export class LiveConnection {
       for (const l of this.listeners) l(e);
     };
     es.onerror = () => {
-      // the browser retries by itself while CONNECTING; a CLOSED source (e.g. HTTP 401/502) is retried here
-      if (es.readyState === EventSource.CLOSED) {
-        this.setState('closed');
-        this.retry = setTimeout(() => this.open(), 2000);
-      } else this.setState('connecting');
+      // the browser's own retry waits the server's `retry` (3 s) per attempt; the desk must be back
+      // within seconds of the gateway, so the source is closed and reopened here every second
+      // until it opens (each attempt against a stopped gateway fails at once and costs nothing)
+      es.close();
+      if (this.es !== es) return;
+      this.setState(this.state === 'open' ? 'connecting' : 'closed');
+      this.retry = setTimeout(() => this.open(), RETRY_MS);
     };
   }
 
@@ -73,7 +77,7 @@ export class LiveConnection {
     return () => this.stateListeners.delete(l);
   }
 
-  /** Called every time the stream opens again after a drop (not on the first open). */
+  /** Called every time the stream opens (the first time and again after each drop). */
   onReopen(l: () => void): () => void {
     this.reopenListeners.add(l);
     return () => this.reopenListeners.delete(l);

@@ -2,7 +2,7 @@
  * The roster on duty, from `GET /api/dispatch/units` (each unit with `dutyNow`: on duty at this
  * moment by its district's duty level and its shift).
  */
-import type { Unit } from './views/dispatcher';
+import type { Unit } from './desk-types';
 
 /** A unit with `dutyNow` as `GET /api/dispatch/units` gives it. */
 export type RosterUnit = Unit & { replay?: boolean; dutyNow?: { onDuty: boolean; reason: string } };

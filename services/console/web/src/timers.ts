@@ -1,3 +1,4 @@
+import { useI18n } from './i18n';
 /** Colour of a pending incident's age timer. */
 export type TimerLevel = 'ok' | 'amber' | 'red';
 
@@ -36,4 +37,25 @@ export function formatAge(seconds: number): string {
 export function formatEta(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';
   return formatAge(seconds);
+}
+
+/** `formatAge` in the UI's language: ages of a day or more as whole days (`3天` / `3d`), the rest as `formatAge`. */
+export function useAgeText(): (seconds: number) => string {
+  const { t, lang } = useI18n();
+  return (seconds) => (seconds >= 86400 ? `${Math.floor(seconds / 86400)}${lang === 'zh' ? '' : ' '}${t('days')}` : formatAge(seconds));
+}
+
+/** An incident of a replayed source call (the demo's bundled calls, an import): its times are the source's, often years ago. */
+export function isReplayed(i: { externalSource?: string | null }): boolean {
+  return !!i.externalSource;
+}
+
+/**
+ * Seconds since `at` of a live incident, or `undefined` for a replayed one: a replayed call's
+ * times are the source system's (the demo's calls are from years ago), so its running age would
+ * read "2338天" and its timer would be red forever. The desk shows a replayed incident's source
+ * date instead of an age, and never turns its timer amber or red.
+ */
+export function liveAgeSeconds(i: { externalSource?: string | null }, at: string, now: number): number | undefined {
+  return isReplayed(i) ? undefined : (now - Date.parse(at)) / 1000;
 }

@@ -38,3 +38,13 @@ export function useNow(ms = 1000): number {
   }, [ms]);
   return now;
 }
+
+/** `value` once it has stayed the same for `ms` milliseconds (for lookups while the user types). */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const h = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(h);
+  }, [value, ms]);
+  return v;
+}

@@ -1,5 +1,6 @@
 import { CommandRejected, NotFoundError, StaleVersionError, type ActingUser, type DutyLevel, type EventEnvelope, type UnitStatus } from '@cad110/contracts';
-import { handleCommand, loadStream, runCommand, type LoadedStream, type SqlTx } from '@cad110/eventstore';
+import { handleCommand, loadStream, runCommand, type LoadedStream } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 import { atOf, localMinute, type DispatchContext } from '../context';
 import { dutyStatus } from '../duty/duty';
 import { decide as decideIncident, type IncidentState } from '../incidents/incident';
@@ -24,12 +25,12 @@ interface UnitPeek {
  * streams must be locked before the unit's, so the unit's incident is read first).
  * @returns undefined when the unit does not exist
  */
-export async function peekUnit(tx: SqlTx, unitId: string): Promise<UnitPeek | undefined> {
+export async function peekUnit(tx: Sql, unitId: string): Promise<UnitPeek | undefined> {
   return (
-    await tx.$queryRawUnsafe<UnitPeek[]>(
+    await tx.query<UnitPeek>(
       `SELECT u.incident_id, u.min_duty_level, u.shift_name, u.shift_start, u.shift_end, d.level
          FROM units u LEFT JOIN duty_levels d ON d.district = u.district WHERE u.id = $1`,
-      unitId,
+      [unitId],
     )
   )[0];
 }
@@ -47,12 +48,15 @@ export interface AssignResult {
  * Dispatches a unit to an incident (UnitDispatched on the incident, UnitStatusChanged →
  * dispatched on the unit). A unit busy on another incident is moved only with `reassign`
  * (UnitReassigned on the incident it leaves, which returns to the pending queue when no unit is
- * left on it). Streams are locked incidents first (in id order), then the unit.
+ * left on it). Streams are locked incidents first (in id order), then the unit. A unit that is on
+ * another incident is refused with 409 `busy` (or `unit-busy` when it was taken by a concurrent
+ * assignment since it was read) and `params {unitId, callSign, status, incidentId}`: where it is now.
+ * Without `at` the time is taken after the locks are held.
  * @param ifMatch expected incident version (If-Match)
  * @throws NotFoundError, StaleVersionError (412), CommandRejected (409), FutureTimeError
  */
 export async function assignUnit(ctx: DispatchContext, incidentId: string, input: { unitId: string; at?: string; reassign?: boolean }, by: ActingUser, ifMatch?: number): Promise<AssignResult> {
-  const at = atOf(ctx, input.at);
+  const given = input.at === undefined ? undefined : atOf(ctx, input.at); // a client time is checked before any lock
   const out = await runCommand(ctx.transaction, async (tx) => {
     const peek = await peekUnit(tx, input.unitId);
     if (!peek) throw new NotFoundError(`unit ${input.unitId}`);
@@ -65,7 +69,18 @@ export async function assignUnit(ctx: DispatchContext, incidentId: string, input
     const units = unitStream(ctx);
     const unit = await loadStream(tx, ctx.registry, units, unitStreamId(input.unitId));
     const u = unit.state;
-    if (u.incidentId !== peek.incident_id) throw new CommandRejected('changed', `unit ${input.unitId} changed while assigning; try again`);
+    const busyOn = (code: string, hint: string) =>
+      new CommandRejected(code, `unit ${u.callSign ?? input.unitId} is ${u.status} on incident ${u.incidentId}${hint}`, {
+        unitId: input.unitId,
+        callSign: u.callSign ?? input.unitId,
+        status: u.status,
+        incidentId: u.incidentId,
+      });
+    // another assignment won the race for this unit: say where it is now (a retry with reassign
+    // would take it from the winner, so the loser must see that first)
+    if (u.incidentId !== peek.incident_id && u.incidentId && u.incidentId !== incidentId) throw busyOn('unit-busy', '');
+    // default time after the locks (issue 13 item 6)
+    const at = given ?? atOf(ctx);
     const events: EventEnvelope[] = [];
     const opts = { by, occurredAt: at };
     const assign = async () =>
@@ -77,7 +92,7 @@ export async function assignUnit(ctx: DispatchContext, incidentId: string, input
       ).envelopes;
     const callId = incident.state.callId!;
     if (u.incidentId && ON_INCIDENT.includes(u.status) && u.incidentId !== incidentId) {
-      if (!input.reassign) throw new CommandRejected('busy', `unit ${input.unitId} is ${u.status} on incident ${u.incidentId}; send reassign: true to move it`);
+      if (!input.reassign) throw busyOn('busy', '; send reassign: true to move it');
       const from = locked.get(u.incidentId)!;
       events.push(...(await assign()));
       const moved = await handleCommand(tx, ctx.registry, units, unit.streamId, (s) => decideUnit({ type: 'ReassignUnit', incidentId, callId, at }, s), { ...opts, loaded: unit });

@@ -1,33 +1,47 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf, requireRole } from '@cad110/auth';
-import { IsoUtc } from '@cad110/contracts';
-import { ifMatchVersion, parseOr400 } from '@cad110/http';
+import { actorOf } from '@cad110/auth';
+import { UnitStatus } from '@cad110/contracts';
+import { IdParams, ifMatchVersion, parseOr400, parseParams, type RouteSpec } from '@cad110/http';
+import { AtField, DISPATCH, EventTypes } from '../api';
 import type { DispatchContext } from '../context';
-import { uuidParam } from '../params';
-import { DISPATCH } from '../roles';
 import { assignUnit } from './assign';
 
-const AtField = IsoUtc.optional().describe('UTC ISO-8601 time it happened (late entry / replay); default now; future times are refused');
-export const AssignmentBody = z.object({ unitId: z.string().min(1).max(64), at: AtField, reassign: z.boolean().optional() }).strict();
+export const AssignmentBody = z.object({ unitId: z.string().min(1).max(64), at: AtField, reassign: z.boolean().optional().describe('move a unit busy on another incident (改派)') }).strict();
+
+const AssignmentResult = z.object({
+  incidentId: z.uuid(),
+  unitId: z.string(),
+  status: UnitStatus.describe("the unit's status after the command"),
+  incidentVersion: z.number().int().describe('incident stream version after the command'),
+  unitVersion: z.number().int().describe('unit stream version after the command'),
+  events: EventTypes,
+});
 
 /** Assignments: dispatching (出警) and reassigning (改派) units. */
-export function assignmentRoutes(ctx: DispatchContext): Router {
-  const r = Router();
-
-  /**
-   * POST /incidents/{id}/assignments `{unitId, at?, reassign?}` — dispatch a unit (出警):
-   * UnitDispatched + the unit's UnitStatusChanged → dispatched. A unit busy elsewhere moves only
-   * with `reassign: true` (UnitReassigned on the incident it leaves). If-Match: incident version.
-   * 201 `{incidentId, unitId, status, incidentVersion, unitVersion, events}`; 404; 409 (unit not
-   * free, off duty, incident closed, already assigned); 412; 400.
-   */
-  r.post('/incidents/:id/assignments', requireRole(...DISPATCH), async (req, res) => {
-    const id = uuidParam(req);
-    const body = parseOr400(AssignmentBody, req.body);
-    const out = await assignUnit(ctx, id, body, actorOf(req), ifMatchVersion(req));
-    res.status(201).set('ETag', `"${out.incidentVersion}"`).json(out);
-  });
-
-  return r;
+export function assignmentRoutes(ctx: DispatchContext): RouteSpec[] {
+  return [
+    {
+      method: 'post',
+      path: '/incidents/:id/assignments',
+      operationId: 'assignUnit',
+      summary: 'Dispatch a unit to the incident (出警: UnitDispatched + UnitStatusChanged → dispatched)',
+      description:
+        'A unit busy on another incident moves only with `reassign: true` (UnitReassigned on the incident it leaves, which returns to the pending queue when no unit is left on it). If-Match: incident version. 404 for an unknown incident or unit; 409 when the unit is not free, off duty, the incident closed, or the unit already on it.',
+      tags: ['assignments'],
+      roles: DISPATCH,
+      params: IdParams,
+      body: AssignmentBody,
+      ifMatch: 'optional',
+      responses: {
+        201: { description: 'Dispatched', schema: AssignmentResult, headers: ['ETag'] },
+        409: { description: 'Refused (`code` says why)' },
+      },
+      handler: async (req, res) => {
+        const { id } = parseParams(IdParams, req);
+        const body = parseOr400(AssignmentBody, req.body);
+        const out = await assignUnit(ctx, id, body, actorOf(req), ifMatchVersion(req));
+        res.status(201).set('ETag', `"${out.incidentVersion}"`).json(out);
+      },
+    },
+  ];
 }

@@ -1,10 +1,12 @@
 import { topicName, type CallCancelled, type CallHandedToDispatch } from '@cad110/contracts';
+import type { Sql } from '@cad110/db';
 import { runIdempotentConsumer } from '@cad110/kafka';
-import { exitOnFatal, groupId } from '@cad110/runtime';
+import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { z } from 'zod';
 import type { DispatchContext, DispatchRuntime } from '../context';
 import { cancelForCall } from '../incidents/cancel';
 import { openIncident } from '../incidents/open';
+import { freeCandidates } from '../recommend/candidates';
 
 /**
  * Starts dispatch's consumer of intake's call events (idempotent: the effect and the processed
@@ -15,6 +17,12 @@ import { openIncident } from '../incidents/open';
  * - CallCancelled cancels the call's open incident, its units cleared (incidents/cancel.ts).
  */
 export async function startConsumers(rt: DispatchRuntime, ctx: DispatchContext): Promise<void> {
+  // the free units are read once per chunk transaction, not once per hand-over (one statement
+  // and its rows per incident in the profile); a cancellation frees units, so it drops them.
+  // Within one chunk the recommendations then see the units as of the chunk's first hand-over —
+  // milliseconds apart, and a recommendation is advice stamped with its `asOf`, not an assignment.
+  const chunkCandidates = new WeakMap<Sql, ReturnType<typeof freeCandidates>>();
+  const candidatesOf = (tx: Sql) => chunkCandidates.get(tx) ?? chunkCandidates.set(tx, freeCandidates(tx)).get(tx)!;
   rt.consumers.push(
     await runIdempotentConsumer({
       kafka: rt.kafka,
@@ -22,21 +30,23 @@ export async function startConsumers(rt: DispatchRuntime, ctx: DispatchContext):
       consumerName: 'dispatch.calls',
       topics: [topicName('calls')],
       registry: rt.registry,
-      transaction: rt.sql,
+      transaction: rt.db.transaction,
       // other call events cost no database work here (no processed marker either)
       accepts: (type) => type === 'CallHandedToDispatch' || type === 'CallCancelled',
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,
       handle: async (event, tx) => {
-        if (event.type === 'CallHandedToDispatch') await openIncident(ctx, tx, event.data as z.infer<typeof CallHandedToDispatch.schema>, event);
+        if (event.type === 'CallHandedToDispatch') await openIncident(ctx, tx, event.data as z.infer<typeof CallHandedToDispatch.schema>, event, { candidates: () => candidatesOf(tx) });
         else if (event.type === 'CallCancelled') {
           const d = event.data as z.infer<typeof CallCancelled.schema>;
+          chunkCandidates.delete(tx);
           await cancelForCall(ctx, tx, d.callId, `call cancelled: ${d.reason}${d.note ? ` (${d.note})` : ''}`, event.occurredAt, event);
         }
       },
       afterCommit: () => rt.relay.nudge(),
       onFatal: exitOnFatal(rt.logger),
+      ...consumerSettings(rt.env),
     }),
   );
 }

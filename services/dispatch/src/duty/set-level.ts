@@ -21,7 +21,7 @@ export async function setDutyLevel(
 ): Promise<{ district: string; level: DutyLevel; version: number; onDutyUnits: number; events: string[] }> {
   const at = nowOf(ctx);
   const out = await runCommand(ctx.transaction, async (tx) => {
-    const known = ctx.map.districts.has(district) || (await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM units WHERE district = $1 LIMIT 1', district)).length > 0;
+    const known = ctx.map.districts.has(district) || (await tx.query<unknown>('SELECT 1 FROM units WHERE district = $1 LIMIT 1', [district])).length > 0;
     if (!known) throw new NotFoundError(`district ${district}`);
     let onDutyUnits = 0;
     const r = await handleCommand(tx, ctx.registry, dutyStream((n) => (onDutyUnits = n)), dutyLevelStreamId(district), (state) => decideDuty({ type: 'SetDutyLevel', district, level: input.level, at, ...(input.reason ? { reason: input.reason } : {}) }, state), {

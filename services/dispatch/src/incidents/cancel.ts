@@ -1,5 +1,6 @@
 import type { ActingUser, EventEnvelope } from '@cad110/contracts';
-import { handleCommand, runCommand, type SqlTx } from '@cad110/eventstore';
+import { handleCommand, runCommand } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 import { activeUnitIds } from '../assignments/projection';
 import { atOf, type DispatchContext } from '../context';
 import { unitStream, unitStreamId } from '../units/stream';
@@ -13,7 +14,7 @@ import { incidentStream, incidentStreamId } from './stream';
  * incident's stream is locked before the units' (the order of every multi-stream command).
  * @returns the incident's version after the command and the types of all events appended
  */
-export async function cancelIn(ctx: DispatchContext, tx: SqlTx, incidentId: string, reason: string, at: string, by: ActingUser, ifMatch?: number): Promise<{ version: number; events: EventEnvelope[] }> {
+export async function cancelIn(ctx: DispatchContext, tx: Sql, incidentId: string, reason: string, at: string, by: ActingUser, ifMatch?: number): Promise<{ version: number; events: EventEnvelope[] }> {
   const inc = await handleCommand(tx, ctx.registry, incidentStream, incidentStreamId(incidentId), (s) => decide({ type: 'CancelIncident', reason, at }, s), {
     by,
     occurredAt: at,
@@ -56,8 +57,8 @@ export async function cancelIncident(ctx: DispatchContext, incidentId: string, i
 }
 
 /** Consumer effect of intake's CallCancelled: cancels the call's open incident, clearing its units. */
-export async function cancelForCall(ctx: DispatchContext, tx: SqlTx, callId: string, reason: string, at: string, cause: EventEnvelope): Promise<void> {
-  const inc = (await tx.$queryRawUnsafe<{ id: string; status: string }[]>('SELECT id, status FROM incidents WHERE call_id = $1::uuid', callId))[0];
+export async function cancelForCall(ctx: DispatchContext, tx: Sql, callId: string, reason: string, at: string, cause: EventEnvelope): Promise<void> {
+  const inc = (await tx.query<{ id: string; status: string }>('SELECT id, status FROM incidents WHERE call_id = $1::uuid', [callId]))[0];
   if (!inc || inc.status === 'closed' || inc.status === 'cancelled') return;
   await cancelIn(ctx, tx, inc.id, reason, at, { actor: { id: 'system:dispatch' }, requestId: cause.eventId });
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { CallHandedToDispatch, EventEnvelope } from '@cad110/contracts';
-import { handleCommand, type SqlTx } from '@cad110/eventstore';
+import { handleCommand } from '@cad110/eventstore';
+import { withServiceArea } from '@cad110/geo';
+import type { Sql } from '@cad110/db';
 import { nowOf, type DispatchContext } from '../context';
 import { freeCandidates, recommendWith } from '../recommend/candidates';
 import { SYSTEM_ACTOR } from '../system';
@@ -14,15 +16,23 @@ export type Handed = z.infer<typeof CallHandedToDispatch.schema>;
  * Consumer effect of CallHandedToDispatch: opens exactly one incident per call (IncidentOpened +
  * UnitsRecommended for the hand-over time) in the consumer's transaction. The district is the
  * call's, else the map's district at its coordinates.
+ * @param opts.candidates the free units and duty levels to recommend from (default: read now);
+ *   the consumer reads them once per chunk transaction (consumers/calls.ts)
  * @returns the incident id, or null when the call already has one
  */
-export async function openIncident(ctx: DispatchContext, tx: SqlTx, call: Handed, cause: EventEnvelope): Promise<string | null> {
-  const existing = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM incidents WHERE call_id = $1::uuid', call.callId);
+export async function openIncident(
+  ctx: DispatchContext,
+  tx: Sql,
+  call: Handed,
+  cause: EventEnvelope,
+  opts: { candidates?: () => ReturnType<typeof freeCandidates> } = {},
+): Promise<string | null> {
+  const existing = await tx.query<unknown>('SELECT 1 FROM incidents WHERE call_id = $1::uuid', [call.callId]);
   if (existing.length) return null;
   const incidentId = randomUUID();
   const { lat, lon } = call.location;
   const district = call.location.district ?? (typeof lat === 'number' && typeof lon === 'number' ? ctx.map.districtAt({ lat, lon }) : undefined);
-  const { units, dutyLevels } = await freeCandidates(tx);
+  const { units, dutyLevels } = await (opts.candidates ? opts.candidates() : freeCandidates(tx));
   const rec = recommendWith(
     ctx,
     { category: call.category, subtype: call.subtype, flags: call.flags, priority: call.priority, district: district ?? null, lat: lat ?? null, lon: lon ?? null },
@@ -49,10 +59,11 @@ export async function openIncident(ctx: DispatchContext, tx: SqlTx, call: Handed
             subtype: call.subtype,
             priority: call.priority,
             flags: call.flags,
-            location: { ...call.location, ...(district ? { district } : {}) },
+            // every location is checked against the service area (libs/geo): outside it is flagged
+            location: withServiceArea({ ...call.location, ...(district ? { district } : {}) }),
             ...(call.externalRef ? { externalRef: call.externalRef } : {}),
           },
-          recommended: { incidentId, callId: call.callId, recommendedAt: nowOf(ctx), asOf: call.handedAt, recommendations: rec.recommendations, runCard: rec.runCard },
+          recommended: { incidentId, callId: call.callId, recommendedAt: nowOf(ctx), asOf: call.handedAt, recommendations: rec.recommendations, runCard: rec.runCard, ...(rec.locationReason ? { locationReason: rec.locationReason } : {}) },
         },
         state,
       ),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { LatLon } from '@cad110/geo';
+import { metresToRing, pointInRing, type LatLon } from '@cad110/geo';
 
 const Position = z.tuple([z.number(), z.number()]);
 const Geometry = z.discriminatedUnion('type', [
@@ -62,6 +62,21 @@ export class CountyMap {
     return district ? this.districts.get(district)?.area : undefined;
   }
 
+  /**
+   * The district whose polygon contains the point, else the one whose boundary is nearest
+   * (libs/geo metresToRing): the district a location outside the service area is ranked by.
+   */
+  nearestDistrict(p: LatLon): string | undefined {
+    const at = this.districtAt(p);
+    if (at) return at;
+    let best: { name: string; m: number } | undefined;
+    for (const d of this.districts.values()) {
+      const m = metresToRing(p, d.polygon);
+      if (!best || m < best.m) best = { name: d.name, m };
+    }
+    return best?.name;
+  }
+
   /** The district whose polygon contains the point (ray casting), or undefined. */
   districtAt(p: LatLon): string | undefined {
     for (const d of this.districts.values()) if (pointInRing(p, d.polygon)) return d.name;
@@ -69,16 +84,7 @@ export class CountyMap {
   }
 }
 
-/** Point in a closed ring of [lon, lat] (ray casting, even-odd rule). */
-export function pointInRing(p: LatLon, ring: readonly (readonly [number, number])[]): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
-    if (yi > p.lat !== yj > p.lat && p.lon < ((xj - xi) * (p.lat - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
+export { pointInRing } from '@cad110/geo';
 
 /**
  * The point a unit is assumed to start from when it has no fresh AVL fix: its post (Point), the

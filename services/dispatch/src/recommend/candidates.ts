@@ -1,5 +1,5 @@
 import type { DutyLevel } from '@cad110/contracts';
-import type { SqlTx } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 import { localMinute, type DispatchContext } from '../context';
 import type { Unit as UnitRow } from '../generated/prisma/client';
 import { FREE_STATUSES, recommend, type Recommendation, type UnitCandidate } from './recommend';
@@ -47,14 +47,16 @@ interface CandidateRow {
 /**
  * The units the recommender can pick (free: available or cleared; replay units only when asked)
  * with their district's duty level, in one statement. The recommender filters on the same
- * conditions ({@link FREE_STATUSES}, `replay`), so filtering here changes no recommendation; it
- * only leaves busy units and their columns out of the per-call read.
+ * conditions ({@link FREE_STATUSES}, `replay`), so filtering those here changes no
+ * recommendation; it only leaves busy units and their columns out of the per-call read. Units a
+ * supervisor took out of service on the roster (`in_service` false, units/roster.ts) are left
+ * out here only: the recommender never sees them.
  */
 const CANDIDATES_SQL = `SELECT u.id, u.call_sign, u.type, u.district, u.status, u.capabilities, u.min_duty_level,
        u.shift_name, u.shift_start, u.shift_end, u.anchor_lat, u.anchor_lon, u.avl_lat, u.avl_lon,
        (extract(epoch FROM u.avl_at) * 1000)::float8 AS avl_ms, u.replay, d.level AS duty_level
   FROM units u LEFT JOIN duty_levels d ON d.district = u.district
- WHERE u.status = ANY($1::text[]) AND ($2::boolean OR NOT u.replay)`;
+ WHERE u.status = ANY($1::text[]) AND ($2::boolean OR NOT u.replay) AND u.in_service`;
 
 const FREE = [...FREE_STATUSES];
 
@@ -62,8 +64,8 @@ const FREE = [...FREE_STATUSES];
  * Free units as recommender candidates plus the duty levels of their districts (districts
  * without a row are normal, as in {@link recommendWith}).
  */
-export async function freeCandidates(tx: SqlTx, includeReplayUnits = false): Promise<{ units: UnitCandidate[]; dutyLevels: Map<string, DutyLevel> }> {
-  const rows = await tx.$queryRawUnsafe<CandidateRow[]>(CANDIDATES_SQL, FREE, includeReplayUnits);
+export async function freeCandidates(tx: Sql, includeReplayUnits = false): Promise<{ units: UnitCandidate[]; dutyLevels: Map<string, DutyLevel> }> {
+  const rows = await tx.query<CandidateRow>(CANDIDATES_SQL, [FREE, includeReplayUnits]);
   const dutyLevels = new Map<string, DutyLevel>();
   const units = rows.map((u): UnitCandidate => {
     if (u.duty_level !== null) dutyLevels.set(u.district, u.duty_level as DutyLevel);
@@ -100,6 +102,7 @@ export function recommendWith(
     atMs: Date.parse(at),
     minute: localMinute(at, ctx.timeZone),
     areaOf: (d) => ctx.map.areaOf(d),
+    nearestDistrict: (p) => ctx.map.nearestDistrict(p),
     ...opts,
   });
 }

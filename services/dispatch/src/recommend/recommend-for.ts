@@ -17,9 +17,9 @@ export async function recommendationsFor(
   const at = atOf(ctx, opts.at);
   const { incident, free } = await ctx.transaction(async (tx) => ({
     incident: (
-      await tx.$queryRawUnsafe<Pick<IncidentRow, 'category' | 'subtype' | 'flags' | 'priority' | 'district' | 'lat' | 'lon' | 'status'>[]>(
+      await tx.query<Pick<IncidentRow, 'category' | 'subtype' | 'flags' | 'priority' | 'district' | 'lat' | 'lon' | 'status'>>(
         'SELECT category, subtype, flags, priority, district, lat, lon, status FROM incidents WHERE id = $1::uuid',
-        incidentId,
+        [incidentId],
       )
     )[0],
     free: await freeCandidates(tx, opts.includeReplayUnits ?? false),

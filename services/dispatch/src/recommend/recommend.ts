@@ -1,5 +1,5 @@
 import type { DutyLevel, UnitStatus } from '@cad110/contracts';
-import { haversineMetres, type LatLon } from '@cad110/geo';
+import { checkServiceArea, haversineMetres, type LatLon } from '@cad110/geo';
 import { dutyStatus, isOnDuty, type Shift } from '../duty/duty';
 import type { EtaModel } from './eta';
 import type { RunCard, RunCards } from './run-cards';
@@ -47,6 +47,19 @@ export interface RecommendContext {
   alternates?: number;
   /** also consider units a history replay registered (default false) */
   includeReplayUnits?: boolean;
+  /** the district whose boundary is nearest to a point (county map), for incidents outside the service area */
+  nearestDistrict?: (p: LatLon) => string | undefined;
+}
+
+/**
+ * Why the incident's location gives no ETA, as a code with parameters (issue 13 item 3):
+ * `outside-service-area` {metresOutside, district?: the district ranked by} — coordinates outside
+ * the county's outline (libs/geo service-area.ts); `no-location` — neither coordinates nor a
+ * district; `no-coordinates` {district} — a district without coordinates (ranked by it).
+ */
+export interface LocationReason {
+  code: 'outside-service-area' | 'no-location' | 'no-coordinates';
+  params?: Record<string, string | number>;
 }
 
 export interface RecommendedUnit {
@@ -70,6 +83,8 @@ export interface Recommendation {
   recommendations: RecommendedUnit[];
   /** free units considered after duty, shift, type and replay filters */
   considered: number;
+  /** present when the incident's location gives no ETA: why, and what the ranking used instead */
+  locationReason?: LocationReason;
 }
 
 /** Statuses in which a unit is free to take an incident (cleared = free, not yet back at its post). */
@@ -118,8 +133,13 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
   const card = ctx.runCards.select({ category: incident.category, subtype: incident.subtype, flags: incident.flags, priority: incident.priority, district: incident.district, area, minute: ctx.minute });
   const band = ctx.eta.band(ctx.minute);
   const freshMs = ctx.eta.config.avlFreshSeconds.value * 1000;
-  const hasPoint = typeof incident.lat === 'number' && typeof incident.lon === 'number';
-  const target: LatLon | null = hasPoint ? { lat: incident.lat!, lon: incident.lon! } : null;
+  const point: LatLon | null = typeof incident.lat === 'number' && typeof incident.lon === 'number' ? { lat: incident.lat, lon: incident.lon } : null;
+  // outside the service area no ETA is computed (it would be days): units are ranked by the
+  // incident's district, else by the district whose boundary is nearest
+  const outside = point ? checkServiceArea(point) : null;
+  const target: LatLon | null = point && outside!.inside ? point : null;
+  const rankDistrict = incident.district ?? (point && !target ? ctx.nearestDistrict?.(point) : undefined) ?? null;
+  const locationReason = locationReasonOf(point, outside?.metresOutside ?? 0, target, rankDistrict);
   const excluded = new Set(card.excludeTypes);
 
   const scored: Scored[] = [];
@@ -136,7 +156,7 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
       distance = haversineMetres(target, from);
       eta = Math.round((distance * ctx.eta.circuity) / ctx.eta.speed(u.type, band).metresPerSecond);
     }
-    const sameDistrict = !!incident.district && u.district === incident.district;
+    const sameDistrict = !!rankDistrict && u.district === rankDistrict;
     const bonus = card.preferTypes[u.type] ?? 0;
     scored.push({ u, distance, eta, bonus, score: eta === null ? null : eta - bonus, sameDistrict, fresh });
   }
@@ -161,7 +181,7 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
   const alternates = scored.filter((s) => !picked.has(s)).slice(0, ctx.alternates ?? 3);
   const out: RecommendedUnit[] = [...primaries, ...alternates].map((s, k) => {
     const need = picked.get(s);
-    const reasons = reasonsFor(s, incident, card, ctx, band, target !== null);
+    const reasons = reasonsFor(s, incident, card, ctx, band, target !== null, locationReason);
     if (need !== undefined) {
       const n = card.needs[need]!;
       reasons.unshift(`fills need ${need + 1} of run card "${card.id}": ${n.label ?? 'unit'}${n.capabilities?.length ? ` (${n.capabilities.join(', ')})` : ''}${n.types?.length ? ` [${n.types.join('/')}]` : ''}`);
@@ -182,11 +202,31 @@ export function recommend(incident: IncidentForRecommendation, units: readonly U
       scoreSeconds: s.score,
     };
   });
-  return { runCard: { id: card.id, name: card.name, needs: card.needs, unmet }, recommendations: out, considered: scored.length };
+  return { runCard: { id: card.id, name: card.name, needs: card.needs, unmet }, recommendations: out, considered: scored.length, ...(locationReason ? { locationReason } : {}) };
+}
+
+/** The incident-level reason when its location gives no ETA (undefined when it has a point inside the area). */
+function locationReasonOf(point: LatLon | null, metresOutside: number, target: LatLon | null, district: string | null): LocationReason | undefined {
+  if (target) return undefined;
+  if (point) return { code: 'outside-service-area', params: { metresOutside, ...(district ? { district } : {}) } };
+  if (!district) return { code: 'no-location' };
+  return { code: 'no-coordinates', params: { district } };
+}
+
+/** English text of a location reason (the unit's `reasons`; UIs render the code). */
+function locationText(r: LocationReason): string {
+  switch (r.code) {
+    case 'outside-service-area':
+      return `location outside the service area (${Math.round(Number(r.params!.metresOutside) / 100) / 10} km beyond the county outline): no ETA, ${r.params!.district ? `ranked by district ${r.params!.district}` : 'no district to rank by'}`;
+    case 'no-location':
+      return 'incident has no location (no coordinates, no district): no ETA, no district to rank by';
+    case 'no-coordinates':
+      return `incident has no coordinates: ranked by district ${r.params!.district}, no ETA`;
+  }
 }
 
 /** The reasons shown for a recommended unit (built only for the units returned). */
-function reasonsFor(s: Scored, incident: IncidentForRecommendation, card: RunCard, ctx: RecommendContext, band: string, hasTarget: boolean): string[] {
+function reasonsFor(s: Scored, incident: IncidentForRecommendation, card: RunCard, ctx: RecommendContext, band: string, hasTarget: boolean, locationReason: LocationReason | undefined): string[] {
   const reasons: string[] = [];
   const u = s.u;
   if (s.eta !== null && s.distance !== null) {
@@ -195,9 +235,9 @@ function reasonsFor(s: Scored, incident: IncidentForRecommendation, card: RunCar
       `ETA ${s.eta} s: ${Math.round(s.distance)} m great-circle × ${ctx.eta.circuity} circuity ÷ ${metresPerSecond} m/s (${mode}, ${band}) from ${s.fresh ? `AVL fix ${Math.round((ctx.atMs - u.avl!.atMs) / 1000)} s old` : 'its post/patrol anchor'}`,
     );
   } else {
-    reasons.push(hasTarget ? 'unit position unknown: no ETA' : 'incident has no coordinates: ranked by district, no ETA');
+    reasons.push(hasTarget || !locationReason ? 'unit position unknown: no ETA' : locationText(locationReason));
   }
-  reasons.push(s.sameDistrict ? `in the incident's district ${u.district}` : `from district ${u.district}`);
+  reasons.push(s.sameDistrict ? (incident.district ? `in the incident's district ${u.district}` : `in district ${u.district}, nearest to the incident`) : `from district ${u.district}`);
   reasons.push(dutyStatus(u, ctx.dutyLevels.get(u.district) ?? 'normal', ctx.minute).reason);
   if (s.bonus) reasons.push(`run card "${card.id}" prefers ${u.type}: ranked as if ${s.bonus} s closer`);
   void incident;

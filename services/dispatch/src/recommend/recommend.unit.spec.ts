@@ -134,6 +134,44 @@ describe('recommendations on the seed roster and the example county map', () => 
     expect(unit(p3[0]!.unitId).district).toBe('Precinct 3');
   });
 
+  // issue 13 item 3: implausible locations are not ranked by an ETA of days
+  it.each([
+    ['another city (Beijing)', { lat: 39.9042, lon: 116.4074 }],
+    ['0,0', { lat: 0, lon: 0 }],
+    ['60 km west of the county', { lat: 44.95, lon: -93.4 - 60_000 / (111_195 * Math.cos((44.95 * Math.PI) / 180)) }],
+  ])('outside the service area (%s): no ETA, an outside-service-area reason, ranked by the nearest district', (_name, p) => {
+    const rec = recommend(incident(p), seedUnits(), { ...ctx('10:00'), nearestDistrict: (q) => map.nearestDistrict(q) });
+    expect(rec.recommendations.length).toBeGreaterThan(0);
+    expect(rec.recommendations.every((r) => r.etaSeconds === null && r.distanceMetres === null && r.scoreSeconds === null)).toBe(true);
+    const nearest = map.nearestDistrict(p)!;
+    expect(rec.locationReason).toEqual({ code: 'outside-service-area', params: { metresOutside: expect.any(Number), district: nearest } });
+    expect(rec.locationReason!.params!.metresOutside).toBeGreaterThan(50_000);
+    expect(unit(rec.recommendations[0]!.unitId).district).toBe(nearest);
+    expect(rec.recommendations[0]!.reasons.join(' | ')).toMatch(/outside the service area .* no ETA, ranked by district/);
+  });
+
+  it('ranks a point 60 km west by Rural West, the district whose boundary is nearest', () => {
+    const p = { lat: 44.95, lon: -93.4 - 60_000 / (111_195 * Math.cos((44.95 * Math.PI) / 180)) };
+    expect(map.nearestDistrict(p)).toBe('Rural West');
+    const rec = recommend(incident(p), seedUnits(), { ...ctx('10:00'), nearestDistrict: (q) => map.nearestDistrict(q) });
+    expect(rec.locationReason!.params).toMatchObject({ district: 'Rural West' });
+    expect(Number(rec.locationReason!.params!.metresOutside)).toBeGreaterThan(59_000);
+    expect(Number(rec.locationReason!.params!.metresOutside)).toBeLessThan(61_000);
+  });
+
+  it('says "no location" when the incident has neither coordinates nor a district, never "ranked by district"', () => {
+    const rec = recommend(incident({}), seedUnits(), ctx('10:00'));
+    expect(rec.locationReason).toEqual({ code: 'no-location' });
+    expect(rec.recommendations.length).toBeGreaterThan(0);
+    for (const r of rec.recommendations) {
+      expect(r.etaSeconds).toBeNull();
+      expect(r.reasons.join(' | ')).toMatch(/incident has no location/);
+      expect(r.reasons.join(' | ')).not.toMatch(/ranked by district|nearest to the incident/);
+    }
+    expect(recommend(incident({ district: 'Precinct 3' }), seedUnits(), ctx('10:00')).locationReason).toEqual({ code: 'no-coordinates', params: { district: 'Precinct 3' } });
+    expect(recommend(incident({ district: 'Precinct 3', lat: 44.93, lon: -93.25 }), seedUnits(), ctx('10:00')).locationReason).toBeUndefined();
+  });
+
   it('skips busy, off-duty and replay units; uses a fresh AVL fix and ignores a stale one', () => {
     const p = unit('OMP-1').anchor!;
     const units = seedUnits().map((u) => (u.id === 'OMP-1' ? { ...u, status: 'en-route' } : u.id === 'STN-S' ? { ...u, avl: { ...p, atMs: AT - 60_000 } } : u));

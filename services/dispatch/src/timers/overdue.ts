@@ -1,5 +1,5 @@
 import { CommandRejected, StaleVersionError } from '@cad110/contracts';
-import { handleCommand, runCommand, selectRows } from '@cad110/eventstore';
+import { handleCommand, runCommand } from '@cad110/eventstore';
 import type { DispatchContext } from '../context';
 import type { Unit as UnitRow } from '../generated/prisma/client';
 import { SYSTEM_ACTOR } from '../system';
@@ -22,7 +22,7 @@ export const NOT_EN_ROUTE_LIMIT_SECONDS = 60;
 export async function checkOverdue(ctx: DispatchContext): Promise<{ unitId: string; kind: string; sequence: number }[]> {
   const now = ctx.clock().getTime();
   const raised: { unitId: string; kind: string; sequence: number }[] = [];
-  const candidates = await ctx.transaction((tx) => selectRows<UnitRow>(tx, `SELECT * FROM units WHERE status IN ('dispatched', 'on-scene')`));
+  const candidates = await ctx.transaction((tx) => tx.select<UnitRow>(`SELECT * FROM units WHERE status IN ('dispatched', 'on-scene')`));
   for (const c of candidates) {
     const limitSeconds = c.status === 'dispatched' ? NOT_EN_ROUTE_LIMIT_SECONDS : await onSceneLimitSeconds(ctx, c.incidentId);
     if (!limitSeconds || !c.statusSince) continue;
@@ -50,7 +50,7 @@ export async function checkOverdue(ctx: DispatchContext): Promise<{ unitId: stri
 
 async function onSceneLimitSeconds(ctx: DispatchContext, incidentId: string | null): Promise<number | null> {
   if (!incidentId) return null;
-  const inc = (await ctx.transaction((tx) => tx.$queryRawUnsafe<{ subtype: string }[]>('SELECT subtype FROM incidents WHERE id = $1::uuid', incidentId)))[0];
+  const inc = (await ctx.transaction((tx) => tx.query<{ subtype: string }>('SELECT subtype FROM incidents WHERE id = $1::uuid', [incidentId])))[0];
   const minutes = inc ? ctx.taxonomy.subtype(inc.subtype)?.onSceneLimitMinutes : undefined;
   return minutes ? minutes * 60 : null;
 }

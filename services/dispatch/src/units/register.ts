@@ -16,7 +16,7 @@ export type UnitDefinition = Omit<z.infer<typeof UnitRegistered.schema>, 'regist
  */
 export async function registerUnit(ctx: DispatchContext, def: UnitDefinition, by: ActingUser): Promise<{ unitId: string; version: number }> {
   const out = await runCommand(ctx.transaction, async (tx) => {
-    const clash = await tx.$queryRawUnsafe<unknown[]>('SELECT 1 FROM units WHERE id = $1 OR call_sign = $2 LIMIT 1', def.unitId, def.callSign);
+    const clash = await tx.query<unknown>('SELECT 1 FROM units WHERE id = $1 OR call_sign = $2 LIMIT 1', [def.unitId, def.callSign]);
     if (clash.length) throw new CommandRejected('unit-exists', `unit ${def.unitId} or call sign ${def.callSign} is already registered`);
     const registeredAt = nowOf(ctx);
     const r = await handleCommand(tx, ctx.registry, unitStream(ctx), unitStreamId(def.unitId), (s) => decide({ type: 'RegisterUnit', unit: { ...def, registeredAt } }, s), {
@@ -34,7 +34,7 @@ export async function registerUnit(ctx: DispatchContext, def: UnitDefinition, by
 export async function seedUnits(ctx: DispatchContext, units: readonly UnitDefinition[]): Promise<number> {
   let n = 0;
   for (const u of units) {
-    const exists = await ctx.transaction((t) => t.$queryRawUnsafe<unknown[]>('SELECT 1 FROM units WHERE id = $1', u.unitId));
+    const exists = await ctx.transaction((t) => t.query<unknown>('SELECT 1 FROM units WHERE id = $1', [u.unitId]));
     if (exists.length) continue;
     try {
       await registerUnit(ctx, u, SYSTEM_ACTOR);

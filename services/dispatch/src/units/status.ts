@@ -11,7 +11,8 @@ import { decide } from './unit';
 /**
  * A unit's status report (en-route, on-scene, transporting, cleared, available, out-of-service).
  * When the last unit working an incident clears, the incident closes (IncidentClosed).
- * `dispatched` with an incident is an assignment ({@link assignUnit}).
+ * `dispatched` with an incident is an assignment ({@link assignUnit}). Without `at` the report is
+ * stamped with the server time taken after the stream locks are held (issue 13 item 6).
  * @param ifMatch expected unit version (If-Match)
  * @throws NotFoundError, StaleVersionError (412), CommandRejected (409), FutureTimeError
  */
@@ -26,7 +27,7 @@ export async function changeUnitStatus(
     const r = await assignUnit(ctx, input.incidentId, { unitId, ...(input.at ? { at: input.at } : {}) }, by);
     return { unitId, status: r.status, version: r.unitVersion, incidentId: input.incidentId, events: r.events };
   }
-  const at = atOf(ctx, input.at);
+  const given = input.at === undefined ? undefined : atOf(ctx, input.at); // a client time is checked before any lock
   const out = await runCommand(ctx.transaction, async (tx) => {
     const peek = await peekUnit(tx, unitId);
     if (!peek) throw new NotFoundError(`unit ${unitId}`);
@@ -34,7 +35,17 @@ export async function changeUnitStatus(
     const incident = peek.incident_id ? await loadStream(tx, ctx.registry, incidentStream, incidentStreamId(peek.incident_id)) : null;
     const unit = await loadStream(tx, ctx.registry, unitStream(ctx), unitStreamId(unitId));
     if (ifMatch !== undefined && ifMatch !== unit.version) throw new StaleVersionError(`unit ${unitId}`, ifMatch, unit.version);
-    if (unit.state.incidentId !== peek.incident_id) throw new CommandRejected('changed', `unit ${unitId} changed meanwhile; try again`);
+    if (unit.state.incidentId !== peek.incident_id) {
+      throw new CommandRejected('unit-changed', `unit ${unitId} is now ${unit.state.status}${unit.state.incidentId ? ` on incident ${unit.state.incidentId}` : ''}`, {
+        unitId,
+        callSign: unit.state.callSign ?? unitId,
+        status: unit.state.status,
+        incidentId: unit.state.incidentId ?? null,
+      });
+    }
+    // the default time is taken now that the unit's (and its incident's) rows are locked: a report
+    // that waited for an earlier one is stamped after it, never "before the last status change"
+    const at = given ?? atOf(ctx);
     const r = await handleCommand(tx, ctx.registry, unitStream(ctx), unit.streamId, (s) => decide({ type: 'ChangeUnitStatus', to: input.status, at, ...(input.incidentId ? { incidentId: input.incidentId } : {}) }, s), {
       by,
       occurredAt: at,

@@ -7,7 +7,13 @@
 import type { z } from 'zod';
 import { CommandRejected, ON_INCIDENT_STATUSES, REASSIGNABLE_STATUSES, UNIT_STATUSES as CONTRACT_UNIT_STATUSES, UNIT_TRANSITIONS } from '@cad110/contracts';
 import type {
+  OutOfServiceReason,
+  UnitCrewChanged,
+  UnitOverdueAcknowledged,
   UnitOverdueAlerted,
+  UnitReturnedToService,
+  UnitShiftChanged,
+  UnitTakenOutOfService,
   UnitPositionUpdated,
   UnitRegistered,
   UnitStatus,
@@ -20,7 +26,16 @@ export type UnitEvent =
   | { type: 'UnitRegistered'; data: Data<typeof UnitRegistered> }
   | { type: 'UnitStatusChanged'; data: Data<typeof UnitStatusChanged> }
   | { type: 'UnitPositionUpdated'; data: Data<typeof UnitPositionUpdated> }
-  | { type: 'UnitOverdueAlerted'; data: Data<typeof UnitOverdueAlerted> };
+  | { type: 'UnitOverdueAlerted'; data: Data<typeof UnitOverdueAlerted> }
+  | { type: 'UnitOverdueAcknowledged'; data: Data<typeof UnitOverdueAcknowledged> }
+  | RosterEvent;
+
+/** The roster's events on a unit stream (libs/contracts/src/events/roster.ts). */
+export type RosterEvent =
+  | { type: 'UnitTakenOutOfService'; data: Data<typeof UnitTakenOutOfService> }
+  | { type: 'UnitReturnedToService'; data: Data<typeof UnitReturnedToService> }
+  | { type: 'UnitShiftChanged'; data: Data<typeof UnitShiftChanged> }
+  | { type: 'UnitCrewChanged'; data: Data<typeof UnitCrewChanged> };
 
 export interface UnitState {
   registered: boolean;
@@ -36,9 +51,15 @@ export interface UnitState {
   /** alerts raised in the current status episode */
   alertsInStatus: number;
   position: { lat: number; lon: number; at: string } | null;
+  /** on the roster (排班): false after UnitTakenOutOfService until UnitReturnedToService */
+  inService: boolean;
+  outOfServiceReason?: OutOfServiceReason;
+  /** the shift window in force (UnitRegistered, then UnitShiftChanged) */
+  shift?: { name: string; start: string; end: string };
+  crewSize?: number;
 }
 
-export const initialUnitState: UnitState = { registered: false, status: 'available', statusSince: null, incidentId: null, callId: null, alertsInStatus: 0, position: null };
+export const initialUnitState: UnitState = { registered: false, status: 'available', statusSince: null, incidentId: null, callId: null, alertsInStatus: 0, position: null, inService: true };
 
 /** Every status. */
 /** The lifecycle table is a contract shared with the console (libs/contracts/src/unit-lifecycle.ts). */
@@ -63,7 +84,7 @@ export function canTransition(from: UnitStatus, to: UnitStatus): boolean {
 export function evolve(state: UnitState, event: UnitEvent): UnitState {
   switch (event.type) {
     case 'UnitRegistered':
-      return { ...state, registered: true, unitId: event.data.unitId, callSign: event.data.callSign, unitType: event.data.type };
+      return { ...state, registered: true, unitId: event.data.unitId, callSign: event.data.callSign, unitType: event.data.type, shift: event.data.shift, crewSize: event.data.crewSize };
     case 'UnitStatusChanged': {
       const d = event.data;
       const onIncident = ON_INCIDENT.includes(d.to);
@@ -80,6 +101,18 @@ export function evolve(state: UnitState, event: UnitEvent): UnitState {
       return { ...state, position: { lat: event.data.lat, lon: event.data.lon, at: event.data.at } };
     case 'UnitOverdueAlerted':
       return { ...state, alertsInStatus: Math.max(state.alertsInStatus, event.data.sequence) };
+    case 'UnitOverdueAcknowledged':
+      return state;
+    case 'UnitTakenOutOfService':
+      return { ...state, inService: false, outOfServiceReason: event.data.reason };
+    case 'UnitReturnedToService': {
+      const { outOfServiceReason: _gone, ...rest } = state;
+      return { ...rest, inService: true };
+    }
+    case 'UnitShiftChanged':
+      return { ...state, shift: event.data.to };
+    case 'UnitCrewChanged':
+      return { ...state, crewSize: event.data.crewSize };
     default: {
       const _exhaustive: never = event;
       return state;
@@ -132,7 +165,43 @@ export interface RaiseOverdue {
   sequence: number;
 }
 
-export type UnitCommand = RegisterUnit | AssignUnit | ReassignUnit | ChangeUnitStatus | UpdatePosition | RaiseOverdue;
+/**
+ * A dispatcher acknowledges one of the unit's overdue alerts (as the alert list shows it, read
+ * in the command's transaction); an alert already acknowledged decides nothing (idempotent).
+ */
+export interface AcknowledgeOverdue {
+  type: 'AcknowledgeOverdue';
+  alert: { alertId: string; kind: 'not-en-route' | 'check-in-due'; since: string; sequence: number; incidentId?: string | null; callId?: string | null; acknowledged: boolean };
+  at: string;
+}
+
+/** Roster (排班): take the unit out of service with a reason code (supervisors). */
+export interface TakeOutOfService {
+  type: 'TakeOutOfService';
+  reason: OutOfServiceReason;
+  at: string;
+}
+/** Roster: return the unit to service. */
+export interface ReturnToService {
+  type: 'ReturnToService';
+  at: string;
+}
+/** Roster: a new shift window (local HH:MM). */
+export interface ChangeShift {
+  type: 'ChangeShift';
+  shift: { name: string; start: string; end: string };
+  at: string;
+}
+/** Roster: the crew size and how many officers are named (the names are not in the event). */
+export interface SetCrew {
+  type: 'SetCrew';
+  crewSize: number;
+  namedOfficers: number;
+  at: string;
+}
+export type RosterCommand = TakeOutOfService | ReturnToService | ChangeShift | SetCrew;
+
+export type UnitCommand = RegisterUnit | AssignUnit | ReassignUnit | ChangeUnitStatus | UpdatePosition | RaiseOverdue | AcknowledgeOverdue | RosterCommand;
 
 function notBefore(state: UnitState, at: string): void {
   if (state.statusSince && at < state.statusSince) {
@@ -165,6 +234,7 @@ export function decide(command: UnitCommand, state: UnitState): UnitEvent[] {
       if (!canTransition(state.status, 'dispatched')) {
         throw new UnitRejected('not-free', `unit ${state.unitId} is ${state.status}${state.incidentId ? ` on incident ${state.incidentId}` : ''}; only available or cleared units can be dispatched (reassign busy units)`);
       }
+      if (!state.inService) throw new UnitRejected('not-in-service', `unit ${state.unitId} was taken out of service on the roster (${state.outOfServiceReason ?? 'other'})`);
       if (!command.onDuty.onDuty) throw new UnitRejected('off-duty', `unit ${state.unitId} is not on duty: ${command.onDuty.reason}`);
       notBefore(state, command.at);
       return [statusEvent(state, 'dispatched', command.at, command)];
@@ -213,9 +283,50 @@ export function decide(command: UnitCommand, state: UnitState): UnitEvent[] {
         },
       ];
     }
+    case 'AcknowledgeOverdue': {
+      const a = command.alert;
+      if (a.acknowledged) return [];
+      return [
+        {
+          type: 'UnitOverdueAcknowledged',
+          data: { unitId: state.unitId!, alertId: a.alertId, ...(a.incidentId ? { incidentId: a.incidentId } : {}), ...(a.callId ? { callId: a.callId } : {}), kind: a.kind, since: a.since, sequence: a.sequence, acknowledgedAt: command.at },
+        },
+      ];
+    }
+    case 'TakeOutOfService':
+    case 'ReturnToService':
+    case 'ChangeShift':
+    case 'SetCrew':
+      return decideRoster(command, state);
     default: {
       const _exhaustive: never = command;
       throw new UnitRejected('unknown-command', `unknown command ${JSON.stringify(_exhaustive)}`);
     }
+  }
+}
+
+/**
+ * The roster's commands. A unit on an incident may be taken out of service: it finishes that
+ * incident but is neither recommended nor assignable afterwards.
+ * @throws UnitRejected `already-out-of-service`, `already-in-service`, `same-shift` (409); a crew
+ *   change is always recorded (the names may change while the size stays)
+ */
+function decideRoster(command: RosterCommand, state: UnitState): UnitEvent[] {
+  const unitId = state.unitId!;
+  switch (command.type) {
+    case 'TakeOutOfService':
+      if (!state.inService) throw new UnitRejected('already-out-of-service', `unit ${unitId} is already out of service`);
+      return [{ type: 'UnitTakenOutOfService', data: { unitId, reason: command.reason, at: command.at } }];
+    case 'ReturnToService':
+      if (state.inService) throw new UnitRejected('already-in-service', `unit ${unitId} is in service`);
+      return [{ type: 'UnitReturnedToService', data: { unitId, at: command.at } }];
+    case 'ChangeShift': {
+      const from = state.shift ?? { name: '24h', start: '00:00', end: '24:00' };
+      const to = command.shift;
+      if (from.name === to.name && from.start === to.start && from.end === to.end) throw new UnitRejected('same-shift', `unit ${unitId} already works ${to.start}–${to.end}`);
+      return [{ type: 'UnitShiftChanged', data: { unitId, from, to, at: command.at } }];
+    }
+    case 'SetCrew':
+      return [{ type: 'UnitCrewChanged', data: { unitId, crewSize: command.crewSize, namedOfficers: command.namedOfficers, at: command.at } }];
   }
 }

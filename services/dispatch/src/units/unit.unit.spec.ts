@@ -128,4 +128,39 @@ describe('unit status decider: other rules', () => {
     spec.given(history('en-route')).when({ type: 'RaiseOverdue', kind: 'not-en-route', limitSeconds: 60, sequence: 1 }).thenThrows((e: UnitRejected) => e.code === 'not-overdue');
     spec.given(history('on-scene')).when({ type: 'RaiseOverdue', kind: 'check-in-due', limitSeconds: 1800, sequence: 2 }).then((ev) => expect(ev[0]!.data).toMatchObject({ kind: 'check-in-due', dueAt: '2026-11-29T09:00:00.000Z', sequence: 2 }));
   });
+
+  it('acknowledges an overdue alert once (UnitOverdueAcknowledged); a second acknowledge decides nothing', () => {
+    const alerted: UnitEvent = { type: 'UnitOverdueAlerted', data: { unitId: 'U1', incidentId: INC_A, callId: CALL_A, kind: 'not-en-route', status: 'dispatched', since: T0, dueAt: T1, limitSeconds: 60, sequence: 1 } };
+    const alert = { alertId: '7', kind: 'not-en-route' as const, since: T0, sequence: 1, incidentId: INC_A, callId: CALL_A };
+    const at = '2026-11-29T08:02:00.000Z';
+    spec.given([...history('dispatched'), alerted]).when({ type: 'AcknowledgeOverdue', alert: { ...alert, acknowledged: false }, at }).then([
+      { type: 'UnitOverdueAcknowledged', data: { unitId: 'U1', alertId: '7', incidentId: INC_A, callId: CALL_A, kind: 'not-en-route', since: T0, sequence: 1, acknowledgedAt: at } },
+    ]);
+    // the unit has moved on since: the alert is still acknowledged, the unit's state is unchanged
+    const later = [...history('dispatched'), alerted, { type: 'UnitStatusChanged', data: { unitId: 'U1', from: 'dispatched', to: 'en-route', at: T1, incidentId: INC_A, callId: CALL_A } } as UnitEvent];
+    spec.given(later).when({ type: 'AcknowledgeOverdue', alert: { ...alert, acknowledged: false }, at }).then((ev) => expect(ev.map((e) => e.type)).toEqual(['UnitOverdueAcknowledged']));
+    spec.given([...history('dispatched'), alerted]).when({ type: 'AcknowledgeOverdue', alert: { ...alert, acknowledged: true }, at }).then([]);
+    expect(evolve(evolve(initialUnitState, registered), { type: 'UnitOverdueAcknowledged', data: { unitId: 'U1', alertId: '7', kind: 'not-en-route', since: T0, sequence: 1, acknowledgedAt: at } })).toEqual(evolve(initialUnitState, registered));
+  });
+});
+
+describe('roster (排班) decider', () => {
+  const out: UnitEvent = { type: 'UnitTakenOutOfService', data: { unitId: 'U1', reason: 'vehicle-repair', at: T1 } };
+  it('takes a unit out of service and back, once each', () => {
+    spec.given(history('available')).when({ type: 'TakeOutOfService', reason: 'vehicle-repair', at: T1 }).then([out]);
+    spec.given([...history('available'), out]).when({ type: 'TakeOutOfService', reason: 'training', at: T1 }).thenThrows((e: UnitRejected) => e.code === 'already-out-of-service');
+    spec.given([...history('available'), out]).when({ type: 'ReturnToService', at: T1 }).then([{ type: 'UnitReturnedToService', data: { unitId: 'U1', at: T1 } }]);
+    spec.given(history('available')).when({ type: 'ReturnToService', at: T1 }).thenThrows((e: UnitRejected) => e.code === 'already-in-service');
+  });
+  it('refuses to dispatch a unit taken out of service, even when on shift; it may be dispatched again once returned', () => {
+    const assign: UnitCommand = { type: 'AssignUnit', incidentId: INC_B, callId: CALL_B, at: T1, onDuty };
+    spec.given([...history('available'), out]).when(assign).thenThrows((e: UnitRejected) => e.code === 'not-in-service');
+    spec.given([...history('available'), out, { type: 'UnitReturnedToService', data: { unitId: 'U1', at: T1 } }]).when(assign).then((events) => expect(events[0]!.type).toBe('UnitStatusChanged'));
+  });
+  it('changes the shift from the one in force (refusing the same window) and records crew counts only', () => {
+    const to = { name: 'day', start: '08:00', end: '20:00' };
+    spec.given(history('available')).when({ type: 'ChangeShift', shift: to, at: T1 }).then([{ type: 'UnitShiftChanged', data: { unitId: 'U1', from: { name: '24h', start: '00:00', end: '24:00' }, to, at: T1 } }]);
+    spec.given([...history('available'), { type: 'UnitShiftChanged', data: { unitId: 'U1', from: { name: '24h', start: '00:00', end: '24:00' }, to, at: T1 } }]).when({ type: 'ChangeShift', shift: to, at: T1 }).thenThrows((e: UnitRejected) => e.code === 'same-shift');
+    spec.given(history('on-scene')).when({ type: 'SetCrew', crewSize: 3, namedOfficers: 2, at: T1 }).then([{ type: 'UnitCrewChanged', data: { unitId: 'U1', crewSize: 3, namedOfficers: 2, at: T1 } }]);
+  });
 });

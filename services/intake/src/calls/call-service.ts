@@ -1,18 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { callStreamId, maskPhone, type ActingUser, type EventEnvelope, type EventRegistry, type Taxonomy } from '@cad110/contracts';
-import { handleCommand, readStream, runCommand, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
-import { isUniqueViolation } from '@cad110/db';
+import { handleCommand, readStream, runCommand } from '@cad110/eventstore';
+import { isUniqueViolation, type RunInTransaction, type Sql } from '@cad110/db';
 import { claimKey, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
+import type { DuplicateFinder, FindResult } from '../duplicates/finder';
+import { normaliseNumber } from '../duplicates/score';
 import { decide, foldCall, initialCallState, CallRejected, type CallCommand, type CallEvent, type CallState, type CreateCall } from './call';
 import { callStream } from './stream';
 
 export interface CallServiceDeps {
-  transaction: RunInTransaction<SqlTx>;
+  transaction: RunInTransaction<Sql>;
   registry: EventRegistry;
   taxonomy: Taxonomy;
   /** called after a commit that wrote outbox rows */
   published: () => void;
+  /** the duplicate lookup run on every live create (not on replays with `externalRef`) */
+  finder?: DuplicateFinder;
+  /** a candidate scoring at least this (0..1) at creation is recorded as CallDuplicateSuspected; default {@link DEFAULT_FLAG_SCORE} */
+  flagScore?: number;
+  /** the double-submit window of POST /calls without an Idempotency-Key, seconds (0 = off); default {@link DEFAULT_DOUBLE_SUBMIT_SECONDS} */
+  doubleSubmitSeconds?: number;
 }
+
+/** Default `DUPLICATE_FLAG_SCORE`: 0.8 is reached only near (≲ 40 m), close in time and of the same or a compatible type, or by the same caller. */
+export const DEFAULT_FLAG_SCORE = 0.8;
+/** Default `DOUBLE_SUBMIT_SECONDS`: a resubmit of the same form by the same user within 10 s answers the first call. */
+export const DEFAULT_DOUBLE_SUBMIT_SECONDS = 10;
 
 export type { ActingUser };
 
@@ -24,10 +37,12 @@ export interface CommandResult {
   status: CallState['status'];
   /** types of the events appended, in order */
   events: string[];
+  /** create only: what the duplicate lookup found for the new call */
+  duplicateCandidates?: FindResult;
 }
 
 /** Turns the result of a command into the HTTP response (computed inside the transaction, so it can be stored for idempotent replay). */
-export type Respond = (r: CommandResult, tx: SqlTx, state: CallState) => Promise<HttpOutcome> | HttpOutcome;
+export type Respond = (r: CommandResult, tx: Sql, state: CallState) => Promise<HttpOutcome> | HttpOutcome;
 
 export interface ExecuteOptions {
   callId: string;
@@ -36,7 +51,7 @@ export interface ExecuteOptions {
   by: ActingUser;
   idempotency?: IdempotencyRequest;
   /** builds the command from the current state (may read other rows in the same transaction) */
-  command: (state: CallState, tx: SqlTx) => Promise<CallCommand> | CallCommand;
+  command: (state: CallState, tx: Sql) => Promise<CallCommand> | CallCommand;
   respond: Respond;
 }
 
@@ -46,24 +61,40 @@ export class CallService {
 
   /**
    * Creates a call (CallReceived and, when given, CallerRecorded / CallLocated / CallClassified /
-   * CallNarrativeAppended / CallHandedToDispatch) in one transaction with its outbox rows and,
-   * when an Idempotency-Key is given, the stored response.
+   * CallNarrativeAppended / CallDuplicateSuspected / CallHandedToDispatch) in one transaction with
+   * its outbox rows and, when an Idempotency-Key (or the implicit double-submit key) is given, the
+   * stored response. The duplicate lookup runs in the same transaction; its candidates are in the
+   * result (`duplicateCandidates`) and the best one, when it scores at least `flagScore`, is
+   * recorded (CallDuplicateSuspected) before the hand-over.
    * @returns the HTTP outcome (`respond`'s, or the stored one on an idempotent replay)
    * @throws CallRejected (409) when the decider refuses, e.g. a duplicate externalRef
    * @throws ProblemError 422 when the Idempotency-Key was used for another request
    */
   async create(input: Omit<CreateCall, 'type' | 'callId' | 'now' | 'by'>, by: ActingUser, respond: Respond, idempotency?: IdempotencyRequest): Promise<HttpOutcome> {
     const callId = randomUUID();
-    const command: CreateCall = { type: 'CreateCall', callId, now: new Date().toISOString(), by: by.actor.id, ...input };
-    const newEvents = decide(command, initialCallState, { taxonomy: this.deps.taxonomy });
+    const now = new Date().toISOString();
+    const ctx = { taxonomy: this.deps.taxonomy };
+    decide({ type: 'CreateCall', callId, now, by: by.actor.id, ...input }, initialCallState, ctx); // refuse bad input before the transaction
     try {
       const out = await runCommand(this.deps.transaction, async (tx) => {
         if (idempotency) {
           const replay = await claimKey(tx, idempotency);
           if (replay) return replay;
         }
-        const r = await handleCommand(tx, this.deps.registry, callStream, callStreamId(callId), () => newEvents as CallEvent[], { by, isNew: true });
-        const res = await respond({ callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type) }, tx, r.after);
+        const found = this.deps.finder && !input.externalRef ? await this.deps.finder.find(tx, this.subjectOf(input, now)) : undefined;
+        const best = found?.candidates[0];
+        const suspect = best && best.score >= (this.deps.flagScore ?? DEFAULT_FLAG_SCORE) ? best : undefined;
+        const command: CreateCall = {
+          type: 'CreateCall',
+          callId,
+          now,
+          by: by.actor.id,
+          ...input,
+          ...(suspect ? { suspectedDuplicate: { callId: suspect.callId, score: suspect.score, matchedOn: suspect.reasons, distanceMetres: suspect.distanceMetres, secondsApart: suspect.secondsApart } } : {}),
+        };
+        const r = await handleCommand(tx, this.deps.registry, callStream, callStreamId(callId), () => decide(command, initialCallState, ctx) as CallEvent[], { by, isNew: true });
+        const result: CommandResult = { callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type), ...(found ? { duplicateCandidates: found } : {}) };
+        const res = await respond(result, tx, r.after);
         if (idempotency) await saveResponse(tx, idempotency, res);
         return res;
       });
@@ -75,6 +106,23 @@ export class CallService {
       }
       throw err;
     }
+  }
+
+  /** The double-submit window in seconds (0 = off). */
+  get doubleSubmitSeconds(): number {
+    return this.deps.doubleSubmitSeconds ?? DEFAULT_DOUBLE_SUBMIT_SECONDS;
+  }
+
+  private subjectOf(input: Omit<CreateCall, 'type' | 'callId' | 'now' | 'by'>, now: string) {
+    const sub = input.classification ? this.deps.taxonomy.subtype(input.classification.subtype) : undefined;
+    return {
+      at: input.answeredAt ?? now,
+      lat: input.location?.lat ?? null,
+      lon: input.location?.lon ?? null,
+      callerNumber: normaliseNumber(input.caller?.number),
+      category: sub?.category ?? null,
+      subtype: sub?.code ?? null,
+    };
   }
 
   /**

@@ -16,79 +16,14 @@
  * (a reclassification after the handover emits CallClassified again; it needs a reason).
  */
 import { CommandRejected } from '@cad110/contracts';
-import type { z } from 'zod';
-import {
-  CallCancelled,
-  CallClassified,
-  CallClosed,
-  CallConfirmedAsNew,
-  CallerRecorded,
-  CallHandedToDispatch,
-  CallLinkedAsDuplicate,
-  CallLocated,
-  CallNarrativeAppended,
-  CallReceived,
-  CallTransferred,
-  type EventEnvelope,
-  type Location,
-  type Taxonomy,
-} from '@cad110/contracts';
+import { withServiceArea } from '@cad110/geo';
+import type { EventEnvelope, Taxonomy } from '@cad110/contracts';
 import type { NewEvent } from '@cad110/eventstore';
+import type { CallCommand, CommandBase, LinkAsDuplicate } from './commands';
+import { classify, decideCreate, handOver } from './create';
 
-type Data<D extends { schema: z.ZodType }> = z.infer<D['schema']>;
-
-export type CallEvent =
-  | { type: 'CallReceived'; data: Data<typeof CallReceived> }
-  | { type: 'CallerRecorded'; data: Data<typeof CallerRecorded> }
-  | { type: 'CallLocated'; data: Data<typeof CallLocated> }
-  | { type: 'CallClassified'; data: Data<typeof CallClassified> }
-  | { type: 'CallNarrativeAppended'; data: Data<typeof CallNarrativeAppended> }
-  | { type: 'CallLinkedAsDuplicate'; data: Data<typeof CallLinkedAsDuplicate> }
-  | { type: 'CallConfirmedAsNew'; data: Data<typeof CallConfirmedAsNew> }
-  | { type: 'CallTransferred'; data: Data<typeof CallTransferred> }
-  | { type: 'CallCancelled'; data: Data<typeof CallCancelled> }
-  | { type: 'CallHandedToDispatch'; data: Data<typeof CallHandedToDispatch> }
-  | { type: 'CallClosed'; data: Data<typeof CallClosed> };
-
-export const CALL_STATUSES = ['open', 'handed-to-dispatch', 'duplicate', 'transferred', 'cancelled', 'closed'] as const;
-export type CallStatus = 'new' | (typeof CALL_STATUSES)[number];
-
-export type LocationWithSource = Location & { source: Data<typeof CallLocated>['source'] };
-
-/**
- * The instants the standards measure (UTC ISO-8601), and the two intervals derived from them
- * (seconds). See services/intake/README.md "Timestamps".
- */
-export interface CallTimings {
-  ringingAt?: string;
-  answeredAt?: string;
-  createdAt?: string;
-  /** first classification */
-  classifiedAt?: string;
-  handedAt?: string;
-  closedAt?: string;
-  /** NENA-STA-020 call answer time: answeredAt − ringingAt (only when telephony gave ringingAt) */
-  answerSeconds?: number;
-  /** NFPA 1225 alarm processing time: handedAt − answeredAt (only once handed to dispatch) */
-  processingSeconds?: number;
-}
-
-export interface CallState {
-  status: CallStatus;
-  callId?: string;
-  channel?: string;
-  timings: CallTimings;
-  location?: LocationWithSource;
-  classification?: Omit<Data<typeof CallClassified>, 'callId' | 'classifiedAt'>;
-  hasCaller: boolean;
-  narrativeEntries: number;
-  duplicateOf?: { callId?: string; incidentId?: string };
-  transferredTo?: Data<typeof CallTransferred>['to'];
-  cancelReason?: Data<typeof CallCancelled>['reason'];
-  externalRef?: { source: string; id: string };
-}
-
-export const initialCallState: CallState = { status: 'new', timings: {}, hasCaller: false, narrativeEntries: 0 };
+export * from './state';
+import { initialCallState, type CallEvent, type CallState, type CallStatus, type CallTimings } from './state';
 
 const seconds = (from?: string, to?: string) => (from && to ? Math.round(Date.parse(to) - Date.parse(from)) / 1000 : undefined);
 
@@ -134,6 +69,8 @@ export function evolve(state: CallState, event: CallEvent): CallState {
     }
     case 'CallConfirmedAsNew':
       return state;
+    case 'CallDuplicateSuspected':
+      return { ...state, suspectedDuplicateOf: { callId: event.data.candidateCallId, score: event.data.score } };
     case 'CallTransferred':
       return { ...state, status: 'transferred', transferredTo: event.data.to };
     case 'CallCancelled':
@@ -159,126 +96,7 @@ export function foldCall(events: readonly EventEnvelope[]): CallState {
 export { CommandRejected as CallRejected };
 const CallRejected = CommandRejected;
 
-// ---------------------------------------------------------------------------------------------
-// Commands. Each carries the call id and `now` (server time, UTC ISO-8601).
-
-interface CommandBase {
-  callId: string;
-  now: string;
-  /** user id of the acting user (recorded in CallClassified.classifiedBy) */
-  by?: string;
-}
-
-export interface ClassificationInput {
-  subtype: string;
-  /** must match the subtype's category when given */
-  category?: string;
-  /** 1 (most urgent) .. 4; default the subtype's default priority */
-  priority?: number;
-  kind?: 'report' | 'help' | 'complaint';
-  reason?: string;
-  sourceCode?: string;
-}
-
-export interface CreateCall extends CommandBase {
-  type: 'CreateCall';
-  channel: Data<typeof CallReceived>['channel'];
-  ringingAt?: string;
-  answeredAt?: string;
-  /** when the record was created in CAD (default now; replays give the source time) */
-  createdAt?: string;
-  /** when the call went to dispatch (default now; replays give the source time) */
-  handedAt?: string;
-  caller?: { number?: string; name?: string };
-  location?: LocationWithSource;
-  classification?: ClassificationInput;
-  narrative?: string;
-  /** SOP answers kept as data (with the narrative entry) */
-  sopAnswers?: { index: number; question: string; answer: string }[];
-  handToDispatch?: boolean;
-  externalRef?: { source: string; id: string };
-}
-
-export interface RecordCaller extends CommandBase {
-  type: 'RecordCaller';
-  number?: string;
-  name?: string;
-}
-
-export interface LocateCall extends CommandBase {
-  type: 'LocateCall';
-  location: LocationWithSource;
-}
-
-export interface ClassifyCall extends CommandBase {
-  type: 'ClassifyCall';
-  classification: ClassificationInput;
-}
-
-export interface AppendNarrative extends CommandBase {
-  type: 'AppendNarrative';
-  text: string;
-}
-
-/** What the service knows about the call a duplicate link points to (read in the same transaction). */
-export interface DuplicateTarget {
-  callId: string;
-  status: CallStatus;
-  duplicateOf?: string | null;
-}
-
-export interface LinkAsDuplicate extends CommandBase {
-  type: 'LinkAsDuplicate';
-  duplicateOfCallId: string;
-  /** the target call as stored, or null when no such call exists */
-  target: DuplicateTarget | null;
-  reason: string;
-  distanceMetres?: number;
-  secondsApart?: number;
-  score?: number;
-  matchedOn?: string[];
-}
-
-export interface ConfirmAsNew extends CommandBase {
-  type: 'ConfirmAsNew';
-  candidateCallIds: string[];
-  reason?: string;
-}
-
-export interface TransferCall extends CommandBase {
-  type: 'TransferCall';
-  to: Data<typeof CallTransferred>['to'];
-  agency?: string;
-  reason?: string;
-}
-
-export interface CancelCall extends CommandBase {
-  type: 'CancelCall';
-  reason: Data<typeof CallCancelled>['reason'];
-  note?: string;
-}
-
-export interface HandOverCall extends CommandBase {
-  type: 'HandOverCall';
-}
-
-export interface CloseCall extends CommandBase {
-  type: 'CloseCall';
-  reason?: string;
-}
-
-export type CallCommand =
-  | CreateCall
-  | RecordCaller
-  | LocateCall
-  | ClassifyCall
-  | AppendNarrative
-  | LinkAsDuplicate
-  | ConfirmAsNew
-  | TransferCall
-  | CancelCall
-  | HandOverCall
-  | CloseCall;
+export type * from './commands';
 
 export interface DecideContext {
   taxonomy: Taxonomy;
@@ -301,7 +119,8 @@ export function decide(command: CallCommand, state: CallState, ctx: DecideContex
       return [{ type: 'CallerRecorded', occurredAt: command.now, data: { callId: command.callId, ...(command.number ? { callerNumber: command.number } : {}), ...(command.name ? { callerName: command.name } : {}) } }];
     case 'LocateCall':
       requireStatus(state, command, ['open', 'handed-to-dispatch'], 'locate');
-      return [{ type: 'CallLocated', occurredAt: command.now, data: { callId: command.callId, ...command.location } }];
+      // every location is checked against the service area (libs/geo): outside it is flagged
+      return [{ type: 'CallLocated', occurredAt: command.now, data: { callId: command.callId, ...withServiceArea(command.location) } }];
     case 'ClassifyCall': {
       requireStatus(state, command, ['open', 'handed-to-dispatch'], 'classify');
       if (state.classification && !command.classification.reason) {
@@ -371,51 +190,6 @@ function requireOpen(state: CallState, c: CommandBase, verb: string): void {
   requireStatus(state, c, ['open'], verb);
 }
 
-function classify(callId: string, c: ClassificationInput, at: string, taxonomy: Taxonomy, by?: string): Data<typeof CallClassified> {
-  const sub = taxonomy.subtype(c.subtype);
-  if (!sub) throw new CallRejected('unknown-subtype', `unknown subtype ${c.subtype}`);
-  if (c.category && c.category !== sub.category) throw new CallRejected('category-mismatch', `subtype ${sub.code} belongs to category ${sub.category}, not ${c.category}`);
-  return {
-    callId,
-    kind: c.kind ?? sub.kind,
-    category: sub.category,
-    subtype: sub.code,
-    priority: c.priority ?? sub.defaultPriority,
-    flags: sub.flags,
-    taxonomyVersion: taxonomy.version,
-    classifiedAt: at,
-    ...(c.reason ? { reason: c.reason } : {}),
-    ...(c.sourceCode ? { sourceCode: c.sourceCode } : {}),
-    ...(by ? { classifiedBy: by } : {}),
-  };
-}
-
-function handOver(
-  callId: string,
-  handedAt: string,
-  answeredAt: string,
-  cl: NonNullable<CallState['classification']>,
-  location: LocationWithSource | undefined,
-  externalRef: { source: string; id: string } | undefined,
-): NewEvent {
-  return {
-    type: 'CallHandedToDispatch',
-    occurredAt: handedAt,
-    data: {
-      callId,
-      handedAt,
-      answeredAt,
-      kind: cl.kind,
-      category: cl.category,
-      subtype: cl.subtype,
-      priority: cl.priority,
-      flags: cl.flags,
-      location: location ? stripSource(location) : {},
-      ...(externalRef ? { externalRef } : {}),
-    },
-  };
-}
-
 function decideLink(c: LinkAsDuplicate, state: CallState): NewEvent[] {
   if (c.duplicateOfCallId === c.callId) throw new CallRejected('self-link', 'a call cannot be linked as a duplicate of itself');
   requireOpen(state, c, 'link as duplicate');
@@ -440,42 +214,4 @@ function decideLink(c: LinkAsDuplicate, state: CallState): NewEvent[] {
       },
     },
   ];
-}
-
-function decideCreate(c: CreateCall, state: CallState, { taxonomy }: DecideContext): NewEvent[] {
-  if (state.status !== 'new') throw new CallRejected('call-exists', `call ${c.callId} already exists`);
-  const answeredAt = c.answeredAt ?? c.now;
-  if (c.ringingAt && c.ringingAt > answeredAt) throw new CallRejected('ringing-after-answer', 'ringingAt is later than answeredAt');
-  const events: NewEvent[] = [
-    {
-      type: 'CallReceived',
-      occurredAt: answeredAt,
-      data: { callId: c.callId, channel: c.channel, ...(c.ringingAt ? { ringingAt: c.ringingAt } : {}), answeredAt, createdAt: c.createdAt ?? c.now, ...(c.externalRef ? { externalRef: c.externalRef } : {}) },
-    },
-  ];
-  if (c.caller && (c.caller.number || c.caller.name)) {
-    events.push({ type: 'CallerRecorded', occurredAt: answeredAt, data: { callId: c.callId, ...(c.caller.number ? { callerNumber: c.caller.number } : {}), ...(c.caller.name ? { callerName: c.caller.name } : {}) } });
-  }
-  if (c.location) {
-    events.push({ type: 'CallLocated', occurredAt: answeredAt, data: { callId: c.callId, ...c.location } });
-  }
-  let classified: Data<typeof CallClassified> | undefined;
-  if (c.classification) {
-    classified = classify(c.callId, c.classification, c.createdAt ?? c.now, taxonomy, c.by);
-    events.push({ type: 'CallClassified', occurredAt: answeredAt, data: classified });
-  }
-  const sop = c.sopAnswers?.length ? c.sopAnswers : undefined;
-  const text = c.narrative ?? sop?.map((a) => `${a.question} ${a.answer}`).join('\n');
-  if (text) events.push({ type: 'CallNarrativeAppended', occurredAt: answeredAt, data: { callId: c.callId, text, ...(sop ? { sopAnswers: sop } : {}) } });
-  if (c.handToDispatch) {
-    if (!classified) throw new CallRejected('unclassified', 'a call must be classified before it is handed to dispatch');
-    const { callId: _c, classifiedAt: _t, ...cl } = classified;
-    events.push(handOver(c.callId, c.handedAt ?? c.now, answeredAt, cl, c.location, c.externalRef));
-  }
-  return events;
-}
-
-function stripSource(l: Location & { source?: string }): Location {
-  const { source: _s, ...rest } = l;
-  return rest;
 }

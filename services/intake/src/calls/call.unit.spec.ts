@@ -15,6 +15,24 @@ const now = '2026-11-29T08:00:05.000Z';
 const answeredAt = '2026-11-29T08:00:00.000Z';
 
 describe('call decider: CreateCall', () => {
+  const suspect = { callId: '7f1f6d0e-0a55-4b7e-9f7c-1f7f1d1e2a3b', score: 0.93, matchedOn: ['near', 'close-in-time'], distanceMetres: 12, secondsApart: 40 };
+  it('Given no call, When a call with a high-scoring candidate is created and handed over, Then CallDuplicateSuspected comes before the hand-over', () => {
+    const events = decide(
+      { type: 'CreateCall', callId, now, channel: '110', answeredAt, classification: { subtype: 'fighting' }, handToDispatch: true, suspectedDuplicate: suspect },
+      initialCallState,
+      { taxonomy },
+    );
+    expect(events.map((e) => e.type)).toEqual(['CallReceived', 'CallClassified', 'CallDuplicateSuspected', 'CallHandedToDispatch']);
+    expect(events[2]!.data).toEqual({ callId, candidateCallId: suspect.callId, score: 0.93, matchedOn: ['near', 'close-in-time'], distanceMetres: 12, secondsApart: 40, detectedAt: now });
+    const state = [...events].reduce((s, e) => evolve(s, e as unknown as CallEvent), initialCallState);
+    expect(state.suspectedDuplicateOf).toEqual({ callId: suspect.callId, score: 0.93 });
+  });
+
+  it('Given no call, When a replay (externalRef) comes with a candidate, Then nothing is flagged', () => {
+    const events = decide({ type: 'CreateCall', callId, now, channel: '110', answeredAt, externalRef: { source: 's', id: '1' }, suspectedDuplicate: suspect }, initialCallState, { taxonomy });
+    expect(events.map((e) => e.type)).toEqual(['CallReceived']);
+  });
+
   it('Given no call, When a bare call is created, Then only CallReceived is recorded', () => {
     spec
       .given([])
@@ -42,6 +60,37 @@ describe('call decider: CreateCall', () => {
         expect(classified).toMatchObject({ category: 'criminal', subtype: 'robbery', priority: 1, kind: 'report', flags: ['two-robberies-one-theft'] });
         expect(events[4]!.data).toMatchObject({ category: 'criminal', priority: 1, location: { lat: 29.1, lon: 119.6, district: 'south' }, handedAt: now, answeredAt });
       });
+  });
+
+  it('Given no call, When handedAt is earlier than answeredAt, Then it is rejected (records would see the hand-over before the call)', () => {
+    spec
+      .given([])
+      .when({ type: 'CreateCall', callId, now, channel: '110', answeredAt, handedAt: '2026-11-29T07:59:59.000Z', classification: { subtype: 'theft' }, handToDispatch: true })
+      .thenThrows<CallRejected>((e) => e.code === 'handed-before-answer');
+  });
+
+  it('Given no call, When the answer time lies ahead of the server clock (skew) and handedAt defaults to now, Then the hand-over is not earlier than the answer', () => {
+    const ahead = '2026-11-29T08:00:30.000Z';
+    spec
+      .given([])
+      .when({ type: 'CreateCall', callId, now, channel: '110', answeredAt: ahead, classification: { subtype: 'theft' }, handToDispatch: true })
+      .then((events) => {
+        const handed = events.find((e) => e.type === 'CallHandedToDispatch')!;
+        expect(handed.occurredAt).toBe(ahead);
+        expect(handed.data).toMatchObject({ handedAt: ahead, answeredAt: ahead });
+        expect(events.map((e) => e.occurredAt ?? '').every((t, i, a) => i === 0 || t >= a[i - 1]!)).toBe(true);
+      });
+  });
+
+  it('Given a call answered ahead of the server clock, When it is handed over, Then handedAt is the answer time, not the earlier now', () => {
+    const ahead = '2026-11-29T08:00:30.000Z';
+    spec
+      .given([
+        { type: 'CallReceived', data: { callId, channel: '110', answeredAt: ahead, createdAt: now } },
+        { type: 'CallClassified', data: { callId, kind: 'report', category: 'property', subtype: 'theft', priority: 3, flags: [], taxonomyVersion: taxonomy.version, classifiedAt: now } },
+      ])
+      .when({ type: 'HandOverCall', callId, now } as CallCommand)
+      .then((events) => expect(events[0]).toMatchObject({ type: 'CallHandedToDispatch', occurredAt: ahead, data: { handedAt: ahead } }));
   });
 
   it('Given no call, When a given priority overrides the default, Then it is kept', () => {
@@ -120,7 +169,28 @@ describe('call decider: RecordCaller', () => {
 describe('call decider: LocateCall', () => {
   const location = { lat: 29.1, lon: 119.7, address: '1 Jiefang Rd', source: 'device' as const };
   it('Given an open call, When it is located, Then CallLocated has address, WGS84 coordinates and source', () => {
-    spec.given([received]).when({ type: 'LocateCall', ...base, location }).then([{ type: 'CallLocated', occurredAt: later, data: { callId, ...location } }]);
+    // 29.1, 119.7 lies outside the example county map's outline (libs/geo service-area.ts): flagged
+    spec.given([received]).when({ type: 'LocateCall', ...base, location }).then([{ type: 'CallLocated', occurredAt: later, data: { callId, ...location, outsideServiceArea: true } }]);
+  });
+  // issue 13 item 3: every location is checked against the service area
+  it.each([
+    ['inside the county', { lat: 44.978, lon: -93.265 }, undefined],
+    ['another city', { lat: 39.9042, lon: 116.4074 }, true],
+    ['0,0', { lat: 0, lon: 0 }, true],
+    ['60 km west of the county', { lat: 44.95, lon: -94.162 }, true],
+  ])('Given an open call, When it is located %s, Then CallLocated is flagged outside the service area only when it is', (_name, p, flag) => {
+    spec.given([received]).when({ type: 'LocateCall', ...base, location: { ...p, source: 'device' } }).then((events) => {
+      expect((events[0]!.data as { outsideServiceArea?: boolean }).outsideServiceArea).toBe(flag);
+    });
+  });
+  it('Given no call, When a call at 0,0 is created and handed over, Then CallLocated and the hand-over snapshot carry the flag', () => {
+    const events = decide(
+      { type: 'CreateCall', callId, now, channel: '110', answeredAt, location: { lat: 0, lon: 0, source: 'caller-reported' }, classification: { subtype: 'robbery' }, handToDispatch: true },
+      initialCallState,
+      { taxonomy },
+    );
+    expect(events.find((e) => e.type === 'CallLocated')!.data).toMatchObject({ lat: 0, lon: 0, outsideServiceArea: true });
+    expect((events.find((e) => e.type === 'CallHandedToDispatch')!.data as { location: object }).location).toEqual({ lat: 0, lon: 0, outsideServiceArea: true });
   });
   it('Given a call handed to dispatch, When it is relocated, Then it is accepted', () => {
     spec.given([received, classified, handed]).when({ type: 'LocateCall', ...base, location }).then((e) => expect(e).toHaveLength(1));
@@ -266,7 +336,7 @@ describe('call decider: HandOverCall', () => {
       {
         type: 'CallHandedToDispatch',
         occurredAt: later,
-        data: { callId, handedAt: later, answeredAt, kind: 'report', category: 'criminal', subtype: 'snatching', priority: 1, flags: ['two-robberies-one-theft'], location: { lat: 29.08, lon: 119.65, address: '88 Renmin Rd', district: 'south' } },
+        data: { callId, handedAt: later, answeredAt, kind: 'report', category: 'criminal', subtype: 'snatching', priority: 1, flags: ['two-robberies-one-theft'], location: { lat: 29.08, lon: 119.65, address: '88 Renmin Rd', district: 'south', outsideServiceArea: true } },
       },
     ]);
   });

@@ -1,16 +1,18 @@
 import type { EventEnvelope } from '@cad110/contracts';
 import { isLatLon } from '@cad110/geo';
-import { insertRow, updateRows, type SqlTx } from '@cad110/eventstore';
+import { insertRow, updateRows, type Sql } from '@cad110/db';
 import { geoCell } from '../duplicates/geo-cell';
 import { normaliseNumber } from '../duplicates/score';
+import type { Call as CallRow } from '../generated/prisma/client';
 import type { CallEvent } from './call';
+import type { CallSummary } from './schemas';
 
 /**
  * Applies newly appended call events to the `calls` read model in the same transaction.
  * The row holds the latest state of each call for listing and for the duplicate lookup
  * (grid cell of the coordinates, normalised caller number).
  */
-export async function projectCall(tx: SqlTx, events: readonly EventEnvelope[]): Promise<void> {
+export async function projectCall(tx: Sql, events: readonly EventEnvelope[]): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
   const callId = (events[0]!.data as { callId: string }).callId;
@@ -68,6 +70,7 @@ export async function projectCall(tx: SqlTx, events: readonly EventEnvelope[]): 
         break;
       case 'CallNarrativeAppended':
       case 'CallConfirmedAsNew':
+      case 'CallDuplicateSuspected':
         break;
       default: {
         const _exhaustive: never = e;
@@ -85,6 +88,36 @@ export async function projectCall(tx: SqlTx, events: readonly EventEnvelope[]): 
   }
   await updateRows(tx, 'calls', { id: callId }, { ...patch, updatedAt: now });
   if (classifiedAtIfUnset) {
-    await tx.$executeRawUnsafe('UPDATE calls SET classified_at = $2 WHERE id = $1::uuid AND classified_at IS NULL', callId, classifiedAtIfUnset);
+    await tx.exec('UPDATE calls SET classified_at = $2 WHERE id = $1::uuid AND classified_at IS NULL', [callId, classifiedAtIfUnset]);
   }
+}
+
+const isoOrNull = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/** A `calls` row as GET /calls lists it ({@link CallSummary}: ISO-8601 strings; no caller number, address or grid cell). */
+export function callSummaryOf(r: Omit<CallRow, 'callerNumber' | 'address' | 'geoCell'>): CallSummary {
+  return {
+    id: r.id,
+    version: r.version,
+    status: r.status as CallSummary['status'],
+    channel: r.channel,
+    ringingAt: isoOrNull(r.ringingAt),
+    answeredAt: r.answeredAt.toISOString(),
+    createdAt: r.createdAt.toISOString(),
+    kind: r.kind,
+    category: r.category,
+    subtype: r.subtype,
+    priority: r.priority,
+    classifiedAt: isoOrNull(r.classifiedAt),
+    lat: r.lat,
+    lon: r.lon,
+    district: r.district,
+    beat: r.beat,
+    handedAt: isoOrNull(r.handedAt),
+    closedAt: isoOrNull(r.closedAt),
+    duplicateOf: r.duplicateOf,
+    outcomeDetail: r.outcomeDetail,
+    externalSource: r.externalSource,
+    externalId: r.externalId,
+  };
 }

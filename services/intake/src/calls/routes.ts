@@ -2,13 +2,14 @@ import { z } from 'zod';
 import type { Request, Response } from 'express';
 import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
 import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
-import { IsoUtc, type Taxonomy } from '@cad110/contracts';
-import type { PrismaClient } from '../prisma';
+import type { Taxonomy } from '@cad110/contracts';
+import type { Db } from '@cad110/db';
 import type { DuplicateFinder } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
-import { claimKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
+import { claimKey, doubleSubmitKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
 import { CallRejected, CallService, type CommandResult, type Respond } from './call-service';
 import type { CallCommand, CallState } from './call';
+import { listCalls } from './call-list';
 import {
   AppendNarrativeBody,
   CallIdParams,
@@ -65,7 +66,7 @@ function rethrow(err: unknown): never {
  * Intake's call routes (see services/intake/README.md "API"). Every route is declared once with
  * its schemas; the same table registers the express handlers and generates /openapi.json.
  */
-export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy: Taxonomy, finder: DuplicateFinder): RouteSpec[] {
+export function callRoutes(service: CallService, db: Db, taxonomy: Taxonomy, finder: DuplicateFinder): RouteSpec[] {
   const createBody = createCallBody(taxonomy);
   const classifyBody = classificationInput(taxonomy);
   const searchBody = duplicateSearchBody(taxonomy);
@@ -128,7 +129,7 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
       operationId: 'createCall',
       summary: '接警: create a call',
       description:
-        'Creates a call (CallReceived) and, when given, records caller, location, classification and first narrative entry, and hands it to dispatch (`handToDispatch`). Replays (the importer) send source times and `externalRef`.',
+        'Creates a call (CallReceived) and, when given, records caller, location, classification and first narrative entry, and hands it to dispatch (`handToDispatch`). Replays (the importer) send source times and `externalRef`. The answer lists the duplicate candidates of the new call (`duplicateCandidates`); a candidate scoring at least DUPLICATE_FLAG_PERCENT is recorded as CallDuplicateSuspected before the hand-over. Double submit: without an Idempotency-Key, the same body from the same user within DOUBLE_SUBMIT_SECONDS (default 10 s) answers the first call (`Idempotency-Replayed: true`) when it names coordinates, an address or a caller number.',
       tags: ['calls'],
       roles: WRITERS,
       body: createBody,
@@ -144,7 +145,8 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
         const input = { ...body, ...(body.classification ? { classification } : {}) };
         if (!body.classification) delete (input as { classification?: unknown }).classification;
         const respond: Respond = (r: CommandResult) => ({ status: 201, body: r, headers: { ETag: `"${r.version}"`, Location: `/calls/${r.callId}` } });
-        const out = await service.create(input, by, respond, idempotencyOf(req, by.actor.id)).catch(rethrow);
+        const key = idempotencyOf(req, by.actor.id) ?? (service.doubleSubmitSeconds > 0 ? doubleSubmitKey(req.body, by.actor.id, service.doubleSubmitSeconds) : undefined);
+        const out = await service.create(input, by, respond, key).catch(rethrow);
         send(res, out);
       },
     },
@@ -161,20 +163,7 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
       handler: async (req, res) => {
         const { access_token: _t, ...query } = req.query;
         const q = parseOr400(ListCallsQuery, query);
-        const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-        const rows = await prisma.call.findMany({
-          where: {
-            ...(q.status ? { status: q.status } : {}),
-            answeredAt: { ...(q.since ? { gte: new Date(q.since) } : {}), ...(q.until ? { lt: new Date(q.until) } : {}) },
-            ...(cursor ? { OR: [{ answeredAt: { lt: cursor.t } }, { answeredAt: cursor.t, id: { lt: cursor.id } }] } : {}),
-          },
-          orderBy: [{ answeredAt: 'desc' }, { id: 'desc' }],
-          take: q.limit + 1,
-          omit: { callerNumber: true, address: true, geoCell: true },
-        });
-        const items = rows.slice(0, q.limit);
-        const last = items.at(-1);
-        res.json({ items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.answeredAt, last.id) : null });
+        res.json(await listCalls(db, q));
       },
     },
     {
@@ -249,7 +238,7 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
           const target =
             b.duplicateOfCallId === callId
               ? null
-              : ((await tx.$queryRawUnsafe<{ id: string; status: string; duplicateOf: string | null }[]>('SELECT id::text, status, duplicate_of::text AS "duplicateOf" FROM calls WHERE id = $1::uuid', b.duplicateOfCallId))[0] ?? null);
+              : ((await tx.query<{ id: string; status: string; duplicateOf: string | null }>('SELECT id::text, status, duplicate_of::text AS "duplicateOf" FROM calls WHERE id = $1::uuid', [b.duplicateOfCallId]))[0] ?? null);
           const m = target ? await finder.compare(tx, callId, b.duplicateOfCallId) : null;
           return {
             type: 'LinkAsDuplicate',
@@ -310,7 +299,7 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
         const { id } = parseOr400(CallIdParams, req.params);
         const { access_token: _t, ...query } = req.query;
         const q = parseOr400(DuplicatesQuery, query);
-        const found = await finder.findForCall(prisma, id, q);
+        const found = await finder.findForCall(db, id, q);
         if (!found) throw ProblemError.notFound(`call ${id}`);
         res.json(found);
       },
@@ -343,10 +332,10 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
         };
         const opts = { ...(b.radiusMetres ? { radiusMetres: b.radiusMetres } : {}), ...(b.windowSeconds ? { windowSeconds: b.windowSeconds } : {}), ...(b.limit ? { limit: b.limit } : {}) };
         if (!idem) {
-          res.json(await finder.find(prisma, subject, opts));
+          res.json(await finder.find(db, subject, opts));
           return;
         }
-        const out = await prisma.$transaction(async (tx) => {
+        const out = await db.transaction(async (tx) => {
           const replay = await claimKey(tx, idem);
           if (replay) return replay;
           const found: HttpOutcome = { status: 200, body: await finder.find(tx, subject, opts), headers: {} };
@@ -369,23 +358,4 @@ export function callRoutes(service: CallService, prisma: PrismaClient, taxonomy:
       },
     },
   ];
-}
-
-function encodeCursor(t: Date, id: string): string {
-  return Buffer.from(`${t.toISOString()}|${id}`).toString('base64url');
-}
-
-/**
- * The page position in a `nextCursor`: the answer time (UTC ISO-8601) and id of the last call.
- * @throws ProblemError 400 unless it is exactly what {@link encodeCursor} writes (a UTC instant in
- *   the plausible years, `|`, a UUID): anything else would reach the database as a bad value
- */
-function decodeCursor(c: string): { t: Date; id: string } {
-  const invalid = () => ProblemError.validation([{ field: 'cursor', message: 'invalid cursor: pass nextCursor of the previous page unchanged' }]);
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(c)) throw invalid();
-  const parts = Buffer.from(c, 'base64url').toString().split('|');
-  if (parts.length !== 2) throw invalid();
-  const [t, id] = parts as [string, string];
-  if (!IsoUtc.safeParse(t).success || !z.uuid().safeParse(id).success) throw invalid();
-  return { t: new Date(t), id };
 }

@@ -32,8 +32,8 @@ export const LocationInput = z
     address: z.string().min(1).max(300).optional().describe('address text (personal data, never logged)'),
     lat: Latitude.optional(),
     lon: Longitude.optional(),
-    district: z.string().min(1).max(64).optional().describe('district / police-station area code'),
-    beat: z.string().min(1).max(64).optional().describe('patrol beat code'),
+    district: z.string().trim().min(1).max(64).optional().describe('district / police-station area code (trimmed, as every filter value)'),
+    beat: z.string().trim().min(1).max(64).optional().describe('patrol beat code (trimmed)'),
     source: LocationSource.default('caller-reported').describe('caller-reported, device (handset / AML), manual (call taker on the map), import'),
   })
   .strict()
@@ -63,6 +63,7 @@ export function classificationInput(taxonomy: Taxonomy) {
       kind: CallKind.optional().describe('报警 report / 求助 help / 投诉 complaint; default the subtype\'s kind'),
       reason: z.string().max(REASON_MAX_CHARS).optional().describe('why (re)classified; required for a reclassification'),
       sourceCode: z.string().max(64).optional().describe('call-type code of the source system (replays)'),
+      sourceGroup: z.string().max(64).optional().describe("the source system's own group of the call type (replays; with sourceCode)"),
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -100,7 +101,8 @@ export function createCallBody(taxonomy: Taxonomy) {
     })
     .strict()
     .refine((b) => !b.handToDispatch || !!b.classification, { message: 'a call handed to dispatch must be classified', path: ['classification'] })
-    .refine((b) => !b.ringingAt || !b.answeredAt || b.ringingAt <= b.answeredAt, { message: 'must not be later than answeredAt', path: ['ringingAt'] });
+    .refine((b) => !b.ringingAt || !b.answeredAt || b.ringingAt <= b.answeredAt, { message: 'must not be later than answeredAt', path: ['ringingAt'] })
+    .refine((b) => !b.handedAt || !b.answeredAt || b.handedAt >= b.answeredAt, { message: 'must not be earlier than answeredAt', path: ['handedAt'] });
 }
 
 export const CallIdParams = z.object({ id: z.uuid({ error: 'must be a UUID' }).describe('call id') }).strict();
@@ -247,10 +249,39 @@ export const CallResponse = z
   })
   .meta({ id: 'Call' });
 
+/** A call in a listing (no caller number, name or address: personal data stays in GET /calls/{id}). */
+export const CallSummary = z
+  .object({
+    id: z.uuid(),
+    version: z.number().int().describe('stream version (the If-Match of its commands)'),
+    status: z.enum(CALL_STATUSES),
+    channel: z.string().describe('110, 12110 (SMS), ... (CallChannel)'),
+    ringingAt: IsoUtc.nullable().describe('UTC ISO-8601'),
+    answeredAt: IsoUtc.describe('UTC ISO-8601'),
+    createdAt: IsoUtc.describe('UTC ISO-8601: the record was created'),
+    kind: z.string().nullable().describe('报警 report / 求助 help / 投诉 complaint'),
+    category: z.string().nullable(),
+    subtype: z.string().nullable(),
+    priority: z.number().int().nullable().describe('1 (most urgent) to 4'),
+    classifiedAt: IsoUtc.nullable(),
+    lat: z.number().nullable().describe('WGS84 latitude, degrees'),
+    lon: z.number().nullable().describe('WGS84 longitude, degrees'),
+    district: z.string().nullable(),
+    beat: z.string().nullable(),
+    handedAt: IsoUtc.nullable().describe('UTC ISO-8601: handed to dispatch'),
+    closedAt: IsoUtc.nullable(),
+    duplicateOf: z.uuid().nullable().describe('the call this one duplicates'),
+    outcomeDetail: z.string().nullable().describe('the cancel reason or the transfer target'),
+    externalSource: z.string().nullable().describe('source system of a replayed call'),
+    externalId: z.string().nullable(),
+  })
+  .meta({ id: 'CallSummary' });
+export type CallSummary = z.infer<typeof CallSummary>;
+
 export const CallListResponse = z
   .object({
-    items: z.array(z.object({ id: z.uuid(), status: z.string(), answeredAt: z.string(), category: z.string().nullable(), subtype: z.string().nullable(), priority: z.number().nullable() }).loose()),
-    nextCursor: z.string().nullable(),
+    items: z.array(CallSummary),
+    nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last'),
   })
   .meta({ id: 'CallList' });
 

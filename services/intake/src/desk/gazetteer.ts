@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { SqlTx } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 import { toWgs84, type Crs } from './coords';
 
 export const GAZETTEER_KINDS = ['address', 'crossing', 'road', 'landmark', 'post', 'district'] as const;
@@ -110,25 +110,27 @@ export function readGazetteerFile(path: string, crs: Crs = 'WGS84'): GazetteerEn
  * Upserts entries (by id) in batches of 500; `source` names the file.
  * @returns the number of entries written
  */
-export async function importGazetteer(tx: SqlTx, entries: readonly GazetteerEntry[], source: string): Promise<number> {
+export async function importGazetteer(tx: Sql, entries: readonly GazetteerEntry[], source: string): Promise<number> {
   const now = new Date().toISOString();
   for (let i = 0; i < entries.length; i += 500) {
     const b = entries.slice(i, i + 500);
-    await tx.$executeRawUnsafe(
+    await tx.exec(
       `INSERT INTO gazetteer (id, kind, name, name_alt, district, lat, lon, search, source, imported_at)
        SELECT * , $9::text, $10::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[])
        ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, name_alt = EXCLUDED.name_alt, district = EXCLUDED.district,
          lat = EXCLUDED.lat, lon = EXCLUDED.lon, search = EXCLUDED.search, source = EXCLUDED.source, imported_at = EXCLUDED.imported_at`,
-      b.map((e) => e.id),
-      b.map((e) => e.kind),
-      b.map((e) => e.name),
-      b.map((e) => e.nameAlt ?? null),
-      b.map((e) => e.district ?? null),
-      b.map((e) => e.lat),
-      b.map((e) => e.lon),
-      b.map((e) => searchText(e)),
-      source,
-      now,
+      [
+        b.map((e) => e.id),
+        b.map((e) => e.kind),
+        b.map((e) => e.name),
+        b.map((e) => e.nameAlt ?? null),
+        b.map((e) => e.district ?? null),
+        b.map((e) => e.lat),
+        b.map((e) => e.lon),
+        b.map((e) => searchText(e)),
+        source,
+        now,
+      ],
     );
   }
   return entries.length;
@@ -142,23 +144,25 @@ export async function importGazetteer(tx: SqlTx, entries: readonly GazetteerEntr
  * @param q 1–100 characters
  * @param limit 1–50
  */
-export async function searchGazetteer(tx: SqlTx, q: string, limit = 10, near?: { lat: number; lon: number }): Promise<GazetteerHit[]> {
+export async function searchGazetteer(tx: Sql, q: string, limit = 10, near?: { lat: number; lon: number }): Promise<GazetteerHit[]> {
   const query = q.toLowerCase().replace(/\s+/g, ' ').trim();
   if (!query) return [];
-  await tx.$executeRawUnsafe(`SET LOCAL pg_trgm.word_similarity_threshold = 0.3`);
+  await tx.exec(`SET LOCAL pg_trgm.word_similarity_threshold = 0.3`);
   const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const rows = await tx.$queryRawUnsafe<{ id: string; kind: GazetteerKind; name: string; name_alt: string | null; district: string | null; lat: number; lon: number; score: number }[]>(
+  const rows = await tx.query<{ id: string; kind: GazetteerKind; name: string; name_alt: string | null; district: string | null; lat: number; lon: number; score: number }>(
     `SELECT id, kind, name, name_alt, district, lat, lon, word_similarity($1, search)::float8 AS score
        FROM gazetteer
       WHERE search LIKE $2 OR $1 <% search
       ORDER BY (search LIKE $3) DESC, (search LIKE $2) DESC, word_similarity($1, search) DESC,
                ${near ? '(lat - $5) * (lat - $5) + (lon - $6) * (lon - $6) * 0.5,' : ''} length(name), id
       LIMIT $4`,
-    query,
-    like,
-    `${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-    limit,
-    ...(near ? [near.lat, near.lon] : []),
+    [
+      query,
+      like,
+      `${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      limit,
+      ...(near ? [near.lat, near.lon] : []),
+    ],
   );
   return rows.map((r) => ({ id: r.id, kind: r.kind, name: r.name, ...(r.name_alt ? { nameAlt: r.name_alt } : {}), ...(r.district ? { district: r.district } : {}), lat: r.lat, lon: r.lon, score: Math.round(r.score * 1000) / 1000 }));
 }

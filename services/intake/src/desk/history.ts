@@ -11,7 +11,7 @@
  * `(geo_cell, answered_at)` with the cells covering the radius (see src/duplicates/geo-cell.ts).
  */
 import { haversineMetres } from '@cad110/geo';
-import type { SqlTx } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 import { cellsCovering } from '../duplicates/geo-cell';
 
 /** Look-back windows and radius of the history, seconds and metres (issue 16). */
@@ -83,19 +83,16 @@ function toCall(r: Row, at?: { lat: number; lon: number }): HistoryCall {
  * @param point WGS84 degrees, or undefined
  * @param excludeCallId the call being typed, left out of its own history
  */
-export async function callHistory(tx: SqlTx, opts: { number: string | null; point?: { lat: number; lon: number }; at?: string; excludeCallId?: string }): Promise<HistoryResult> {
+export async function callHistory(tx: Sql, opts: { number: string | null; point?: { lat: number; lon: number }; at?: string; excludeCallId?: string }): Promise<HistoryResult> {
   const at = new Date(opts.at ?? Date.now());
   const since = new Date(at.getTime() - HISTORY.windowS * 1000);
   const dayAgo = at.getTime() - HISTORY.dayS * 1000;
   const exclude = opts.excludeCallId ?? '00000000-0000-0000-0000-000000000000';
   let byNumber: HistoryResult['byNumber'] = null;
   if (opts.number) {
-    const rows = await tx.$queryRawUnsafe<Row[]>(
+    const rows = await tx.query<Row>(
       `SELECT ${COLS} FROM calls WHERE caller_number = $1 AND answered_at >= $2 AND answered_at <= $3 AND id <> $4::uuid ORDER BY answered_at DESC LIMIT 500`,
-      opts.number,
-      since,
-      at,
-      exclude,
+      [opts.number, since, at, exclude],
     );
     byNumber = { last24h: rows.filter((r) => r.answered_at.getTime() >= dayAgo).length, last30d: rows.length, calls: rows.slice(0, HISTORY.maxRows).map((r) => toCall(r, opts.point)) };
   }
@@ -103,26 +100,27 @@ export async function callHistory(tx: SqlTx, opts: { number: string | null; poin
   const flags: FlagMatch[] = [];
   if (opts.point) {
     const { cells, box } = cellsCovering(opts.point, HISTORY.nearbyMetres);
-    const rows = await tx.$queryRawUnsafe<Row[]>(
+    const rows = await tx.query<Row>(
       `SELECT ${COLS} FROM calls
         WHERE ${cells ? 'geo_cell = ANY($8::bigint[]) AND' : ''} answered_at >= $1 AND answered_at <= $2 AND id <> $3::uuid
           AND lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7
         ORDER BY answered_at DESC LIMIT 2000`,
-      since,
-      at,
-      exclude,
-      box.minLat,
-      box.maxLat,
-      box.minLon,
-      box.maxLon,
-      ...(cells ? [cells] : []),
+      [
+        since,
+        at,
+        exclude,
+        box.minLat,
+        box.maxLat,
+        box.minLon,
+        box.maxLon,
+        ...(cells ? [cells] : []),
+      ],
     );
     const within = rows.map((r) => toCall(r, opts.point)).filter((c) => c.distanceMetres !== null && c.distanceMetres <= HISTORY.nearbyMetres);
     nearby = { radiusMetres: HISTORY.nearbyMetres, last30d: within.length, calls: within.slice(0, HISTORY.maxRows) };
-    const fl = await tx.$queryRawUnsafe<{ id: string; label: string; note: string | null; lat: number; lon: number; radius_metres: number | null }[]>(
+    const fl = await tx.query<{ id: string; label: string; note: string | null; lat: number; lon: number; radius_metres: number | null }>(
       `SELECT id::text, label, note, lat, lon, radius_metres FROM flags WHERE active AND kind = 'location' AND lat BETWEEN $1 AND $2`,
-      opts.point.lat - 0.05,
-      opts.point.lat + 0.05,
+      [opts.point.lat - 0.05, opts.point.lat + 0.05],
     );
     for (const f of fl) {
       const d = Math.round(haversineMetres(opts.point, { lat: f.lat, lon: f.lon }));
@@ -130,7 +128,7 @@ export async function callHistory(tx: SqlTx, opts: { number: string | null; poin
     }
   }
   if (opts.number) {
-    const fl = await tx.$queryRawUnsafe<{ id: string; label: string; note: string | null }[]>(`SELECT id::text, label, note FROM flags WHERE active AND kind = 'person' AND number = $1`, opts.number);
+    const fl = await tx.query<{ id: string; label: string; note: string | null }>(`SELECT id::text, label, note FROM flags WHERE active AND kind = 'person' AND number = $1`, [opts.number]);
     for (const f of fl) flags.push({ flagId: f.id, kind: 'person', label: f.label, note: f.note, distanceMetres: null });
   }
   return { at: at.toISOString(), byNumber, nearby, flags };

@@ -6,7 +6,7 @@
  *       [--crs WGS84|GCJ02|BD09] [--uncertainty 50] [--line T1-07] [--intake http://127.0.0.1:8081]
  *
  * Token: `CAD110_TELEPHONY_TOKEN`, or one signed as `telephony` (role call_taker) with
- * `CAD110_AUTH_SECRET`. Prints the ring as JSON (number masked: the CLI's own output may be logged).
+ * the console's key (`CAD110_AUTH_PRIVATE_KEY`, `CAD110_AUTH_PUBLIC_KEYS`). Prints the ring as JSON (number masked: the CLI's own output may be logged).
  */
 import { signToken } from '@cad110/auth';
 import { maskPhone } from '@cad110/contracts';

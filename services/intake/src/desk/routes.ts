@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
-import { appendToStream, type RunInTransaction, type SqlTx } from '@cad110/eventstore';
+import { appendToStream } from '@cad110/eventstore';
+import type { Db } from '@cad110/db';
 import { flagStreamId, IsoUtc, maskPhone, type EventRegistry } from '@cad110/contracts';
 import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
-import type { PrismaClient } from '../prisma';
 import { normaliseNumber } from '../duplicates/score';
 import { PhoneNumber } from '../calls/schemas';
 import { Crs, toWgs84 } from './coords';
@@ -140,8 +140,8 @@ interface FlagRow {
   retired_at: Date | null;
 }
 
-/** Routes of the desk; `sql` runs a transaction, `registry` validates the flag events. */
-export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, registry: EventRegistry): RouteSpec[] {
+/** Routes of the desk on the intake database `db`; `registry` validates the flag events. */
+export function deskRoutes(db: Db, registry: EventRegistry): RouteSpec[] {
   const metadata = (req: Parameters<typeof actorOf>[0], flagId: string) => {
     const by = actorOf(req);
     return { actor: by.actor, ...(by.workstation ? { workstation: by.workstation } : {}), correlationId: flagId, causationId: by.requestId ?? null };
@@ -160,7 +160,7 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
       handler: async (req, res) => {
         const { access_token: _t, ...query } = req.query;
         const q = parseOr400(GazetteerQuery, query);
-        res.json({ items: await sql((tx) => searchGazetteer(tx, q.q, q.limit)) });
+        res.json({ items: await db.transaction((tx) => searchGazetteer(tx, q.q, q.limit)) });
       },
     },
     {
@@ -176,7 +176,7 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
       handler: async (req, res) => {
         const b = parseOr400(HistoryBody, req.body);
         res.json(
-          await prisma.$transaction((tx) =>
+          await db.transaction((tx) =>
             callHistory(tx, { number: normaliseNumber(b.callerNumber), ...(b.lat !== undefined && b.lon !== undefined ? { point: { lat: b.lat, lon: b.lon } } : {}), ...(b.at ? { at: b.at } : {}), ...(b.excludeCallId ? { excludeCallId: b.excludeCallId } : {}) }),
           ),
         );
@@ -192,7 +192,7 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
       roles: FLAG_READERS,
       responses: { 200: { description: 'Flags', schema: z.object({ items: z.array(FlagSchema) }) } },
       handler: async (req, res) => {
-        const rows = await prisma.$queryRawUnsafe<FlagRow[]>(`SELECT id::text, kind, label, note, number, address, lat, lon, radius_metres, active, version, raised_at, raised_by, retired_at FROM flags ORDER BY active DESC, raised_at DESC LIMIT 500`);
+        const rows = await db.query<FlagRow>(`SELECT id::text, kind, label, note, number, address, lat, lon, radius_metres, active, version, raised_at, raised_by, retired_at FROM flags ORDER BY active DESC, raised_at DESC LIMIT 500`);
         const reveal = maySeeCallerNumbers(req.user);
         res.json({
           items: rows.map((f) => ({
@@ -231,21 +231,23 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
         const raisedAt = new Date().toISOString();
         const number = normaliseNumber(b.number) ?? undefined;
         const data = { flagId, kind: b.kind, label: b.label, ...(b.note ? { note: b.note } : {}), ...(number ? { number } : {}), ...(b.address ? { address: b.address } : {}), ...(p ? p : {}), ...(b.kind === 'location' ? { radiusMetres: b.radiusMetres ?? 100 } : {}), raisedAt };
-        await sql(async (tx) => {
+        await db.transaction(async (tx) => {
           await appendToStream(tx, registry, { streamId: flagStreamId(flagId), streamType: 'flag', expectedVersion: 0, events: [{ type: 'FlagRaised', data, occurredAt: raisedAt }], source: 'intake', metadata: metadata(req, flagId), publish: false });
-          await tx.$executeRawUnsafe(
+          await tx.exec(
             `INSERT INTO flags (id, kind, label, note, number, address, lat, lon, radius_metres, active, version, raised_at, raised_by) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, true, 1, $10::timestamptz, $11)`,
-            flagId,
-            b.kind,
-            b.label,
-            b.note ?? null,
-            number ?? null,
-            b.address ?? null,
-            p?.lat ?? null,
-            p?.lon ?? null,
-            b.kind === 'location' ? (b.radiusMetres ?? 100) : null,
-            raisedAt,
-            actorOf(req).actor.id,
+            [
+              flagId,
+              b.kind,
+              b.label,
+              b.note ?? null,
+              number ?? null,
+              b.address ?? null,
+              p?.lat ?? null,
+              p?.lon ?? null,
+              b.kind === 'location' ? (b.radiusMetres ?? 100) : null,
+              raisedAt,
+              actorOf(req).actor.id,
+            ],
           );
         });
         res.status(201).set('ETag', '"1"').json({ flagId, version: 1 });
@@ -265,13 +267,13 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
         const { id } = parseOr400(FlagIdParams, req.params);
         const b = parseOr400(RetireFlagBody, req.body);
         const retiredAt = new Date().toISOString();
-        const version = await sql(async (tx) => {
-          const rows = await tx.$queryRawUnsafe<{ version: number; active: boolean }[]>('SELECT version, active FROM flags WHERE id = $1::uuid FOR UPDATE', id);
+        const version = await db.transaction(async (tx) => {
+          const rows = await tx.query<{ version: number; active: boolean }>('SELECT version, active FROM flags WHERE id = $1::uuid FOR UPDATE', [id]);
           const f = rows[0];
           if (!f) throw ProblemError.notFound(`flag ${id}`);
           if (!f.active) throw ProblemError.conflict('the flag is already retired', { code: 'flag-retired' });
           await appendToStream(tx, registry, { streamId: flagStreamId(id), streamType: 'flag', expectedVersion: f.version, events: [{ type: 'FlagRetired', data: { flagId: id, reason: b.reason, retiredAt }, occurredAt: retiredAt }], source: 'intake', metadata: metadata(req, id), publish: false });
-          await tx.$executeRawUnsafe('UPDATE flags SET active = false, version = version + 1, retired_at = $2::timestamptz WHERE id = $1::uuid', id, retiredAt);
+          await tx.exec('UPDATE flags SET active = false, version = version + 1, retired_at = $2::timestamptz WHERE id = $1::uuid', [id, retiredAt]);
           return f.version + 1;
         });
         res.set('ETag', `"${version}"`).json({ flagId: id, version });
@@ -292,17 +294,19 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
         const b = parseOr400(RingBody, req.body);
         const id = randomUUID();
         const p = b.lat !== undefined && b.lon !== undefined ? toWgs84({ lat: b.lat, lon: b.lon }, b.crs) : undefined;
-        const rows = await prisma.$queryRawUnsafe<RingRow[]>(
+        const rows = await db.query<RingRow>(
           `INSERT INTO ringing_lines (id, line, number, lat, lon, uncertainty_metres, reported_crs, ringing_at, received_at)
            VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8::timestamptz, now()) RETURNING id::text, line, number, lat, lon, uncertainty_metres, reported_crs, ringing_at, answered_at, answered_by`,
-          id,
-          b.line ?? null,
-          b.number ? b.number.trim() : null,
-          p ? Math.round(p.lat * 1e6) / 1e6 : null,
-          p ? Math.round(p.lon * 1e6) / 1e6 : null,
-          b.uncertaintyMetres ?? null,
-          b.crs,
-          b.ringingAt ?? new Date().toISOString(),
+          [
+            id,
+            b.line ?? null,
+            b.number ? b.number.trim() : null,
+            p ? Math.round(p.lat * 1e6) / 1e6 : null,
+            p ? Math.round(p.lon * 1e6) / 1e6 : null,
+            b.uncertaintyMetres ?? null,
+            b.crs,
+            b.ringingAt ?? new Date().toISOString(),
+          ],
         );
         res.status(201).json(ringOut(rows[0]!, maySeeCallerNumbers(req.user)));
       },
@@ -316,10 +320,10 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
       roles: DESK,
       responses: { 200: { description: 'Ringing lines', schema: z.object({ items: z.array(RingSchema) }) } },
       handler: async (req, res) => {
-        const rows = await prisma.$queryRawUnsafe<RingRow[]>(
+        const rows = await db.query<RingRow>(
           `SELECT id::text, line, number, lat, lon, uncertainty_metres, reported_crs, ringing_at, answered_at, answered_by FROM ringing_lines
             WHERE answered_at IS NULL AND ringing_at >= now() - make_interval(secs => $1) ORDER BY ringing_at LIMIT 20`,
-          RING_OFFER_SECONDS,
+          [RING_OFFER_SECONDS],
         );
         res.json({ items: rows.map((r) => ringOut(r, maySeeCallerNumbers(req.user))) });
       },
@@ -339,14 +343,13 @@ export function deskRoutes(prisma: PrismaClient, sql: RunInTransaction<SqlTx>, r
       handler: async (req, res) => {
         const { id } = parseOr400(FlagIdParams, req.params);
         const by = actorOf(req).actor.id;
-        const rows = await prisma.$queryRawUnsafe<RingRow[]>(
+        const rows = await db.query<RingRow>(
           `UPDATE ringing_lines SET answered_at = now(), answered_by = $2 WHERE id = $1::uuid AND answered_at IS NULL
            RETURNING id::text, line, number, lat, lon, uncertainty_metres, reported_crs, ringing_at, answered_at, answered_by`,
-          id,
-          by,
+          [id, by],
         );
         if (!rows[0]) {
-          const exists = await prisma.$queryRawUnsafe<unknown[]>('SELECT 1 FROM ringing_lines WHERE id = $1::uuid', id);
+          const exists = await db.query<unknown>('SELECT 1 FROM ringing_lines WHERE id = $1::uuid', [id]);
           if (!exists.length) throw ProblemError.notFound(`ring ${id}`);
           throw ProblemError.conflict('another call taker answered this line', { code: 'ring-taken' });
         }

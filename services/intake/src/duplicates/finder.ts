@@ -1,5 +1,5 @@
 import { haversineMetres, isLatLon } from '@cad110/geo';
-import type { SqlTx } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 import { cellsCovering } from './geo-cell';
 import type { CategoryCompatibility, DuplicateConfig } from './rules';
 import { scoreCandidate, type CandidateRow, type DuplicateCandidate, type DuplicateSubject } from './score';
@@ -58,11 +58,11 @@ export class DuplicateFinder {
 
   /**
    * Candidates for a subject.
-   * @param db a Prisma client or transaction (raw SQL only)
+   * @param db the pool or a transaction (`@cad110/db` Sql)
    * @returns radius and window used, and the candidates (empty when the subject has neither
    *   coordinates nor a caller number)
    */
-  async find(db: SqlTx, subject: DuplicateSubject, opts: FindOptions = {}): Promise<FindResult> {
+  async find(db: Sql, subject: DuplicateSubject, opts: FindOptions = {}): Promise<FindResult> {
     const radiusMetres = opts.radiusMetres ?? this.config.radiusMetres;
     const windowSeconds = opts.windowSeconds ?? this.config.windowSeconds;
     const limit = opts.limit ?? 10;
@@ -91,7 +91,7 @@ export class DuplicateFinder {
       branches.push(`(SELECT ${COLUMNS}, true AS same_caller FROM calls WHERE caller_number = ${callerParam}::text AND ${common} LIMIT ${MAX_ROWS_PER_BRANCH})`);
     }
     if (branches.length === 0) return { radiusMetres, windowSeconds, candidates: [] };
-    const rows = await db.$queryRawUnsafe<RawRow[]>(branches.join(' UNION '), ...params);
+    const rows = await db.query<RawRow>(branches.join(' UNION '), params);
     const byId = new Map<string, DuplicateCandidate>();
     for (const r of rows) {
       const c = scoreCandidate(subject, toCandidateRow(r), radiusMetres, windowSeconds, this.compat);
@@ -106,10 +106,10 @@ export class DuplicateFinder {
    * seconds apart and — when the other call would be a candidate — its score and reasons.
    * @returns null when either call does not exist
    */
-  async compare(db: SqlTx, callId: string, otherId: string): Promise<{ distanceMetres: number | null; secondsApart: number; score?: number; reasons?: DuplicateCandidate['reasons'] } | null> {
-    const rows = await db.$queryRawUnsafe<(RawRow & { caller_number: string | null })[]>(
+  async compare(db: Sql, callId: string, otherId: string): Promise<{ distanceMetres: number | null; secondsApart: number; score?: number; reasons?: DuplicateCandidate['reasons'] } | null> {
+    const rows = await db.query<(RawRow & { caller_number: string | null })>(
       `SELECT ${COLUMNS}, caller_number, false AS same_caller FROM calls WHERE id = ANY($1::uuid[])`,
-      [callId, otherId],
+      [[callId, otherId]],
     );
     const me = rows.find((r) => r.id === callId);
     const other = rows.find((r) => r.id === otherId);
@@ -128,10 +128,10 @@ export class DuplicateFinder {
    * Candidates for a stored call (its answer time, coordinates, caller number and classification).
    * @returns null when the call does not exist
    */
-  async findForCall(db: SqlTx, callId: string, opts: FindOptions = {}): Promise<FindResult | null> {
-    const rows = await db.$queryRawUnsafe<{ answered_at: Date; lat: number | null; lon: number | null; caller_number: string | null; category: string | null; subtype: string | null }[]>(
+  async findForCall(db: Sql, callId: string, opts: FindOptions = {}): Promise<FindResult | null> {
+    const rows = await db.query<{ answered_at: Date; lat: number | null; lon: number | null; caller_number: string | null; category: string | null; subtype: string | null }>(
       `SELECT answered_at, lat, lon, caller_number, category, subtype FROM calls WHERE id = $1::uuid`,
-      callId,
+      [callId],
     );
     const s = rows[0];
     if (!s) return null;

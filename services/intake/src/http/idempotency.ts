@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { ProblemError } from '@cad110/http';
-import type { SqlTx } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 
 /**
  * `Idempotency-Key` support (IETF draft-ietf-httpapi-idempotency-key-header): the first
@@ -19,6 +19,11 @@ export interface IdempotencyRequest {
   key: string;
   /** SHA-256 (hex) of method, path, If-Match and the canonical JSON body */
   hash: string;
+  /**
+   * set for the implicit key of a double submit ({@link doubleSubmitKey}): a stored response
+   * older than this many seconds is not replayed; the key is taken over by the new request
+   */
+  windowSeconds?: number;
 }
 
 /** A response as stored and replayed. */
@@ -59,6 +64,22 @@ export function idempotencyOf(req: Request, actorId: string): IdempotencyRequest
   return { actorId, key, hash };
 }
 
+/**
+ * The implicit idempotency identity of a `POST /calls` sent without an Idempotency-Key (the
+ * double-submit rule, intake README "Double submit"): the same user sending the same body
+ * (canonical JSON) again within `windowSeconds` gets the first call's response instead of a
+ * second call. Concurrent copies wait on the key's primary key until the first commits. Only
+ * bodies that name the event — coordinates, an address or a caller number — are folded; a bare
+ * answered line (`{channel}` only) never is.
+ * @returns undefined when the body names nothing (no folding)
+ */
+export function doubleSubmitKey(body: unknown, actorId: string, windowSeconds: number): IdempotencyRequest | undefined {
+  const b = (body ?? {}) as { location?: { lat?: unknown; address?: unknown }; caller?: { number?: unknown } };
+  if (b.location?.lat === undefined && !b.location?.address && !b.caller?.number) return undefined;
+  const hash = createHash('sha256').update(`POST /calls\n${canonicalJson(body)}`).digest('hex');
+  return { actorId, key: `double-submit:${hash}`, hash, windowSeconds };
+}
+
 interface Row {
   request_hash: string;
   status: number;
@@ -72,16 +93,22 @@ interface Row {
  * @returns null when the key is new (go on, then {@link saveResponse}), or the stored response
  * @throws ProblemError 422 when the key was used for a different request
  */
-export async function claimKey(tx: SqlTx, r: IdempotencyRequest): Promise<HttpOutcome | null> {
-  const inserted = await tx.$executeRawUnsafe(
-    `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
+export async function claimKey(tx: Sql, r: IdempotencyRequest): Promise<HttpOutcome | null> {
+  const inserted =
+    r.windowSeconds === undefined
+      ? await tx.exec(
+          `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
      ON CONFLICT (actor_id, key) DO NOTHING`,
-    r.actorId,
-    r.key,
-    r.hash,
-  );
+          [r.actorId, r.key, r.hash],
+        )
+      : await tx.exec(
+          `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
+     ON CONFLICT (actor_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = 0, body = '', headers = '{}'::jsonb, created_at = clock_timestamp()
+     WHERE idempotency_keys.created_at < clock_timestamp() - make_interval(secs => $4::double precision)`,
+          [r.actorId, r.key, r.hash, r.windowSeconds],
+        );
   if (inserted === 1) return null;
-  const rows = await tx.$queryRawUnsafe<Row[]>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, r.actorId, r.key);
+  const rows = await tx.query<Row>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [r.actorId, r.key]);
   const row = rows[0];
   if (!row) throw new ProblemError(409, 'Conflict', 'The Idempotency-Key is being used by a request in progress; retry.');
   if (row.request_hash !== r.hash) {
@@ -91,14 +118,10 @@ export async function claimKey(tx: SqlTx, r: IdempotencyRequest): Promise<HttpOu
 }
 
 /** Stores the response of a claimed key (same transaction as the append). */
-export async function saveResponse(tx: SqlTx, r: IdempotencyRequest, out: HttpOutcome): Promise<void> {
-  await tx.$executeRawUnsafe(
+export async function saveResponse(tx: Sql, r: IdempotencyRequest, out: HttpOutcome): Promise<void> {
+  await tx.exec(
     `UPDATE idempotency_keys SET status = $3, body = $4, headers = $5::jsonb WHERE actor_id = $1 AND key = $2`,
-    r.actorId,
-    r.key,
-    out.status,
-    JSON.stringify(out.body),
-    JSON.stringify(out.headers),
+    [r.actorId, r.key, out.status, JSON.stringify(out.body), JSON.stringify(out.headers)],
   );
 }
 
@@ -106,6 +129,6 @@ export async function saveResponse(tx: SqlTx, r: IdempotencyRequest, out: HttpOu
  * Deletes keys older than the retention.
  * @returns the number of keys deleted
  */
-export async function purgeIdempotencyKeys(db: SqlTx, olderThanHours = IDEMPOTENCY_RETENTION_HOURS): Promise<number> {
-  return db.$executeRawUnsafe(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int)`, olderThanHours);
+export async function purgeIdempotencyKeys(db: Sql, olderThanHours = IDEMPOTENCY_RETENTION_HOURS): Promise<number> {
+  return db.exec(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int)`, [olderThanHours]);
 }

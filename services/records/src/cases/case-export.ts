@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { localParts } from '@cad110/contracts';
-import type { PrismaClient } from '../prisma';
+import type { Sql } from '@cad110/db';
+import type { Case } from '../generated/prisma/client';
 import { afterKey, CASE_ORDER, callIdsWithText, caseWhere, type CaseFilters } from './case-query';
 
 /** Columns of the CSV export, in order (header row = these names). Times: UTC ISO-8601 and local ISO-8601 with offset. */
@@ -26,6 +27,8 @@ export const EXPORT_COLUMNS = [
   'people_rescued',
   'disposition_at_utc',
   'reopen_count',
+  'answered_at_utc',
+  'answered_at_local',
 ] as const;
 
 /**
@@ -37,9 +40,7 @@ export function spreadsheetSafe(v: string | null): string {
   return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
 }
 
-type CaseRow = Awaited<ReturnType<PrismaClient['case']['findMany']>>[number];
-
-function toRecord(c: CaseRow, timeZone: string): string[] {
+function toRecord(c: Case, timeZone: string): string[] {
   const local = (d: Date | null) => (d ? localParts(d, timeZone).iso : '');
   return [
     c.caseNumber,
@@ -62,6 +63,8 @@ function toRecord(c: CaseRow, timeZone: string): string[] {
     String(c.peopleRescued),
     c.dispositionAt?.toISOString() ?? '',
     String(c.reopenCount),
+    c.answeredAt.toISOString(),
+    local(c.answeredAt),
   ];
 }
 
@@ -71,14 +74,15 @@ function toRecord(c: CaseRow, timeZone: string): string[] {
  * flat however many rows match. No personal fields are exported.
  * @returns the number of data rows written
  */
-export async function writeCasesCsv(prisma: PrismaClient, filters: CaseFilters, timeZone: string, out: Writable, batchSize = 1000): Promise<number> {
+export async function writeCasesCsv(db: Sql, filters: CaseFilters, timeZone: string, out: Writable, batchSize = 1000): Promise<number> {
   const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS], record_delimiter: 'windows' });
   csv.pipe(out);
-  const where = caseWhere(filters, timeZone, await callIdsWithText(prisma, filters.q));
+  const where = caseWhere(filters, timeZone, await callIdsWithText(db, filters.q));
   let rows = 0;
   let key: { openedAt: Date; id: string } | undefined;
   for (;;) {
-    const batch = await prisma.case.findMany({ where: key ? { AND: [where, afterKey(key)] } : where, orderBy: CASE_ORDER, take: batchSize });
+    const w = key ? afterKey(where, key) : where;
+    const batch = await db.select<Case>(`SELECT * FROM cases WHERE ${w.sql} ORDER BY ${CASE_ORDER} LIMIT ${Math.trunc(batchSize)}`, w.params);
     for (const c of batch) {
       if (!csv.write(toRecord(c, timeZone))) await new Promise((r) => csv.once('drain', r));
     }

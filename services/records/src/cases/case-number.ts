@@ -1,5 +1,5 @@
 import { localParts } from '@cad110/contracts';
-import type { SqlTx } from '@cad110/eventstore';
+import type { Sql } from '@cad110/db';
 
 /**
  * Format of case numbers: `CASE_NUMBER_PREFIX` (default `JY`), the local year and a 6-digit
@@ -14,13 +14,13 @@ export function formatCaseNumber(year: number, seq: number, prefix = process.env
  * transaction. The counter row stays locked until the transaction ends, so concurrent openings
  * queue; a rollback returns the number. Result: gapless and unique per year.
  */
-export async function nextCaseNumber(tx: SqlTx, at: string, timeZone: string): Promise<string> {
+export async function nextCaseNumber(tx: Sql, at: string, timeZone: string): Promise<string> {
   const year = Number(localParts(at, timeZone).day.slice(0, 4));
-  const rows = await tx.$queryRawUnsafe<{ last: number }[]>(
+  const rows = await tx.query<{ last: number }>(
     `INSERT INTO case_number_counters (year, last) VALUES ($1, 1)
      ON CONFLICT (year) DO UPDATE SET last = case_number_counters.last + 1
      RETURNING last`,
-    year,
+    [year],
   );
   return formatCaseNumber(year, rows[0]!.last);
 }

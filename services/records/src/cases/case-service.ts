@@ -1,14 +1,14 @@
 import { caseStreamId, type ActingUser, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
-import { handleCommand, readStream, runCommand, type RunInTransaction } from '@cad110/eventstore';
+import { handleCommand, readStream, runCommand } from '@cad110/eventstore';
+import type { RunInTransaction } from '@cad110/db';
 import type { Logger } from '@cad110/logging';
-import type { RecordsTx } from '../prisma';
 import { CaseRejected, decide, foldCase, type CaseCommand, type CaseEvent, type CaseState } from './case';
 import { caseStream } from './stream';
 
 export type { ActingUser };
 
 export interface CaseServiceDeps {
-  transaction: RunInTransaction<RecordsTx>;
+  transaction: RunInTransaction;
   registry: EventRegistry;
   logger: Logger;
   /** called after a commit that wrote outbox rows (nudges the relay) */

@@ -1,6 +1,7 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
-import { insertRow, updateRows, type DeferringTx, type SqlTx } from '@cad110/eventstore';
+import { insertRow, updateRows, type DeferringTx, type Sql } from '@cad110/db';
 import type { CaseEvent } from './case';
+import type { CaseClassification } from './counting';
 
 /** The call id an event belongs to (every cad110 event of a call chain carries it). */
 export function callIdOf(event: EventEnvelope): string | undefined {
@@ -13,7 +14,7 @@ export function callIdOf(event: EventEnvelope): string | undefined {
  * ignored). The stored data is the event's public form (`publicData`), so the timeline never
  * holds a party's or caller's personal fields. Case events carry no call id: pass the case's.
  */
-export async function recordOnTimeline(tx: SqlTx, registry: EventRegistry, event: EventEnvelope, callId = callIdOf(event)): Promise<void> {
+export async function recordOnTimeline(tx: Sql, registry: EventRegistry, event: EventEnvelope, callId = callIdOf(event)): Promise<void> {
   if (!callId) return;
   const def = registry.get(event.type);
   const data = def?.publicData ? def.publicData(event.data as never) : event.data;
@@ -42,13 +43,17 @@ export interface IncidentFacts {
   kind?: string;
   priority?: number;
   beat?: string;
+  /** the call's answer time (IncidentOpened): the case counts on its local day */
+  answeredAt?: string;
+  /** the call's counting classification when the case opens (counting.ts) */
+  counting?: CaseClassification;
 }
 
 /**
  * Applies newly appended case events to the read model (`cases`, `case_parties`) and the
  * timeline, in the transaction that appended them.
  */
-export async function projectCase(tx: SqlTx, registry: EventRegistry, callId: string, events: readonly EventEnvelope[], incident: IncidentFacts = {}): Promise<void> {
+export async function projectCase(tx: Sql, registry: EventRegistry, callId: string, events: readonly EventEnvelope[], incident: IncidentFacts = {}): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
   let caseId = '';
@@ -64,8 +69,10 @@ export async function projectCase(tx: SqlTx, registry: EventRegistry, callId: st
             incidentId: e.data.incidentId,
             callId: e.data.callId,
             status: 'open',
-            category: e.data.category,
-            subtype: e.data.subtype,
+            category: incident.counting?.category ?? e.data.category,
+            subtype: incident.counting?.subtype ?? e.data.subtype,
+            classifiedAt: incident.counting?.classifiedAt ? new Date(incident.counting.classifiedAt) : null,
+            answeredAt: new Date(incident.answeredAt ?? e.data.openedAt),
             kind: incident.kind ?? null,
             priority: incident.priority ?? null,
             district: e.data.district ?? null,
@@ -91,22 +98,24 @@ export async function projectCase(tx: SqlTx, registry: EventRegistry, callId: st
         });
         break;
       case 'DispositionRecorded':
-        await tx.$executeRawUnsafe(
+        await tx.exec(
           `UPDATE cases SET disposition_codes = $2, suspects_caught = $3, people_rescued = $4, disposition_at = $5,
              disposition_revision = COALESCE($6::int, disposition_revision + 1), updated_at = now() WHERE id = $1::uuid`,
-          e.data.caseId,
-          e.data.codes,
-          e.data.suspectsCaught,
-          e.data.peopleRescued,
-          new Date(e.data.recordedAt),
-          e.data.revision ?? null,
+          [
+            e.data.caseId,
+            e.data.codes,
+            e.data.suspectsCaught,
+            e.data.peopleRescued,
+            new Date(e.data.recordedAt),
+            e.data.revision ?? null,
+          ],
         );
         break;
       case 'CaseClosed':
         await updateRows(tx, 'cases', { id: e.data.caseId }, { status: 'closed', closedAt: new Date(e.data.closedAt), updatedAt: new Date() });
         break;
       case 'CaseReopened':
-        await tx.$executeRawUnsafe(`UPDATE cases SET status = 'open', closed_at = NULL, reopen_count = reopen_count + 1, updated_at = now() WHERE id = $1::uuid`, e.data.caseId);
+        await tx.exec(`UPDATE cases SET status = 'open', closed_at = NULL, reopen_count = reopen_count + 1, updated_at = now() WHERE id = $1::uuid`, [e.data.caseId]);
         break;
       default: {
         const _exhaustive: never = e;

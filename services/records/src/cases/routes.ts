@@ -5,7 +5,8 @@ import { loadTaxonomy, localParts, type EventRegistry } from '@cad110/contracts'
 import { actorOf } from '@cad110/auth';
 import { IdParams, ifMatchVersion, parseOr400, parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
 import type { Logger } from '@cad110/logging';
-import type { PrismaClient } from '../prisma';
+import type { Sql } from '@cad110/db';
+import type { Case, CaseParty, TimelineEntry } from '../generated/prisma/client';
 import { buildEido, eidoAgencyId } from '../eido/export';
 import { describeErrors, type EidoSchema } from '../eido/schema';
 import type { CaseCommand } from './case';
@@ -22,7 +23,7 @@ const WRITERS = ['dispatcher', 'supervisor'] as const;
 const caseIdOf = (req: Request): string => parseOr400(IdParams, req.params).id;
 
 export interface CaseRoutesDeps {
-  prisma: PrismaClient;
+  db: Sql;
   service: CaseService;
   registry: EventRegistry;
   logger: Logger;
@@ -39,7 +40,7 @@ export interface CaseRoutesDeps {
  * no route that edits or deletes anything: corrections are new events.
  */
 export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
-  const { prisma, service, timeZone } = deps;
+  const { db, service, timeZone } = deps;
   const taxonomy = loadTaxonomy();
 
   /** A command route: `{id}` parsed, optional If-Match, the body parsed into the command, rejections → problem+json. */
@@ -84,16 +85,19 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       path: '/cases',
       operationId: 'listCases',
       summary: 'Cases, newest opening first (paginated)',
-      description: '`from`/`to`: local days YYYY-MM-DD in the bureau zone, inclusive. No personal data of parties.',
+      description: "`from`/`to`: counting days YYYY-MM-DD in the bureau zone, inclusive — the local day the case's call was answered; `category`/`subtype`: the call's latest classification (the counting rule of statistics' README, \"What counts where\"). No personal data of parties.",
       tags: ['cases'],
       roles: READERS,
       query: ListQuery,
       responses: { 200: { description: 'A page of cases and the total matching', schema: CaseList } },
       handler: async (req, res) => {
         const { limit, offset, ...filters } = parseQuery(ListQuery, req);
-        const where = caseWhere(filters, timeZone, await callIdsWithText(prisma, filters.q));
-        const [rows, total] = await Promise.all([prisma.case.findMany({ where, orderBy: CASE_ORDER, take: limit, skip: offset }), prisma.case.count({ where })]);
-        res.json({ items: rows.map(caseDto), total, limit, offset });
+        const where = caseWhere(filters, timeZone, await callIdsWithText(db, filters.q));
+        const [rows, [count]] = await Promise.all([
+          db.select<Case>(`SELECT * FROM cases WHERE ${where.sql} ORDER BY ${CASE_ORDER} LIMIT ${limit} OFFSET ${offset}`, where.params),
+          db.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE ${where.sql}`, where.params),
+        ]);
+        res.json({ items: rows.map((r) => caseDto(r, timeZone)), total: count!.n, limit, offset });
       },
     },
     {
@@ -109,7 +113,7 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       handler: async (req, res) => {
         const filters = parseQuery(ExportQuery, req);
         res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="cases.csv"');
-        await writeCasesCsv(prisma, filters, timeZone, res);
+        await writeCasesCsv(db, filters, timeZone, res);
       },
     },
     {
@@ -125,14 +129,14 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       responses: { 200: { description: 'The case', schema: CaseDetail, headers: ['ETag'] }, 404: { description: 'No such case' } },
       handler: async (req, res) => {
         const id = caseIdOf(req);
-        const c = await prisma.case.findUnique({ where: { id }, include: { parties: { orderBy: { addedAt: 'asc' } } } });
-        if (!c) throw ProblemError.notFound(`case ${id}`);
+        const [row] = await db.select<Case>('SELECT * FROM cases WHERE id = $1::uuid', [id]);
+        if (!row) throw ProblemError.notFound(`case ${id}`);
+        const parties = await db.select<CaseParty>('SELECT * FROM case_parties WHERE case_id = $1::uuid ORDER BY added_at', [id]);
         const reveal = req.query.reveal === 'parties' && (req.user?.role === 'supervisor' || req.user?.role === 'admin');
         const loaded = await service.load(id);
         const events = loaded?.events ?? [];
-        const { parties, ...row } = c;
-        res.set('ETag', `"${c.version}"`).json({
-          ...caseDto(row),
+        res.set('ETag', `"${row.version}"`).json({
+          ...caseDto(row, timeZone),
           parties: parties.map((p) => ({
             partyId: p.id,
             role: p.role,
@@ -160,9 +164,9 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       responses: { 200: { description: 'The timeline', schema: Timeline }, 404: { description: 'No such case' } },
       handler: async (req, res) => {
         const id = caseIdOf(req);
-        const c = await prisma.case.findUnique({ where: { id }, select: { callId: true, caseNumber: true } });
+        const [c] = await db.select<Pick<Case, 'callId' | 'caseNumber'>>('SELECT call_id, case_number FROM cases WHERE id = $1::uuid', [id]);
         if (!c) throw ProblemError.notFound(`case ${id}`);
-        const rows = await timelineOf(prisma, c.callId);
+        const rows = await timelineOf(db, c.callId);
         res.json({
           caseId: id,
           caseNumber: c.caseNumber,
@@ -196,9 +200,9 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       responses: { 200: { description: 'The EIDO', schema: Eido }, 404: { description: 'No such case' } },
       handler: async (req, res) => {
         const id = caseIdOf(req);
-        const c = await prisma.case.findUnique({ where: { id } });
+        const [c] = await db.select<Case>('SELECT * FROM cases WHERE id = $1::uuid', [id]);
         if (!c) throw ProblemError.notFound(`case ${id}`);
-        const [loaded, timeline] = await Promise.all([service.load(id), timelineOf(prisma, c.callId)]);
+        const [loaded, timeline] = await Promise.all([service.load(id), timelineOf(db, c.callId)]);
         const eido = buildEido({ case: c, caseEvents: loaded?.events ?? [], timeline, agencyId: eidoAgencyId(), taxonomy });
         if (deps.eidoSchema) {
           const schema = deps.eidoSchema();
@@ -242,13 +246,13 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
  * dispatch topics independently and has seen a call's CallReceived arrive after its
  * CallHandedToDispatch.
  */
-export async function timelineOf(prisma: PrismaClient, callId: string) {
-  const ids = await prisma.$queryRawUnsafe<{ id: bigint }[]>(
-    `SELECT id FROM timeline_entries WHERE call_id = $1::uuid OR (type = 'CallLinkedAsDuplicate' AND data->>'duplicateOfCallId' = $1::uuid::text)
+export async function timelineOf(db: Sql, callId: string): Promise<TimelineRow[]> {
+  return db.select<TimelineRow>(
+    `SELECT * FROM timeline_entries WHERE call_id = $1::uuid OR (type = 'CallLinkedAsDuplicate' AND data->>'duplicateOfCallId' = $1::uuid::text)
      ORDER BY occurred_at, CASE source WHEN 'intake' THEN 1 WHEN 'dispatch' THEN 2 WHEN 'records' THEN 3 ELSE 4 END, recorded_at, version, id`,
-    callId,
+    [callId],
   );
-  const rows = await prisma.timelineEntry.findMany({ where: { id: { in: ids.map((x) => x.id) } } });
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((x) => byId.get(x.id)!).filter(Boolean);
 }
+
+/** A `timeline_entries` row (its bigint id as the string `pg` reads it). */
+export type TimelineRow = Omit<TimelineEntry, 'id'> & { id: string };

@@ -4,7 +4,7 @@
  * document cannot drift from what the routes accept.
  */
 import { z } from 'zod';
-import { CLOCK_SKEW_TOLERANCE_MS, DispositionCode, IsoUtc, PartyRole } from '@cad110/contracts';
+import { CLOCK_SKEW_TOLERANCE_MS, countingDay, DispositionCode, IsoUtc, PartyRole } from '@cad110/contracts';
 import type { Case } from '../generated/prisma/client';
 import { dispositionProblems } from './case';
 import { CaseFilters, checkRange } from './case-query';
@@ -58,13 +58,15 @@ export const CaseSummary = z
     incidentId: z.uuid(),
     callId: z.uuid(),
     status: z.enum(['open', 'closed']),
-    category: z.string(),
+    category: z.string().describe("the call's latest classification (also one made after the hand-over): what the case counts under, as in statistics"),
     subtype: z.string(),
     kind: z.string().nullable(),
     priority: z.number().int().nullable(),
     district: z.string().nullable(),
     beat: z.string().nullable(),
     openedAt: IsoUtc,
+    answeredAt: IsoUtc.describe("when the case's call was answered"),
+    countingDay: z.iso.date().describe("the local day of answeredAt in the bureau zone: the day the case counts on (`from`/`to`), as its call in statistics"),
     closedAt: IsoUtc.nullable(),
     dispositionCodes: z.array(z.string()).describe('codes of the latest disposition; empty until one is recorded'),
     suspectsCaught: z.number().int(),
@@ -78,8 +80,8 @@ export const CaseSummary = z
   .meta({ id: 'CaseSummary' });
 export type CaseSummary = z.infer<typeof CaseSummary>;
 
-/** The read-model row as its DTO (explicit fields: a new column is not published by accident). */
-export function caseDto(c: Case): CaseSummary {
+/** The read-model row as its DTO (explicit fields: a new column is not published by accident); `timeZone`: the bureau's. */
+export function caseDto(c: Case, timeZone: string): CaseSummary {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: c.id,
@@ -94,6 +96,8 @@ export function caseDto(c: Case): CaseSummary {
     district: c.district,
     beat: c.beat,
     openedAt: c.openedAt.toISOString(),
+    answeredAt: c.answeredAt.toISOString(),
+    countingDay: countingDay(c.answeredAt, timeZone),
     closedAt: iso(c.closedAt),
     dispositionCodes: c.dispositionCodes,
     suspectsCaught: c.suspectsCaught,

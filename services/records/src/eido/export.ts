@@ -10,6 +10,8 @@
  */
 import type { EventEnvelope, Taxonomy } from '@cad110/contracts';
 import type { Case, TimelineEntry } from '../generated/prisma/client';
+
+type TimelineRow = Omit<TimelineEntry, 'id'>;
 import type { CaseEvent } from '../cases/case';
 import {
   AGENCY,
@@ -30,7 +32,7 @@ export interface EidoInput {
   /** the case's own events, in stream order */
   caseEvents: readonly EventEnvelope[];
   /** the call's timeline (call, dispatch and case events, public data), in timeline order */
-  timeline: readonly TimelineEntry[];
+  timeline: readonly TimelineRow[];
   /** the bureau's agency identifier (a domain name, e.g. `110.jinyun.example`) */
   agencyId: string;
   taxonomy: Taxonomy;
@@ -94,7 +96,7 @@ export function buildEido(input: EidoInput): Obj {
     return id;
   };
 
-  const data = <T>(t: TimelineEntry) => t.data as T;
+  const data = <T>(t: TimelineRow) => t.data as T;
   const received = input.timeline.find((t) => t.type === 'CallReceived');
   const handed = input.timeline.find((t) => t.type === 'CallHandedToDispatch');
   const opened = input.timeline.find((t) => t.type === 'IncidentOpened');

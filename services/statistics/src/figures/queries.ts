@@ -10,69 +10,24 @@
  *   `criminal`. **Two robberies and one theft** (两抢一盗): an incident whose latest
  *   classification carries the flag `two-robberies-one-theft`.
  * - district / beat / category / subtype / kind / priority: the call's latest location and classification.
+ * - source call type / source group: the code (and its group) the source system gave a replayed
+ *   call, as the agency knows it (kept through later reclassifications); none for cad110's own calls.
  */
 import { DateTime } from 'luxon';
 import { TWO_ROBBERIES_ONE_THEFT, daysBetween } from '@cad110/contracts';
-import type { Sql } from '../projections/store';
-import {
-  bandHoursOfWeek,
-  BAND_NAMES,
-  cellCentre,
-  changeOf,
-  getisOrdGiStar,
-  nextShift,
-  parentCell,
-  periodDays,
-  periodOnPeriodBase,
-  studyAreaOf,
-  suggestDeployment,
-  yearOnYearBase,
-  type BandName,
-  type Change,
-  type DutyLevelName,
-  type Period,
-  type UnitGroup,
-} from './math';
-
-/** Builds a parameterised WHERE clause. */
-class Where {
-  readonly parts: string[] = [];
-  readonly params: unknown[] = [];
-  constructor(first: unknown[] = []) {
-    this.params.push(...first);
-  }
-  /** adds `sql` with every `?` replaced by the next parameter (one value) */
-  add(sql: string, value?: unknown): this {
-    if (value === undefined && sql.includes('?')) return this;
-    if (sql.includes('?')) {
-      this.params.push(value);
-      sql = sql.replace('?', `$${this.params.length}`);
-    }
-    this.parts.push(sql);
-    return this;
-  }
-  get sql(): string {
-    return this.parts.length ? this.parts.join(' AND ') : 'TRUE';
-  }
-}
-
-export interface Filters {
-  from?: string;
-  to?: string;
-  district?: string;
-  category?: string;
-}
+import type { Sql } from '@cad110/db';
+import { byKey, num, Where, type Filters } from './sql-where';
+import { BAND_NAMES, changeOf, periodOnPeriodBase, yearOnYearBase, type Change, type Period } from './math';
 
 /** Filters of the summary tables ('' is "not known" there). */
 function summaryWhere(f: Filters & { flag?: string; scope?: 'calls' | 'incidents' }): Where {
   const w = new Where();
   w.add('local_day >= ?', f.from).add('local_day <= ?', f.to).add('district = ?', f.district).add('category = ?', f.category);
+  w.add('source_code = ?', f.sourceCode).add('source_group = ?', f.sourceGroup);
   if (f.flag === TWO_ROBBERIES_ONE_THEFT) w.add('two_rob AND incident');
   if (f.scope === 'incidents') w.add('incident');
   return w;
 }
-
-const num = (v: unknown) => Number(v ?? 0);
 
 /**
  * The rows of call_counts_day for a period, read as whole local months from call_counts_month
@@ -84,7 +39,7 @@ function dayOrMonthSource(f: Filters & { flag?: string; scope?: 'calls' | 'incid
   const last = f.to ? DateTime.fromISO(f.to, { zone: 'utc' }) : undefined;
   const mFirst = first ? (first.day === 1 ? first : first.plus({ months: 1 }).startOf('month')) : undefined;
   const mLastEnd = last ? (last.plus({ days: 1 }).day === 1 ? last : last.startOf('month').minus({ days: 1 })) : undefined; // last day of the last whole month
-  const cols = 'district, category, subtype, kind, incident, two_rob, calls';
+  const cols = 'district, category, subtype, kind, incident, two_rob, source_code, source_group, calls';
   const w = summaryWhere({ ...f, from: undefined, to: undefined });
   if (mFirst && mLastEnd && mFirst > mLastEnd) {
     const d = summaryWhere(f);
@@ -103,22 +58,16 @@ function dayOrMonthSource(f: Filters & { flag?: string; scope?: 'calls' | 'incid
   return { from: `(${parts.join(' UNION ALL ')}) s`, params };
 }
 
-/**
- * Order of table rows: by key, numbers numerically, text by UTF-16 code units (not the database's
- * collation), the unknown key (null) last.
- */
-export function byKey(a: { key?: unknown }, b: { key?: unknown }): number {
-  if (a.key === b.key) return 0;
-  if (a.key === null || a.key === undefined) return 1;
-  if (b.key === null || b.key === undefined) return -1;
-  return (a.key as never) < (b.key as never) ? -1 : 1;
-}
-
-export type CountBy = 'category' | 'subtype' | 'kind' | 'district' | 'beat' | 'day' | 'hour' | 'weekday' | 'hour-of-week';
+export const COUNT_BY = ['category', 'subtype', 'kind', 'district', 'beat', 'day', 'hour', 'weekday', 'hour-of-week', 'source-code', 'source-group'] as const;
+export type CountBy = (typeof COUNT_BY)[number];
+/** Dimensions counted from tables without the source call type (no sourceCode / sourceGroup filter). */
+export const COUNT_BY_WITHOUT_SOURCE: readonly CountBy[] = ['beat', 'hour', 'hour-of-week'];
 
 const COUNT_SOURCES: Record<CountBy, { table: string; col: string }> = {
   category: { table: 'call_counts_day', col: 'category' },
   subtype: { table: 'call_counts_day', col: 'subtype' },
+  'source-code': { table: 'call_counts_day', col: 'source_code' },
+  'source-group': { table: 'call_counts_day', col: 'source_group' },
   kind: { table: 'call_counts_day', col: 'kind' },
   district: { table: 'call_counts_day', col: 'district' },
   day: { table: 'call_counts_day', col: 'local_day' },
@@ -292,226 +241,6 @@ export async function outcomes(sql: Sql, by: 'none' | 'district' | 'category', f
   return rows.map((r) => ({ key: (r.key as string | null) ?? null, cases: num(r.cases), disputesMediated: num(r.mediated), peopleRescued: num(r.rescued), suspectsCaught: num(r.caught) })).sort(byKey);
 }
 
-export const MEASURES = ['answer', 'processing', 'travel', 'total'] as const;
-export type Measure = (typeof MEASURES)[number];
-const MEASURE_COL: Record<Measure, string> = { answer: 'answer_s', processing: 'processing_s', travel: 'travel_s', total: 'total_s' };
-
-export interface ResponseRow {
-  key: string | number | null;
-  measure: Measure;
-  /** incidents with this interval measured */
-  n: number;
-  p50: number | null;
-  p90: number | null;
-  p95: number | null;
-}
-
-/** Filters of the call facts (received calls only). */
-function factWhere(f: Filters & { priority?: number }): Where {
-  return new Where()
-    .add('local_day >= ?', f.from ?? '0000')
-    .add('local_day <= ?', f.to ?? '9999')
-    .add('received')
-    .add('district = ?', f.district)
-    .add('category = ?', f.category)
-    .add('priority = ?', f.priority);
-}
-
-/**
- * Response-time percentiles (seconds; counting unit: incident; nearest rank, = percentile_disc)
- * per priority, district or overall (key null). Intervals: answer = ringing → answered (only
- * when telephony reports ringing); processing = answered → first UnitDispatched; travel = first
- * UnitDispatched → first UnitStatusChanged to on-scene; total = answered → first on-scene.
- * An interval with a missing end or a negative length is left out.
- */
-export async function responseTimes(sql: Sql, by: 'none' | 'priority' | 'district', f: Filters & { priority?: number }): Promise<ResponseRow[]> {
-  const w = factWhere(f);
-  const key = by === 'none' ? 'NULL::text' : by;
-  const sel = MEASURES.map((m) => {
-    const c = MEASURE_COL[m];
-    return `count(${c}) AS n_${m}, percentile_disc(ARRAY[0.5, 0.9, 0.95]) WITHIN GROUP (ORDER BY ${c}) AS p_${m}`;
-  }).join(', ');
-  const rows = await sql.query<Record<string, unknown>>(
-    `SELECT ${key} AS key, ${sel} FROM call_facts WHERE ${w.sql} AND (processing_s IS NOT NULL OR travel_s IS NOT NULL OR total_s IS NOT NULL OR answer_s IS NOT NULL)
-     GROUP BY 1 ORDER BY 1 NULLS LAST`,
-    w.params,
-  );
-  return rows.sort(byKey).flatMap((r) =>
-    MEASURES.map((m) => {
-      const p = (r[`p_${m}`] as (number | null)[] | null) ?? [null, null, null];
-      return { key: (r.key as string | number | null) ?? null, measure: m, n: num(r[`n_${m}`]), p50: p[0] ?? null, p90: p[1] ?? null, p95: p[2] ?? null };
-    }),
-  );
-}
-
-export interface ComplianceRow {
-  key: string | number | null;
-  /** incidents with a processing time */
-  processingN: number;
-  /** of those, processing ≤ 60 s */
-  processingWithin60: number;
-  /** share (0..1, 4 decimals) of processing ≤ 60 s; null when processingN = 0 */
-  nfpa1225Share: number | null;
-  /** NFPA 1225 target: 90 % of alarm processing within 60 s */
-  nfpa1225Target: 0.9;
-  nfpa1225Met: boolean | null;
-  /** incidents with a travel time */
-  travelN: number;
-  within1min: number;
-  within3min: number;
-  within5min: number;
-  /** shares (0..1, 4 decimals) of travel ≤ 60 / 180 / 300 s; null when travelN = 0 */
-  circle1Share: number | null;
-  circle3Share: number | null;
-  circle5Share: number | null;
-}
-
-const share = (k: number, n: number) => (n ? Math.round((k / n) * 10000) / 10000 : null);
-
-/**
- * Compliance (counting unit: incident): NFPA 1225 alarm processing = share of processing times
- * ≤ 60 s against the 90 % target; the 1-, 3- and 5-minute circles (1分钟处置、3分钟增援、5分钟合围)
- * = shares of travel times (first dispatch → first arrival) ≤ 60, 180 and 300 s.
- */
-export async function compliance(sql: Sql, by: 'none' | 'priority' | 'district', f: Filters & { priority?: number }): Promise<ComplianceRow[]> {
-  const w = factWhere(f);
-  const key = by === 'none' ? 'NULL::text' : by;
-  const rows = await sql.query<Record<string, unknown>>(
-    `SELECT ${key} AS key, count(processing_s) AS pn, count(*) FILTER (WHERE processing_s <= 60) AS p60,
-            count(travel_s) AS tn, count(*) FILTER (WHERE travel_s <= 60) AS t60, count(*) FILTER (WHERE travel_s <= 180) AS t180,
-            count(*) FILTER (WHERE travel_s <= 300) AS t300
-     FROM call_facts WHERE ${w.sql} AND (processing_s IS NOT NULL OR travel_s IS NOT NULL) GROUP BY 1 ORDER BY 1 NULLS LAST`,
-    w.params,
-  );
-  if (by === 'none' && rows.length === 0) rows.push({ key: null });
-  return rows.sort(byKey).map((r) => {
-    const pn = num(r.pn);
-    const tn = num(r.tn);
-    const s = share(num(r.p60), pn);
-    return {
-      key: (r.key as string | number | null) ?? null,
-      processingN: pn,
-      processingWithin60: num(r.p60),
-      nfpa1225Share: s,
-      nfpa1225Target: 0.9,
-      nfpa1225Met: s === null ? null : s >= 0.9,
-      travelN: tn,
-      within1min: num(r.t60),
-      within3min: num(r.t180),
-      within5min: num(r.t300),
-      circle1Share: share(num(r.t60), tn),
-      circle3Share: share(num(r.t180), tn),
-      circle5Share: share(num(r.t300), tn),
-    };
-  });
-}
-
-/** Located calls per stored H3 cell and hour of week. */
-async function cellHourCounts(sql: Sql, f: Filters): Promise<{ cell: string; how: number; calls: number }[]> {
-  const w = factWhere(f).add('h3_cell IS NOT NULL');
-  const rows = await sql.query<{ cell: string; how: number; calls: unknown }>(`SELECT h3_cell AS cell, hour_of_week AS how, count(*) AS calls FROM call_facts WHERE ${w.sql} GROUP BY 1, 2`, w.params);
-  return rows.map((r) => ({ cell: r.cell, how: Number(r.how), calls: num(r.calls) }));
-}
-
-/**
- * Calls per H3 cell (at `resolution`, ≤ the stored one) × hour of week (0 = Monday 00:00 local),
- * for calls with coordinates. Rows with zero calls are not listed.
- */
-export async function hotspotCells(sql: Sql, resolution: number, f: Filters) {
-  const cache = new Map<string, string>();
-  const agg = new Map<string, number>();
-  for (const r of await cellHourCounts(sql, f)) {
-    const k = `${parentCell(r.cell, resolution, cache)}|${r.how}`;
-    agg.set(k, (agg.get(k) ?? 0) + r.calls);
-  }
-  return [...agg]
-    .map(([k, calls]) => {
-      const [cell, how] = k.split('|');
-      return { cell: cell!, hourOfWeek: Number(how), calls };
-    })
-    .sort((a, b) => a.cell.localeCompare(b.cell) || a.hourOfWeek - b.hourOfWeek);
-}
-
-export interface HotspotRow {
-  band: BandName;
-  rank: number;
-  cell: string;
-  lat: number;
-  lon: number;
-  calls: number;
-  neighbourhoodCalls: number;
-  z: number | null;
-}
-
-/**
- * Hot spots per shift band (夜班 00–08, 白班 08–16, 晚班 16–24 local, every weekday or the given
- * ones): Getis-Ord Gi* over the study area (cells with calls in the period ∪ their k-rings) at
- * `resolution`, and the `top` cells by z (ties: more calls, then cell id).
- */
-export async function hotspots(sql: Sql, opts: { resolution: number; k: number; top: number; bands: BandName[]; weekdays?: number[] }, f: Filters): Promise<HotspotRow[]> {
-  const cache = new Map<string, string>();
-  const raw = await cellHourCounts(sql, f);
-  const cells = new Set(raw.map((r) => parentCell(r.cell, opts.resolution, cache)));
-  const area = studyAreaOf(cells, opts.k);
-  const out: HotspotRow[] = [];
-  for (const band of opts.bands) {
-    const hours = bandHoursOfWeek(band, opts.weekdays);
-    const counts = new Map<string, number>();
-    for (const r of raw) if (hours.has(r.how)) counts.set(parentCell(r.cell, opts.resolution, cache), (counts.get(parentCell(r.cell, opts.resolution, cache)) ?? 0) + r.calls);
-    const gi = getisOrdGiStar(counts, area, opts.k)
-      .filter((g) => g.count > 0)
-      .sort((a, b) => (b.z ?? -Infinity) - (a.z ?? -Infinity) || b.count - a.count || a.cell.localeCompare(b.cell))
-      .slice(0, opts.top);
-    gi.forEach((g, i) => out.push({ band, rank: i + 1, cell: g.cell, ...cellCentre(g.cell), calls: g.count, neighbourhoodCalls: g.neighbourhoodCount, z: g.z === null ? null : Math.round(g.z * 1000) / 1000 }));
-  }
-  return out;
-}
-
-/** Latest duty level of a district from DutyLevelChanged (the highest over all districts when none is given); `normal` when none was recorded. */
-export async function dutyLevelOf(sql: Sql, district?: string): Promise<DutyLevelName> {
-  const rows = await sql.query<{ level: string }>(`SELECT level FROM duty_levels ${district ? 'WHERE district = $1' : ''}`, district ? [district] : []);
-  const order: DutyLevelName[] = ['normal', 'reinforced', 'wartime'];
-  return rows.map((r) => r.level as DutyLevelName).reduce<DutyLevelName>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), 'normal');
-}
-
-/** Units whose latest UnitStatusChanged is not out-of-service, as one group of type `patrol-unit`. */
-export async function unitsOnDutyFromEvents(sql: Sql): Promise<UnitGroup[]> {
-  const [r] = await sql.query<{ n: unknown }>(`SELECT count(*) AS n FROM unit_states WHERE status <> 'out-of-service'`);
-  const n = num(r?.n);
-  return n ? [{ type: 'patrol-unit', count: n }] : [];
-}
-
-/**
- * Deployment suggestion for the next shift after `at`: the history window (`from`..`to`) gives
- * the calls per cell in the same hours of week as that shift; Gi* ranks the cells; the duty level
- * decides how many of the on-duty units are posted (see suggestDeployment).
- */
-export async function deployment(
-  sql: Sql,
-  opts: { at: Date; timeZone: string; resolution: number; k: number; units?: UnitGroup[]; dutyLevel?: DutyLevelName },
-  f: Filters & { from: string; to: string },
-) {
-  const shift = nextShift(opts.at, opts.timeZone);
-  const level = opts.dutyLevel ?? (await dutyLevelOf(sql, f.district));
-  const units = opts.units ?? (await unitsOnDutyFromEvents(sql));
-  const cache = new Map<string, string>();
-  const raw = await cellHourCounts(sql, f);
-  const cells = new Set(raw.map((r) => parentCell(r.cell, opts.resolution, cache)));
-  const area = studyAreaOf(cells, opts.k);
-  const hours = new Set(shift.hoursOfWeek);
-  const counts = new Map<string, number>();
-  for (const r of raw) {
-    if (!hours.has(r.how)) continue;
-    const c = parentCell(r.cell, opts.resolution, cache);
-    counts.set(c, (counts.get(c) ?? 0) + r.calls);
-  }
-  // occurrences of the shift's weekday in the window = weeks of history for that shift
-  const occurrences = daysBetween(f.from, f.to).filter((d) => DateTime.fromISO(d, { zone: 'utc' }).weekday === shift.weekday).length;
-  const gi = getisOrdGiStar(counts, area, opts.k).map((g) => ({ ...g, expectedCalls: occurrences ? Math.round((g.count / occurrences) * 100) / 100 : 0 }));
-  const plan = suggestDeployment(gi, units, level);
-  return { shift, dutyLevel: level, units, historyDays: periodDays(f), shiftOccurrences: occurrences, ...plan };
-}
-
 /** Local-day period → UTC instants [start of `from`, start of the day after `to`). */
 function utcRange(p: Period, zone: string): { start: Date; end: Date } {
   return {
@@ -571,3 +300,6 @@ export async function throughput(sql: Sql, timeZone: string, p?: Period) {
 }
 
 export { BAND_NAMES };
+export { byKey, type Filters } from './sql-where';
+export * from './response';
+export * from './hotspots';

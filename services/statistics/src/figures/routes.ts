@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IsoUtc, TWO_ROBBERIES_ONE_THEFT, localParts } from '@cad110/contracts';
 import { parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
 import { DateTime } from 'luxon';
-import { prismaSql, type Sql } from '../projections/store';
+import type { Sql } from '@cad110/db';
 import { DEFINITIONS as D } from './definitions';
 import { BAND_NAMES, type BandName, type DutyLevelName } from './math';
 import * as Q from './queries';
@@ -12,8 +12,10 @@ import { sendFigure, type Table } from './table';
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a local day YYYY-MM-DD').refine((d) => DateTime.fromISO(d).isValid, 'not a calendar day');
 const From = Day.optional().describe('first local day of the period (YYYY-MM-DD, inclusive); default: no lower bound');
 const To = Day.optional().describe('last local day of the period (YYYY-MM-DD, inclusive); default: no upper bound');
-const District = z.string().min(1).max(64).optional().describe('only calls (cases) of this district / police-station area');
-const Category = z.string().min(1).max(64).optional().describe('only calls (cases) of this taxonomy category, e.g. criminal');
+export const District = z.string().trim().min(1).max(64).optional().describe('only calls (cases) of this district / police-station area');
+export const Category = z.string().trim().min(1).max(64).optional().describe('only calls (cases) of this taxonomy category, e.g. criminal');
+const SourceCode = z.string().trim().min(1).max(64).optional().describe("only replayed calls with this call-type code of the source system, as the agency knows it (e.g. Minneapolis 'Domestic (P)', San Diego '415')");
+const SourceGroup = z.string().trim().min(1).max(64).optional().describe("only replayed calls with this group of the source system's call types");
 const Format = z.enum(['json', 'csv']).optional().describe('csv: the table as a CSV download (same as Accept: text/csv)');
 const Priority = z.coerce.number().int().min(1).max(4).optional().describe('only calls of this priority (1 most urgent)');
 const Resolution = (max: number) => z.coerce.number().int().min(0).max(max).default(Math.min(8, max)).describe(`H3 resolution of the cells, 0..${max} (the stored one); default 8`);
@@ -43,9 +45,8 @@ export interface StatsRouteOptions {
  * admin). Every route answers JSON, or CSV with `?format=csv` / `Accept: text/csv`; bad
  * parameters → 400 problem+json listing every field.
  */
-export function statsRoutes(db: Parameters<typeof prismaSql>[0], opts: StatsRouteOptions): RouteSpec[] {
+export function statsRoutes(sql: Sql, opts: StatsRouteOptions): RouteSpec[] {
   const routes: RouteSpec[] = [];
-  const sql: Sql = prismaSql(db);
   const { timeZone } = opts;
 
   /** A figure route: its query schema validates the request and documents the parameters. */
@@ -70,13 +71,18 @@ export function statsRoutes(db: Parameters<typeof prismaSql>[0], opts: StatsRout
 
   const CountsQuery = z
     .object({
-      by: z.enum(['category', 'subtype', 'kind', 'district', 'beat', 'day', 'hour', 'weekday', 'hour-of-week']).default('category').describe('dimension: local day, local hour 0..23, ISO weekday 1..7, hour of week 0..167 (Monday 00:00 = 0), ...'),
+      by: z.enum(Q.COUNT_BY).default('category').describe("dimension: local day, local hour 0..23, ISO weekday 1..7, hour of week 0..167 (Monday 00:00 = 0), source-code / source-group: the source system's call type and its group (replayed calls), ..."),
       ...base,
+      sourceCode: SourceCode,
+      sourceGroup: SourceGroup,
       flag: z.literal(TWO_ROBBERIES_ONE_THEFT).optional().describe('only two-robberies-one-theft incidents'),
       scope: z.enum(['calls', 'incidents']).default('calls').describe('count every call, or incidents only'),
     })
     .strict()
-    .superRefine(periodOrder);
+    .superRefine(periodOrder)
+    .superRefine((q, ctx) => {
+      if ((q.sourceCode || q.sourceGroup) && Q.COUNT_BY_WITHOUT_SOURCE.includes(q.by)) ctx.addIssue({ code: 'custom', path: ['by'], message: `by=${q.by} cannot be filtered by sourceCode or sourceGroup` });
+    });
   figure('/stats/counts', 'Calls or incidents grouped by one dimension', `${D.call} ${D.incident} ${D.day} Unknown values group under key null.`, CountsQuery, async (q) => {
     const c = await Q.counts(sql, q.by, q);
     return {
@@ -86,7 +92,7 @@ export function statsRoutes(db: Parameters<typeof prismaSql>[0], opts: StatsRout
     };
   });
 
-  const TotalsQuery = z.object(base).strict().superRefine(periodOrder);
+  const TotalsQuery = z.object({ ...base, sourceCode: SourceCode, sourceGroup: SourceGroup }).strict().superRefine(periodOrder);
   figure('/stats/totals', '110 total, incidents, criminal total, two robberies and one theft', `${D.total110} ${D.incident} ${D.criminal} ${D.twoRob} ${D.day}`, TotalsQuery, async (q) => {
     const t = await Q.totals(sql, q);
     return {

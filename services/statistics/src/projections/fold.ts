@@ -13,7 +13,9 @@
  */
 import { latLngToCell } from 'h3-js';
 import {
+  countingDay,
   localParts,
+  replacesClassification,
   TWO_ROBBERIES_ONE_THEFT,
   type CallClassified,
   type CallLocated,
@@ -56,6 +58,9 @@ export interface CallFactRow {
   flags: string[];
   twoRob: boolean;
   classifiedAt: string | null;
+  /** the source system's call-type code and its group (replayed calls; kept through later reclassifications) */
+  sourceCode: string | null;
+  sourceGroup: string | null;
   district: string | null;
   beat: string | null;
   lat: number | null;
@@ -128,6 +133,8 @@ export function emptyCall(callId: string): CallFactRow {
     flags: [],
     twoRob: false,
     classifiedAt: null,
+    sourceCode: null,
+    sourceGroup: null,
     district: null,
     beat: null,
     lat: null,
@@ -193,7 +200,8 @@ export const CALL_ROW_EVENTS = new Set(['CallReceived', 'CallClassified', 'CallL
 /**
  * Applies one of intake's events to a call row.
  * - CallReceived: answer/ringing time, local day/hour/hour-of-week of the answer in the bureau zone, channel;
- * - CallClassified: kind, category, subtype, priority, flags (unless an older classifiedAt);
+ * - CallClassified: kind, category, subtype, priority, flags (unless an older classifiedAt); the
+ *   source call type and group when it carries them (a reclassification without keeps them);
  * - CallLocated: district, beat, coordinates and their H3 cell (replaces the previous location);
  * - CallCancelled: cancelled = true; CallLinkedAsDuplicate: duplicate = true.
  */
@@ -201,17 +209,22 @@ export function applyCallEvent(f: CallFactRow, event: EventEnvelope, cfg: Projec
   switch (event.type) {
     case 'CallReceived': {
       const d = event.data as z.infer<typeof CallReceived.schema>;
+      // the counting rule (libs/contracts counting.ts): a call counts on the local day of its answer
       const p = localParts(d.answeredAt, cfg.timeZone);
-      return deriveIntervals({ ...f, received: true, answeredAt: ms(d.answeredAt), ringingAt: d.ringingAt ? ms(d.ringingAt) : null, localDay: p.day, localHour: p.hour, hourOfWeek: p.hourOfWeek, channel: d.channel });
+      return deriveIntervals({ ...f, received: true, answeredAt: ms(d.answeredAt), ringingAt: d.ringingAt ? ms(d.ringingAt) : null, localDay: countingDay(d.answeredAt, cfg.timeZone), localHour: p.hour, hourOfWeek: p.hourOfWeek, channel: d.channel });
     }
     case 'CallClassified': {
       const d = event.data as z.infer<typeof CallClassified.schema>;
-      if (f.classifiedAt && Date.parse(d.classifiedAt) < Date.parse(f.classifiedAt)) return f;
+      // the counting rule: the latest classification by classifiedAt, also one made after the hand-over
+      if (!replacesClassification(d, f.classifiedAt ? { classifiedAt: f.classifiedAt } : null)) return f;
       const flags = [...new Set(d.flags)].sort();
-      return { ...f, kind: d.kind, category: d.category, subtype: d.subtype, priority: d.priority, flags, twoRob: flags.includes(TWO_ROBBERIES_ONE_THEFT), classifiedAt: ms(d.classifiedAt) };
+      const source = d.sourceCode ? { sourceCode: d.sourceCode, sourceGroup: d.sourceGroup ?? null } : {};
+      return { ...f, kind: d.kind, category: d.category, subtype: d.subtype, priority: d.priority, flags, twoRob: flags.includes(TWO_ROBBERIES_ONE_THEFT), classifiedAt: ms(d.classifiedAt), ...source };
     }
     case 'CallLocated': {
       const d = event.data as z.infer<typeof CallLocated.schema>;
+      // the counting rule (countingDistrict): the latest CallLocated in the call's stream, also after
+      // the hand-over; a call's events are read here once each, in stream order (one partition per call)
       const located = d.lat !== undefined && d.lon !== undefined;
       return {
         ...f,
@@ -340,8 +353,8 @@ export function isIncident(f: CallFactRow): boolean {
 
 /** Keys of the summary tables a call row contributes one count to ('' = not known). */
 export interface SummaryKeys {
-  day: { localDay: string; district: string; category: string; subtype: string; kind: string; incident: boolean; twoRob: boolean };
-  month: { localMonth: string; district: string; category: string; subtype: string; kind: string; incident: boolean; twoRob: boolean };
+  day: { localDay: string; district: string; category: string; subtype: string; kind: string; incident: boolean; twoRob: boolean; sourceCode: string; sourceGroup: string };
+  month: { localMonth: string; district: string; category: string; subtype: string; kind: string; incident: boolean; twoRob: boolean; sourceCode: string; sourceGroup: string };
   hour: { localDay: string; localHour: number; district: string; category: string; incident: boolean; twoRob: boolean };
   beat: { localDay: string; district: string; beat: string; category: string; incident: boolean; twoRob: boolean };
   hourTotal: { localDay: string; localHour: number };
@@ -353,7 +366,7 @@ export const SUMMARY_PARTS = ['day', 'month', 'hour', 'beat', 'hourTotal'] as co
 export function summaryKeys(f: CallFactRow): SummaryKeys | null {
   if (!f.received) return null;
   const base = { district: f.district ?? '', category: f.category ?? '', incident: isIncident(f), twoRob: f.twoRob };
-  const detail = { district: base.district, category: base.category, subtype: f.subtype ?? '', kind: f.kind ?? '', incident: base.incident, twoRob: base.twoRob };
+  const detail = { district: base.district, category: base.category, subtype: f.subtype ?? '', kind: f.kind ?? '', incident: base.incident, twoRob: base.twoRob, sourceCode: f.sourceCode ?? '', sourceGroup: f.sourceGroup ?? '' };
   return {
     day: { localDay: f.localDay, ...detail },
     month: { localMonth: f.localDay.slice(0, 7), ...detail },

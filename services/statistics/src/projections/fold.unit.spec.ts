@@ -57,6 +57,15 @@ describe('call facts fold', () => {
     expect(f.subtype).toBe('robbery');
   });
 
+  it("keeps the source's call type and group through a reclassification without them, and counts the day and month by them (issue 18)", async () => {
+    const imported = env('CallClassified', { callId, kind: 'report', category: 'criminal', subtype: 'theft', priority: 2, flags: [], taxonomyVersion: '1.0.0', classifiedAt: '2026-11-29T16:31:00.000Z', sourceCode: '459A', sourceGroup: 'Burglary' });
+    const f = (await fold([received, imported, classified('robbery', '2026-11-29T16:35:00.000Z')])).calls.get(callId)!;
+    expect(f).toMatchObject({ subtype: 'robbery', sourceCode: '459A', sourceGroup: 'Burglary' });
+    expect(summaryKeys(f)).toMatchObject({ day: { sourceCode: '459A', sourceGroup: 'Burglary', subtype: 'robbery' }, month: { sourceCode: '459A', sourceGroup: 'Burglary' } });
+    const own = (await fold([received, classified('robbery', '2026-11-29T16:35:00.000Z')])).calls.get(callId)!;
+    expect(summaryKeys(own)!.day).toMatchObject({ sourceCode: '', sourceGroup: '' });
+  });
+
   it('counts a placeholder nowhere, a cancelled or duplicate call as a call but not an incident', async () => {
     const early = await fold([located]);
     expect(summaryKeys(early.calls.get(callId)!)).toBeNull();

@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
-import type { SqlTx } from '@cad110/eventstore';
+import type { RunInTransaction, Sql } from '@cad110/db';
 import type { MessageContext } from '@cad110/kafka';
 import { applyEvent, type ProjectionTarget } from './apply';
 import { applyDutyLevel, applyUnitStatus, caseSummary, emptyCall, emptyCase, emptyIncident, summaryKeys, SUMMARY_PARTS, type CallFactRow, type CaseFactRow, type DutyLevelRow, type ProjectionConfig, type UnitStateRow } from './fold';
@@ -16,14 +16,13 @@ import {
   DUTY_LEVELS,
   INCIDENT_FACTS,
   lockRow,
-  prismaSql,
   TOPIC_MINUTE_COUNTS,
   UNIT_STATES,
   upsertRows,
   type SummaryChange,
-  type Sql,
   type TableSpec,
 } from './store';
+import { responseHistDiff } from './response-hist';
 
 /** Advisory lock keys (two-int form, namespace 110006): rebuild (exclusive) and live consumers (shared). */
 export const LOCK_NAMESPACE = 110006;
@@ -46,6 +45,7 @@ function callSummaryDiff(before: CallFactRow, after: CallFactRow): SummaryChange
     if (ka) changes.push({ spec, key: ka, values: { calls: 1 }, sign: -1 });
     if (kb) changes.push({ spec, key: kb, values: { calls: 1 }, sign: 1 });
   }
+  changes.push(...responseHistDiff(before, after));
   return changes;
 }
 
@@ -178,8 +178,8 @@ export function sqlTarget(sql: Sql, shared: SharedRowWrites, facts: FactRows): P
   };
 }
 
-/** The live consumer's transaction: a {@link SqlTx} with the shared-row writes of its events. */
-export interface LiveTx extends SqlTx {
+/** The live consumer's transaction: a {@link Sql} with the shared-row writes of its events. */
+export interface LiveTx extends Sql {
   shared: SharedRowWrites;
   facts: FactRows;
   /** rebuild watermark per `topic:partition`, read once per transaction (under the shared rebuild lock) */
@@ -190,15 +190,14 @@ export interface LiveTx extends SqlTx {
  * Runs `fn` in a transaction of `tx` as a {@link LiveTx}, and writes its shared rows before the
  * commit. Used for both the chunk transactions and the one-message retries of the consumer.
  */
-export function liveTransaction(tx: <T>(fn: (t: SqlTx) => Promise<T>) => Promise<T>) {
+export function liveTransaction(tx: RunInTransaction) {
   return <T>(fn: (t: LiveTx) => Promise<T>): Promise<T> =>
     tx(async (t) => {
       const shared = new SharedRowWrites();
       const facts = new FactRows();
-      const out = await fn({ $executeRawUnsafe: t.$executeRawUnsafe.bind(t), $queryRawUnsafe: t.$queryRawUnsafe.bind(t), shared, facts, watermarks: new Map() });
-      const sql = prismaSql(t);
-      await facts.flush(sql);
-      await shared.flush(sql);
+      const out = await fn({ ...t, shared, facts, watermarks: new Map() });
+      await facts.flush(t);
+      await shared.flush(t);
       return out;
     });
 }
@@ -210,7 +209,7 @@ export function liveTransaction(tx: <T>(fn: (t: SqlTx) => Promise<T>) => Promise
  * partition), then applies the event in the consumer's transaction.
  */
 export async function projectLive(event: EventEnvelope, tx: LiveTx, msg: MessageContext, registry: EventRegistry, cfg: ProjectionConfig): Promise<void> {
-  const sql = prismaSql(tx);
+  const sql: Sql = tx;
   const part = `${msg.topic}:${msg.partition}`;
   if (!tx.watermarks.has(part)) {
     const [wm] = await sql.query<{ offset: string | null }>(

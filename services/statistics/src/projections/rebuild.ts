@@ -29,7 +29,9 @@ import {
   type UnitStateRow,
 } from './fold';
 import { LIVE_LOCK, LOCK_NAMESPACE, REBUILD_LOCK } from './live';
-import { ALL_SPECS, bulkInsert, pgSql, PROJECTION_TABLES, type CaseCountRow, type MinuteCountRow } from './store';
+import { responseHistRows } from './response-hist';
+import { ALL_SPECS, bulkInsert, PROJECTION_TABLES, type CaseCountRow, type MinuteCountRow } from './store';
+import { sqlOf } from '@cad110/db';
 
 /** Another rebuild holds the lock, or live consumers run elsewhere (HTTP 409). */
 export class RebuildRefused extends Error {
@@ -251,7 +253,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
   const started = performance.now();
   const startedAt = new Date();
   const client = await opts.pool.connect();
-  const sql = pgSql(client);
+  const sql = sqlOf(client);
   try {
     const [lock] = await sql.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_NAMESPACE}, ${REBUILD_LOCK}) AS ok`);
     const ok = lock?.ok === true;
@@ -284,6 +286,7 @@ export async function rebuildProjections(opts: RebuildOptions): Promise<RebuildR
         await bulkInsert(sql, ALL_SPECS.countsMonth, s.month as never[]);
         await bulkInsert(sql, ALL_SPECS.countsHourTotal, s.hourTotal as never[]);
         await bulkInsert(sql, ALL_SPECS.caseCountsDay, mem.caseSummaries());
+        await bulkInsert(sql, ALL_SPECS.responseHist, responseHistRows(mem.calls.values()));
         for (const w of watermarks) {
           await sql.exec(`INSERT INTO rebuild_watermarks (topic, partition, "offset") VALUES ($1, $2, $3::bigint)`, [w.topic, w.partition, w.offset]);
         }

@@ -1,39 +1,18 @@
 /**
- * Reading and writing statistics' projection rows with plain SQL, for both the live consumer
- * (inside its Prisma transaction) and the rebuild (a pg client, bulk inserts).
+ * Statistics' projection tables as {@link TableSpec}s (the table helpers are libs/db's
+ * `table.ts`, re-exported here) and the summary counters: {@link applySummaryChanges} nets a
+ * transaction's +1/−1 changes and writes each summary table in one upsert. Used by both the live
+ * consumer (inside its transaction) and the rebuild (a pg client, bulk inserts).
  */
-import type { PoolClient } from 'pg';
-import { sqlTxOf, type SqlTx } from '@cad110/eventstore';
+import { toParam, type Col, type PgType, type Sql, type TableSpec } from '@cad110/db';
 import type { CallFactRow, CaseFactRow, DutyLevelRow, IncidentFactRow, SummaryKeys, UnitStateRow } from './fold';
+import { RESPONSE_HIST } from './response-hist';
+import type { SummaryChange } from './summary-change';
 
-/** The two calls statistics needs from a SQL connection. */
-export interface Sql {
-  query<T>(text: string, params?: unknown[]): Promise<T[]>;
-  exec(text: string, params?: unknown[]): Promise<number>;
-}
+export type { SummaryChange };
 
-/** A {@link SqlTx} (a Prisma client or transaction, or libs/eventstore's pg transaction) as {@link Sql}. */
-export function prismaSql(tx: SqlTx): Sql {
-  return {
-    query: <T>(text: string, params: unknown[] = []) => tx.$queryRawUnsafe<T[]>(text, ...params),
-    exec: (text: string, params: unknown[] = []) => tx.$executeRawUnsafe(text, ...params),
-  };
-}
-
-/** A pg client or pool as {@link Sql}. */
-export function pgSql(client: Pick<PoolClient, 'query'>): Sql {
-  return prismaSql(sqlTxOf(client));
-}
-
-type PgType = 'uuid' | 'text' | 'boolean' | 'int' | 'float8' | 'timestamptz' | 'text[]' | 'bigint';
-type Col<R> = readonly [keyof R & string, string, PgType];
-
-/** A table's columns: row field, column name, PostgreSQL type. */
-export interface TableSpec<R> {
-  table: string;
-  key: (keyof R & string)[];
-  cols: readonly Col<R>[];
-}
+export type { Sql, TableSpec };
+export { bulkInsert, dumpTable, lockRow, readRow, rowFromDb, upsertRows } from '@cad110/db';
 
 export const CALL_FACTS: TableSpec<CallFactRow> = {
   table: 'call_facts',
@@ -54,6 +33,8 @@ export const CALL_FACTS: TableSpec<CallFactRow> = {
     ['flags', 'flags', 'text[]'],
     ['twoRob', 'two_rob', 'boolean'],
     ['classifiedAt', 'classified_at', 'timestamptz'],
+    ['sourceCode', 'source_code', 'text'],
+    ['sourceGroup', 'source_group', 'text'],
     ['district', 'district', 'text'],
     ['beat', 'beat', 'text'],
     ['lat', 'lat', 'float8'],
@@ -165,6 +146,8 @@ const DIM = {
   kind: ['kind', 'kind', 'text'],
   incident: ['incident', 'incident', 'boolean'],
   twoRob: ['twoRob', 'two_rob', 'boolean'],
+  sourceCode: ['sourceCode', 'source_code', 'text'],
+  sourceGroup: ['sourceGroup', 'source_group', 'text'],
 } as const;
 
 /** A call-count summary table: the key columns, then the count `calls`. */
@@ -172,7 +155,7 @@ function callCounts<R extends { calls: number }>(table: string, key: readonly (r
   return { table, key: key.map(([f]) => f) as (keyof R & string)[], cols: [...key, ['calls', 'calls', 'int']] as unknown as Col<R>[] };
 }
 
-const DETAIL = [DIM.district, DIM.category, DIM.subtype, DIM.kind, DIM.incident, DIM.twoRob] as const;
+const DETAIL = [DIM.district, DIM.category, DIM.subtype, DIM.kind, DIM.incident, DIM.twoRob, DIM.sourceCode, DIM.sourceGroup] as const;
 export const COUNTS_DAY = callCounts<DayKey>('call_counts_day', [DIM.localDay, ...DETAIL]);
 export const COUNTS_MONTH = callCounts<MonthKey>('call_counts_month', [['localMonth', 'local_month', 'text'], ...DETAIL]);
 export const COUNTS_HOUR_TOTAL = callCounts<HourTotalKey>('call_counts_hour_total', [DIM.localDay, DIM.localHour]);
@@ -207,87 +190,8 @@ export const PROJECTION_TABLES = [
   'call_counts_month',
   'call_counts_hour_total',
   'case_counts_day',
+  'response_hist',
 ] as const;
-
-function toParam(v: unknown, type: PgType): unknown {
-  if (v === null || v === undefined) return null;
-  if (type === 'timestamptz') return typeof v === 'string' ? v : (v as Date).toISOString();
-  return v;
-}
-
-function fromDb(v: unknown, type: PgType): unknown {
-  if (v === null || v === undefined) return null;
-  if (type === 'timestamptz') return (v instanceof Date ? v : new Date(String(v))).toISOString();
-  if (type === 'float8' || type === 'int') return Number(v);
-  return v;
-}
-
-function selectList<R>(spec: TableSpec<R>): string {
-  return spec.cols.map(([, c]) => `"${c}"`).join(', ');
-}
-
-/** Converts a database row (column names) to a projection row (field names, ISO times). */
-export function rowFromDb<R>(spec: TableSpec<R>, raw: Record<string, unknown>): R {
-  const out: Record<string, unknown> = {};
-  for (const [f, c, t] of spec.cols) out[f] = fromDb(raw[c], t);
-  return out as R;
-}
-
-/**
- * Locks the row with the given key for update, creating it from `empty` first when missing, in
- * one statement (an upsert that rewrites the key of an existing row and returns it locked).
- * @returns the current row
- */
-export async function lockRow<R>(sql: Sql, spec: TableSpec<R>, empty: R): Promise<R> {
-  const cols = spec.cols;
-  const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
-  const rows = await sql.query<Record<string, unknown>>(
-    `INSERT INTO ${spec.table} AS t (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES (${cols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')})
-     ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET "${keyCols[0]}" = t."${keyCols[0]}"
-     RETURNING ${cols.map(([, c]) => `t."${c}"`).join(', ')}`,
-    cols.map(([f, , t]) => toParam(empty[f as keyof R], t)),
-  );
-  return rowFromDb(spec, rows[0]!);
-}
-
-/** Reads the row with the given key values (no lock), or undefined. */
-export async function readRow<R>(sql: Sql, spec: TableSpec<R>, key: Partial<R>): Promise<R | undefined> {
-  const keyCols = spec.key.map((k) => spec.cols.find(([f]) => f === k)!);
-  const rows = await sql.query<Record<string, unknown>>(
-    `SELECT ${selectList(spec)} FROM ${spec.table} WHERE ${keyCols.map(([, c, t], i) => `"${c}" = $${i + 1}::${t}`).join(' AND ')}`,
-    keyCols.map(([f, , t]) => toParam(key[f as keyof R], t)),
-  );
-  return rows[0] ? rowFromDb(spec, rows[0]) : undefined;
-}
-
-/**
- * Inserts or replaces rows (distinct keys) only where `condition` holds against the stored row
- * (SQL condition on `excluded` and the table), e.g. a later status time. One statement; rows go
- * in key order, so concurrent transactions lock shared rows in the same order.
- */
-export async function upsertRows<R>(sql: Sql, spec: TableSpec<R>, rows: readonly R[], condition = 'TRUE'): Promise<void> {
-  if (rows.length === 0) return;
-  const cols = spec.cols;
-  const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
-  const set = cols.filter(([f]) => !spec.key.includes(f)).map(([, c]) => `"${c}" = excluded."${c}"`);
-  const sorted = [...rows].sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
-  const params: unknown[] = [];
-  const values = sorted.map((row) => `(${cols.map(([f, , t]) => `$${params.push(toParam(row[f as keyof R], t))}::${t}`).join(', ')})`);
-  await sql.exec(
-    `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}
-     ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} WHERE ${condition}`,
-    params,
-  );
-}
-
-/** Orders rows by the JSON text of their key values (any fixed total order does). */
-function byKey<T>(key: readonly string[], get: (x: T) => Record<string, unknown>): (a: T, b: T) => number {
-  const text = (x: T) => JSON.stringify(key.map((k) => get(x)[k] ?? null));
-  return (a, b) => {
-    const [ta, tb] = [text(a), text(b)];
-    return ta < tb ? -1 : ta > tb ? 1 : 0;
-  };
-}
 
 /**
  * Adds (`sign` +1) or subtracts (−1) `values` to the summary row with the given key. The first
@@ -296,14 +200,6 @@ function byKey<T>(key: readonly string[], get: (x: T) => Record<string, unknown>
  */
 export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<R>, values: Partial<Record<keyof R & string, number>>, sign: 1 | -1): Promise<void> {
   await applySummaryChanges(sql, [{ spec, key: key as Record<string, unknown>, values: values as Record<string, number>, sign }]);
-}
-
-/** One summary change: add (+1) or subtract (−1) `values` at `key` of the table `spec`. */
-export interface SummaryChange {
-  spec: TableSpec<any>;
-  key: Record<string, unknown>;
-  values: Record<string, number>;
-  sign: 1 | -1;
 }
 
 /**
@@ -347,29 +243,6 @@ export async function applySummaryChanges(sql: Sql, changes: readonly SummaryCha
   }
 }
 
-/**
- * Bulk-inserts rows with one `INSERT ... SELECT FROM unnest(...)` per chunk (text[] columns
- * travel as JSON text). Used by the rebuild on a fresh, truncated table.
- */
-export async function bulkInsert<R>(sql: Sql, spec: TableSpec<R>, rows: readonly R[], chunk = 5000): Promise<void> {
-  const cols = spec.cols;
-  const select = cols.map(([, , t], i) => (t === 'text[]' ? `ARRAY(SELECT jsonb_array_elements_text(c${i}::jsonb))` : `c${i}`)).join(', ');
-  const unnest = cols.map(([, , t], i) => `$${i + 1}::${t === 'text[]' ? 'text' : t}[]`).join(', ');
-  const text = `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) SELECT ${select} FROM unnest(${unnest}) AS u(${cols.map((_, i) => `c${i}`).join(', ')})`;
-  for (let i = 0; i < rows.length; i += chunk) {
-    const part = rows.slice(i, i + chunk);
-    const params = cols.map(([f, , t]) => part.map((r) => (t === 'text[]' ? JSON.stringify(r[f as keyof R] ?? []) : toParam(r[f as keyof R], t))));
-    await sql.exec(text, params);
-  }
-}
-
-/** Every row of a table ordered by its key, as projection rows (for comparisons). */
-export async function dumpTable<R>(sql: Sql, spec: TableSpec<R>): Promise<R[]> {
-  const keyCols = spec.key.map((k) => spec.cols.find(([f]) => f === k)![1]);
-  const rows = await sql.query<Record<string, unknown>>(`SELECT ${selectList(spec)} FROM ${spec.table} ORDER BY ${keyCols.map((c) => `"${c}"`).join(', ')}`);
-  return rows.map((r) => rowFromDb(spec, r));
-}
-
 /** Every projection table's spec, for dumps and bulk loads. */
 export const ALL_SPECS = {
   callFacts: CALL_FACTS,
@@ -384,4 +257,5 @@ export const ALL_SPECS = {
   countsMonth: COUNTS_MONTH,
   countsHourTotal: COUNTS_HOUR_TOTAL,
   caseCountsDay: CASE_COUNTS_DAY,
+  responseHist: RESPONSE_HIST,
 } as const;

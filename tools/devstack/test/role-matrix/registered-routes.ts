@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import type { Express } from 'express';
 import { openApiOf, routeTableOf, routesOf, type RouteDoc } from '@cad110/http';
-import { createRuntime, type PrismaLike } from '@cad110/runtime';
+import { createRuntime } from '@cad110/runtime';
 import { ROOT } from '../../src/paths';
 import type { Target } from './routes';
 
@@ -40,16 +40,14 @@ export async function builtApp(name: Target, env: Record<string, string>): Promi
   delete process.env.DATABASE_URL;
   try {
     const dir = join(ROOT, 'services', name);
-    const { makePrisma } = require(join(dir, 'src', 'prisma.ts')) as { makePrisma: (pool: unknown) => PrismaLike<never> };
     const { createServer } = require(join(dir, 'src', 'server.ts')) as { createServer: CreateServer };
-    const rt = await createRuntime({ name, serviceDir: dir, makePrisma, outbox: name !== 'statistics' && name !== 'console', poolSize: 1 });
+    const rt = await createRuntime({ name, serviceDir: dir, outbox: name !== 'statistics' && name !== 'console', poolSize: 1 });
     try {
       const built = createServer(rt);
       const app = typeof built === 'function' ? built : built.app;
       return { routes: routesOf(app), table: routeTableOf(app), openapi: openApiOf(app) };
     } finally {
       await rt.producer.disconnect();
-      await rt.prisma.$disconnect();
       await rt.pool.end();
     }
   } finally {

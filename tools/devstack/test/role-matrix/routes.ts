@@ -1,15 +1,18 @@
 /**
- * The role × route matrix: for every HTTP route of every service, the roles that may use it.
- * `admin` may use everything and is checked on every route without being listed. The spec
- * (role-matrix.e2e.spec.ts) asks each route without a token (→ 401), with a forged token
- * (→ 401), with an expired one (→ 401), with every role not allowed (→ 403) and with every
- * allowed role (→ `ok`, default 200), directly and — for the four services — through the
- * console's gateway (`/api/<service>/...`).
+ * How to ask every HTTP route of every service: the request (path, body, headers, fixtures) and
+ * the status a successful answer has. WHO may ask is not written here: the roles of each route
+ * are its service's route table (libs/http `serveRoutes`, the `roles` of each `RouteSpec`; `admin`
+ * may use everything), read from the service's own express app (`builtApp`). The spec
+ * (role-matrix.e2e.spec.ts) asks each route without a token (→ 401), with a forged token (→ 401),
+ * with an expired one (→ 401), with every role the table does not allow (→ 403) and with every
+ * role it allows (→ `ok`, default 200), directly and — for the four services — through the
+ * console's gateway (`/api/<service>/...`). Routes without roles are public: listed in
+ * {@link PUBLIC} and asked without a token; only probes, metrics, the OpenAPI document, sign-in
+ * and the SPA may be public ({@link MAY_BE_PUBLIC}).
  *
  * `route` is the route exactly as the service registers it with express (`METHOD /path/:param`).
- * The spec builds each service's express app (`createServer()`) and fails when a registered
- * route is listed neither here nor in {@link PUBLIC}, or when a line names a route that no longer
- * exists — so a new route cannot escape the matrix.
+ * The specs fail when a route of a table has no request here, or a request names a route no
+ * table has — so a new route cannot escape the matrix.
  *
  * Write routes get a fixture of their own for every allowed request (`fresh`: a new call,
  * incident, case, unit or district in the state the command needs), so each allowed role's
@@ -17,9 +20,9 @@
  * Denied requests and requests without a valid token use the shared fixtures: they must be
  * refused before the handler runs.
  *
- * To add a route: add one line to its service's table (and a `fresh` fixture if it writes).
+ * To add a route: declare it (with its roles) in the service's route table, add one request line
+ * here (and a `fresh` fixture if it writes).
  */
-import type { Role } from '@cad110/auth';
 
 /** The shared fixtures, made through the APIs before the matrix runs. */
 export interface Fixtures {
@@ -35,6 +38,8 @@ export interface Fixtures {
   district: string;
   /** another call, handed to dispatch (the shared call): the target of duplicate-link and confirm-new */
   otherCallId: string;
+  /** the incident a fresh one is linked to as its duplicate (POST /incidents/:id/link: the shared incident) */
+  duplicateOfIncidentId?: string;
 }
 
 /** Makes fixtures through the services' APIs (as admin, directly, each request checked for 2xx). */
@@ -62,8 +67,6 @@ export interface RouteCase {
   path: (fx: Fixtures) => string;
   body?: (fx: Fixtures) => unknown;
   headers?: (fx: Fixtures) => Record<string, string>;
-  /** roles allowed besides admin */
-  allowed: Role[];
   /** status an allowed role gets (default 200) */
   ok?: number;
   /** a server-sent-events stream: only the status line is read */
@@ -74,7 +77,7 @@ export interface RouteCase {
   pools?: { incidents?: number; cases?: number };
 }
 
-/** A route that needs no token, with the status it answers without one. */
+/** A public route (no roles in its table), with the status it answers without a token. */
 export interface PublicRoute {
   route: `${Method} /${string}`;
   path: string;
@@ -89,15 +92,6 @@ export interface PublicRoute {
 export type Target = 'intake' | 'dispatch' | 'records' | 'statistics' | 'console';
 export const TARGETS: Target[] = ['intake', 'dispatch', 'records', 'statistics', 'console'];
 
-const ALL: Role[] = ['call_taker', 'dispatcher', 'supervisor', 'analyst', 'ops'];
-const INTAKE_WRITE: Role[] = ['call_taker', 'supervisor'];
-const INTAKE_READ: Role[] = ['call_taker', 'dispatcher', 'supervisor', 'analyst'];
-const DISPATCH_READ: Role[] = ['dispatcher', 'supervisor', 'call_taker', 'analyst'];
-const DISPATCH_WRITE: Role[] = ['dispatcher', 'supervisor'];
-const RECORDS_READ: Role[] = ['dispatcher', 'supervisor', 'analyst'];
-const RECORDS_WRITE: Role[] = ['dispatcher', 'supervisor'];
-const STATS_READ: Role[] = ['analyst', 'supervisor', 'ops', 'dispatcher'];
-const METRICS: Role[] = ['ops', 'analyst', 'supervisor'];
 
 export const SHARED_DISTRICT = 'Precinct 1';
 
@@ -119,7 +113,6 @@ const intakeCommand = (command: string, body: (fx: Fixtures) => unknown, opts?: 
   path: (fx) => `/calls/${fx.callId}/${command}`,
   body,
   headers: anyVersion,
-  allowed: INTAKE_WRITE,
   fresh: freshCall(opts),
 });
 
@@ -127,6 +120,25 @@ const freshIncident = async (api: FixtureApi) => ({ incidentId: await api.pendin
 const freshUnit = async (api: FixtureApi) => ({ unitId: await api.newUnit() });
 const freshCase = async (api: FixtureApi) => ({ caseId: await api.openCase() });
 const DISPOSITION = { codes: ['advice-given'], note: 'role matrix' };
+
+/**
+ * One overdue alert for the acknowledge row (its id travels in the callId slot of the fixtures): a
+ * new unit dispatched to a pending incident, not en route, alerted by dispatch's timer after
+ * 60 s. Made once: acknowledging is idempotent, so every allowed request gets 200 on the same one.
+ */
+let overdueAlert: Promise<string> | undefined;
+const freshAlert = async (api: FixtureApi) => {
+  overdueAlert ??= (async () => {
+    const unitId = await api.newUnit();
+    await api.admin('dispatch', 'POST', `/incidents/${await api.pendingIncident()}/assignments`, { unitId });
+    for (const deadline = Date.now() + 150_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+      const alert = ((await api.admin('dispatch', 'GET', '/alerts?limit=500')) as { items: { id: string; unitId: string }[] }).items.find((a) => a.unitId === unitId);
+      if (alert) return alert.id;
+    }
+    throw new Error(`no overdue alert for ${unitId} within 150 s`);
+  })();
+  return { callId: await overdueAlert };
+};
 
 /** Every figure of statistics, asked as JSON and as its CSV download. */
 const FIGURES: { path: `/stats/${string}`; query?: string }[] = [
@@ -143,16 +155,16 @@ const FIGURES: { path: `/stats/${string}`; query?: string }[] = [
   { path: '/stats/throughput' },
 ];
 const figureCases: RouteCase[] = FIGURES.flatMap(({ path, query }) => [
-  { route: `GET ${path}` as const, path: () => `${path}${query ? `?${query}` : ''}`, allowed: STATS_READ },
-  { route: `GET ${path}` as const, path: () => `${path}?${query ? `${query}&` : ''}format=csv`, allowed: STATS_READ },
+  { route: `GET ${path}` as const, path: () => `${path}${query ? `?${query}` : ''}` },
+  { route: `GET ${path}` as const, path: () => `${path}?${query ? `${query}&` : ''}format=csv` },
 ]);
 
 export const ROUTES: Record<Target, RouteCase[]> = {
   intake: [
-    { route: 'POST /calls', path: () => '/calls', body: () => CALL_BODY, allowed: INTAKE_WRITE, ok: 201 },
-    { route: 'GET /calls', path: () => '/calls', allowed: INTAKE_READ },
-    { route: 'GET /calls/:id', path: (fx) => `/calls/${fx.callId}`, allowed: INTAKE_READ },
-    { route: 'GET /calls/:id', path: (fx) => `/calls/${fx.callId}?reveal=caller`, allowed: INTAKE_READ },
+    { route: 'POST /calls', path: () => '/calls', body: () => CALL_BODY, ok: 201 },
+    { route: 'GET /calls', path: () => '/calls' },
+    { route: 'GET /calls/:id', path: (fx) => `/calls/${fx.callId}` },
+    { route: 'GET /calls/:id', path: (fx) => `/calls/${fx.callId}?reveal=caller` },
     intakeCommand('caller', () => ({ number: '13800001234', name: 'Role Matrix' })),
     intakeCommand('location', () => ({ lat: 44.9779, lon: -93.2651, district: SHARED_DISTRICT, source: 'manual' })),
     intakeCommand('classification', () => ({ subtype: 'theft' })),
@@ -163,68 +175,78 @@ export const ROUTES: Record<Target, RouteCase[]> = {
     intakeCommand('cancel', () => ({ reason: 'misdial' })),
     intakeCommand('hand-over', () => ({}), { classified: true }),
     intakeCommand('close', () => ({ reason: 'resolved on the phone' })),
-    { route: 'GET /calls/:id/duplicates', path: (fx) => `/calls/${fx.callId}/duplicates`, allowed: INTAKE_WRITE },
-    { route: 'POST /duplicates/search', path: () => '/duplicates/search', body: () => ({ lat: 44.9778, lon: -93.265, subtype: 'snatching' }), allowed: INTAKE_WRITE },
-    { route: 'GET /taxonomy', path: () => '/taxonomy', allowed: [...INTAKE_READ, 'ops'] },
+    { route: 'GET /calls/:id/duplicates', path: (fx) => `/calls/${fx.callId}/duplicates` },
+    { route: 'POST /duplicates/search', path: () => '/duplicates/search', body: () => ({ lat: 44.9778, lon: -93.265, subtype: 'snatching' }) },
+    { route: 'GET /taxonomy', path: () => '/taxonomy' },
     // the call-taker desk (issue 16)
-    { route: 'GET /gazetteer', path: () => `/gazetteer?q=${encodeURIComponent('人民大道')}`, allowed: INTAKE_WRITE },
-    { route: 'POST /history/search', path: () => '/history/search', body: () => ({ callerNumber: '13800001234', lat: 44.9778, lon: -93.265 }), allowed: INTAKE_WRITE },
-    { route: 'GET /flags', path: () => '/flags', allowed: ['call_taker', 'dispatcher', 'supervisor'] },
-    { route: 'POST /flags', path: () => '/flags', body: () => ({ kind: 'location', label: 'role matrix hazard', lat: 44.9778, lon: -93.265 }), allowed: ['supervisor'], ok: 201 },
+    { route: 'GET /gazetteer', path: () => `/gazetteer?q=${encodeURIComponent('人民大道')}` },
+    { route: 'POST /history/search', path: () => '/history/search', body: () => ({ callerNumber: '13800001234', lat: 44.9778, lon: -93.265 }) },
+    { route: 'GET /flags', path: () => '/flags' },
+    { route: 'POST /flags', path: () => '/flags', body: () => ({ kind: 'location', label: 'role matrix hazard', lat: 44.9778, lon: -93.265 }), ok: 201 },
     {
       route: 'POST /flags/:id/retire',
       path: (fx) => `/flags/${fx.callId}/retire`,
       body: () => ({ reason: 'role matrix' }),
-      allowed: ['supervisor'],
       // a flag of its own (its id travels in the callId slot of the fixtures)
       fresh: async (api) => ({ callId: ((await api.admin('intake', 'POST', '/flags', { kind: 'person', label: 'role matrix person', number: '13800001234' })) as { flagId: string }).flagId }),
     },
-    { route: 'POST /telephony/ringing', path: () => '/telephony/ringing', body: () => ({ number: '13800001234', lat: 44.9778, lon: -93.265, uncertaintyMetres: 50 }), allowed: INTAKE_WRITE, ok: 201 },
-    { route: 'GET /telephony/ringing', path: () => '/telephony/ringing', allowed: INTAKE_WRITE },
+    { route: 'POST /telephony/ringing', path: () => '/telephony/ringing', body: () => ({ number: '13800001234', lat: 44.9778, lon: -93.265, uncertaintyMetres: 50 }), ok: 201 },
+    { route: 'GET /telephony/ringing', path: () => '/telephony/ringing' },
     {
       route: 'POST /telephony/ringing/:id/answer',
       path: (fx) => `/telephony/ringing/${fx.callId}/answer`,
       body: () => ({}),
-      allowed: INTAKE_WRITE,
       // a ring of its own (its id travels in the callId slot of the fixtures)
       fresh: async (api) => ({ callId: ((await api.admin('intake', 'POST', '/telephony/ringing', { number: '13800001234' })) as { ringId: string }).ringId }),
     },
   ],
   dispatch: [
-    { route: 'GET /incidents', path: () => '/incidents', allowed: DISPATCH_READ },
-    { route: 'GET /incidents/queue', path: () => '/incidents/queue', allowed: DISPATCH_READ },
-    { route: 'GET /incidents/:id', path: (fx) => `/incidents/${fx.incidentId}`, allowed: DISPATCH_READ },
-    { route: 'GET /incidents/:id/recommendations', path: (fx) => `/incidents/${fx.incidentId}/recommendations`, allowed: DISPATCH_READ },
+    { route: 'GET /incidents', path: () => '/incidents' },
+    { route: 'GET /incidents/queue', path: () => '/incidents/queue' },
+    { route: 'GET /incidents/:id', path: (fx) => `/incidents/${fx.incidentId}` },
+    { route: 'GET /incidents/:id/recommendations', path: (fx) => `/incidents/${fx.incidentId}/recommendations` },
     {
       route: 'POST /incidents/:id/assignments',
       path: (fx) => `/incidents/${fx.incidentId}/assignments`,
       body: (fx) => ({ unitId: fx.unitId }),
-      allowed: DISPATCH_WRITE,
       ok: 201,
       fresh: async (api) => ({ incidentId: await api.pendingIncident(), unitId: await api.newUnit() }),
       pools: { incidents: 1 },
     },
-    { route: 'POST /incidents/:id/cancel', path: (fx) => `/incidents/${fx.incidentId}/cancel`, body: () => ({ reason: 'caller called back: no help needed' }), allowed: DISPATCH_WRITE, fresh: freshIncident, pools: { incidents: 1 } },
-    { route: 'POST /incidents/:id/close', path: (fx) => `/incidents/${fx.incidentId}/close`, body: () => ({ reason: 'resolved by phone' }), allowed: DISPATCH_WRITE, fresh: freshIncident, pools: { incidents: 1 } },
-    { route: 'GET /units', path: () => '/units', allowed: DISPATCH_READ },
-    { route: 'GET /units/:unitId', path: (fx) => `/units/${fx.unitId}`, allowed: DISPATCH_READ },
+    { route: 'POST /incidents/:id/cancel', path: (fx) => `/incidents/${fx.incidentId}/cancel`, body: () => ({ reason: 'caller called back: no help needed' }), fresh: freshIncident, pools: { incidents: 1 } },
+    { route: 'POST /incidents/:id/close', path: (fx) => `/incidents/${fx.incidentId}/close`, body: () => ({ disposition: 'resolved-by-phone', note: 'role matrix' }), fresh: freshIncident, pools: { incidents: 1 } },
+    { route: 'POST /incidents/:id/notes', path: (fx) => `/incidents/${fx.incidentId}/notes`, body: () => ({ text: 'caller called back: suspect left northbound' }), fresh: freshIncident, pools: { incidents: 1 } },
+    // the fixture calls are snatching (priority 1): 3 is always a change
+    {
+      route: 'POST /incidents/:id/link',
+      path: (fx) => `/incidents/${fx.incidentId}/link`,
+      body: (fx) => ({ duplicateOf: fx.duplicateOfIncidentId, reason: 'same snatching, second caller' }),
+      fresh: async (api, shared) => ({ incidentId: await api.pendingIncident(), duplicateOfIncidentId: shared.incidentId }),
+      pools: { incidents: 1 },
+    },
+    { route: 'POST /incidents/:id/priority', path: (fx) => `/incidents/${fx.incidentId}/priority`, body: () => ({ priority: 3, reason: 'suspect gone, nobody hurt' }), fresh: freshIncident, pools: { incidents: 1 } },
+    { route: 'GET /units', path: () => '/units' },
+    { route: 'GET /units/:unitId', path: (fx) => `/units/${fx.unitId}` },
     {
       route: 'POST /units',
       path: () => '/units',
       body: (fx) => unitBody(fx.unitId, fx.district),
-      allowed: ['supervisor'],
       ok: 201,
       fresh: async (api) => ({ unitId: api.unique('RM-REG') }),
     },
-    { route: 'POST /units/:unitId/status', path: (fx) => `/units/${fx.unitId}/status`, body: () => ({ status: 'out-of-service' }), allowed: DISPATCH_WRITE, fresh: freshUnit },
-    { route: 'POST /units/:unitId/position', path: (fx) => `/units/${fx.unitId}/position`, body: () => ({ lat: 44.979, lon: -93.266 }), allowed: ['dispatcher', 'supervisor', 'ops'], fresh: freshUnit },
-    { route: 'GET /alerts', path: () => '/alerts', allowed: DISPATCH_READ },
-    { route: 'GET /duty-levels', path: () => '/duty-levels', allowed: DISPATCH_READ },
+    { route: 'POST /units/:unitId/status', path: (fx) => `/units/${fx.unitId}/status`, body: () => ({ status: 'out-of-service' }), fresh: freshUnit },
+    { route: 'POST /units/:unitId/position', path: (fx) => `/units/${fx.unitId}/position`, body: () => ({ lat: 44.979, lon: -93.266 }), fresh: freshUnit },
+    { route: 'GET /roster', path: () => '/roster' },
+    { route: 'PUT /units/:unitId/service', path: (fx) => `/units/${fx.unitId}/service`, body: () => ({ inService: false, reason: 'training' }), fresh: freshUnit },
+    { route: 'PUT /units/:unitId/shift', path: (fx) => `/units/${fx.unitId}/shift`, body: () => ({ name: 'day', start: '08:00', end: '20:00' }), fresh: freshUnit },
+    { route: 'PUT /units/:unitId/crew', path: (fx) => `/units/${fx.unitId}/crew`, body: () => ({ crewSize: 2, officers: ['王警官'] }), fresh: freshUnit },
+    { route: 'GET /alerts', path: () => '/alerts' },
+    { route: 'POST /alerts/:id/acknowledge', path: (fx) => `/alerts/${/^\d+$/.test(fx.callId) ? fx.callId : '1'}/acknowledge`, body: () => ({}), fresh: freshAlert },
+    { route: 'GET /duty-levels', path: () => '/duty-levels' },
     {
       route: 'PUT /duty-levels/:district',
       path: (fx) => `/duty-levels/${encodeURIComponent(fx.district)}`,
       body: () => ({ level: 'reinforced', reason: 'role matrix' }),
-      allowed: ['supervisor'],
       // a district of its own (known to dispatch through its one unit), still at the default level
       fresh: async (api) => {
         const district = api.unique('RM District');
@@ -232,24 +254,23 @@ export const ROUTES: Record<Target, RouteCase[]> = {
         return { district };
       },
     },
-    { route: 'GET /map', path: () => '/map', allowed: DISPATCH_READ },
-    { route: 'GET /run-cards', path: () => '/run-cards', allowed: DISPATCH_READ },
-    { route: 'GET /eta-model', path: () => '/eta-model', allowed: DISPATCH_READ },
+    { route: 'GET /map', path: () => '/map' },
+    { route: 'GET /run-cards', path: () => '/run-cards' },
+    { route: 'GET /eta-model', path: () => '/eta-model' },
   ],
   records: [
-    { route: 'GET /cases', path: () => '/cases', allowed: RECORDS_READ },
-    { route: 'GET /cases/export.csv', path: () => '/cases/export.csv', allowed: RECORDS_READ },
-    { route: 'GET /cases/:id', path: (fx) => `/cases/${fx.caseId}`, allowed: RECORDS_READ },
-    { route: 'GET /cases/:id/timeline', path: (fx) => `/cases/${fx.caseId}/timeline`, allowed: RECORDS_READ },
-    { route: 'GET /cases/:id/eido', path: (fx) => `/cases/${fx.caseId}/eido`, allowed: RECORDS_READ },
-    { route: 'POST /cases/:id/narratives', path: (fx) => `/cases/${fx.caseId}/narratives`, body: () => ({ text: 'unit on scene, parties spoken to' }), allowed: RECORDS_WRITE, ok: 201, fresh: freshCase, pools: { cases: 1 } },
-    { route: 'POST /cases/:id/parties', path: (fx) => `/cases/${fx.caseId}/parties`, body: () => ({ role: 'witness', name: 'Role Matrix' }), allowed: RECORDS_WRITE, ok: 201, fresh: freshCase, pools: { cases: 1 } },
-    { route: 'POST /cases/:id/disposition', path: (fx) => `/cases/${fx.caseId}/disposition`, body: () => DISPOSITION, allowed: RECORDS_WRITE, fresh: freshCase, pools: { cases: 1 } },
+    { route: 'GET /cases', path: () => '/cases' },
+    { route: 'GET /cases/export.csv', path: () => '/cases/export.csv' },
+    { route: 'GET /cases/:id', path: (fx) => `/cases/${fx.caseId}` },
+    { route: 'GET /cases/:id/timeline', path: (fx) => `/cases/${fx.caseId}/timeline` },
+    { route: 'GET /cases/:id/eido', path: (fx) => `/cases/${fx.caseId}/eido` },
+    { route: 'POST /cases/:id/narratives', path: (fx) => `/cases/${fx.caseId}/narratives`, body: () => ({ text: 'unit on scene, parties spoken to' }), ok: 201, fresh: freshCase, pools: { cases: 1 } },
+    { route: 'POST /cases/:id/parties', path: (fx) => `/cases/${fx.caseId}/parties`, body: () => ({ role: 'witness', name: 'Role Matrix' }), ok: 201, fresh: freshCase, pools: { cases: 1 } },
+    { route: 'POST /cases/:id/disposition', path: (fx) => `/cases/${fx.caseId}/disposition`, body: () => DISPOSITION, fresh: freshCase, pools: { cases: 1 } },
     {
       route: 'POST /cases/:id/close',
       path: (fx) => `/cases/${fx.caseId}/close`,
       body: () => ({}),
-      allowed: RECORDS_WRITE,
       // closing needs a disposition
       fresh: async (api) => {
         const caseId = await api.openCase();
@@ -262,7 +283,6 @@ export const ROUTES: Record<Target, RouteCase[]> = {
       route: 'POST /cases/:id/reopen',
       path: (fx) => `/cases/${fx.caseId}/reopen`,
       body: () => ({ reason: 'new evidence' }),
-      allowed: ['supervisor'],
       // only a closed case can be reopened
       fresh: async (api) => {
         const caseId = await api.openCase();
@@ -275,18 +295,20 @@ export const ROUTES: Record<Target, RouteCase[]> = {
   ],
   statistics: [
     ...figureCases,
-    { route: 'POST /stats/admin/rebuild', path: () => '/stats/admin/rebuild', body: () => ({}), allowed: ['ops'] },
+    { route: 'POST /stats/admin/rebuild', path: () => '/stats/admin/rebuild', body: () => ({}) },
   ],
   console: [
-    { route: 'GET /auth/me', path: () => '/auth/me', allowed: ALL },
-    { route: 'GET /api/live', path: () => '/api/live', allowed: ALL, stream: true },
-    { route: 'GET /api/console/taxonomy', path: () => '/api/console/taxonomy', allowed: ALL },
-    { route: 'GET /api/console/map', path: () => '/api/console/map', allowed: ALL },
-    { route: 'GET /api/console/config', path: () => '/api/console/config', allowed: ALL },
-    { route: 'GET /api/intake/metrics', path: () => '/api/intake/metrics', allowed: METRICS },
-    { route: 'GET /api/dispatch/metrics', path: () => '/api/dispatch/metrics', allowed: METRICS },
-    { route: 'GET /api/records/metrics', path: () => '/api/records/metrics', allowed: METRICS },
-    { route: 'GET /api/statistics/metrics', path: () => '/api/statistics/metrics', allowed: METRICS },
+    { route: 'GET /auth/me', path: () => '/auth/me' },
+    { route: 'POST /auth/logout', path: () => '/auth/logout', ok: 204 },
+    { route: 'GET /api/audit', path: () => '/api/audit?limit=5' },
+    { route: 'GET /api/live', path: () => '/api/live', stream: true },
+    { route: 'GET /api/console/taxonomy', path: () => '/api/console/taxonomy' },
+    { route: 'GET /api/console/map', path: () => '/api/console/map' },
+    { route: 'GET /api/console/config', path: () => '/api/console/config' },
+    { route: 'GET /api/intake/metrics', path: () => '/api/intake/metrics' },
+    { route: 'GET /api/dispatch/metrics', path: () => '/api/dispatch/metrics' },
+    { route: 'GET /api/records/metrics', path: () => '/api/records/metrics' },
+    { route: 'GET /api/statistics/metrics', path: () => '/api/statistics/metrics' },
   ],
 };
 
@@ -313,20 +335,31 @@ const BASE: PublicRoute[] = [
 const OPENAPI: PublicRoute = { route: 'GET /openapi.json', path: '/openapi.json', ok: 200, gateway: true, why: "the service's API document, built from its route table (libs/http/README.md)" };
 
 /**
- * Routes that need no token, by design (README "Sign-in and roles"): probes, metrics,
- * each service's OpenAPI document, sign-in and the SPA. The spec asks each without a token.
+ * How to ask the public routes (those without roles in their table; README "Sign-in and roles"):
+ * probes, metrics, each service's OpenAPI document, sign-in and the SPA. The spec asks each
+ * without a token.
  */
 export const PUBLIC: Record<Target, PublicRoute[]> = {
   intake: [...BASE, OPENAPI],
-  // dispatch serves /openapi.json once its routes are a route table (issue 12, after the dispatch slices)
-  dispatch: BASE,
+  dispatch: [...BASE, OPENAPI],
   records: [...BASE, OPENAPI],
   statistics: [...BASE, OPENAPI],
   console: [
     ...BASE,
     { ...OPENAPI, gateway: false },
     { route: 'POST /auth/login', path: '/auth/login', body: ({ demoPassword }) => ({ username: 'calltaker', password: demoPassword }), ok: 200, why: 'sign-in' },
+    { route: 'POST /auth/refresh', path: '/auth/refresh', body: () => ({ refreshToken: 'unknown.session' }), ok: 401, why: 'the refresh token is the credential (401 for an unknown session)' },
     // 200 with the production build, 503 problem+json when it has not been built
     { route: 'GET /^\\/(?!api\\/|auth\\/|healthz$|readyz$|metrics$).*/', path: '/dispatcher', accept: 'text/html', ok: [200, 503], why: 'the SPA (index.html for client routes)' },
   ],
 };
+
+/**
+ * The only routes a route table may leave without roles (public by design): probes, metrics, the
+ * OpenAPI document, sign-in and the console's SPA. A table that leaves any other route public
+ * fails the specs.
+ */
+export const MAY_BE_PUBLIC: readonly string[] = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json', 'POST /auth/login', 'POST /auth/refresh'];
+
+/** Whether `route` (`METHOD /path`) may be public: {@link MAY_BE_PUBLIC} or the console's SPA (a RegExp route). */
+export const mayBePublic = (target: Target, route: string): boolean => MAY_BE_PUBLIC.includes(route) || (target === 'console' && route.startsWith('GET /^'));

@@ -35,6 +35,9 @@ export interface CountyMapProps {
   units?: CountyMapUnit[];
   /** a picked point (call taker) */
   marker?: LatLon;
+  /** gazetteer matches (call taker): labelled points; a click picks the place */
+  places?: (LatLon & { id: string; label: string })[];
+  onPickPlace?: (id: string) => void;
   selectedIncidentId?: string;
   /** unit ids linked to the selected incident (dashed lines) */
   linkedUnitIds?: string[];
@@ -64,28 +67,80 @@ function shortAge(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
 }
 
+type Box = { left: number; right: number; top: number; bottom: number };
+const hits = (r: Box, p: Box) => r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top;
+const moved = (r: Box, dx: number, dy: number): Box => ({ left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy });
+
 /**
- * Hides labels that overlap a label drawn before them. Labels are visited in `data-prio` order
- * (lower first: incidents 0, units 1, stations 2, districts 3, roads 4), so the important ones win.
- * Exported for tests of the pure overlap rule.
+ * Places the map's labels so that none overlaps another and none sits on an incident or unit
+ * dot other than its own. Labels are visited in `data-prio` order (lower first: incidents 0,
+ * units 1, stations 2, districts 3, roads 4), so the important ones win; a label that collides
+ * at its place is tried left of, above and below its point (a CSS `translate`, independent of
+ * Leaflet's own transform), and hidden when none of these is free. Unit labels that find no
+ * place clear of dots still show (beside their dot, over the dots, on their opaque background)
+ * when they overlap no other label. Exported for tests of the pure placement rule.
  */
 export function declutter(root: HTMLElement): number {
+  // (the map runs without fade animation: a faded-out label would linger in the DOM for 200 ms
+  // and hide its own replacement)
   const labels = [...root.querySelectorAll<HTMLElement>('.cm-label')];
   labels.sort((a, b) => Number(a.dataset.prio ?? 9) - Number(b.dataset.prio ?? 9));
-  const placed: DOMRect[] = [];
-  let hidden = 0;
   for (const el of labels) {
-    el.style.visibility = '';
+    el.classList.remove('cm-hidden');
+    el.style.translate = '';
+  }
+  // the dots (shrunk by 1 px: a label beside its neighbour's dot edge is not on it)
+  const dots = [...root.querySelectorAll<SVGElement>('path.cm-incident, path.cm-unit')].map((el) => {
+    const r = el.getBoundingClientRect();
+    return { owner: el.dataset.owner ?? '', box: { left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1 } };
+  });
+  const placed: Box[] = [];
+  let hidden = 0;
+  let shifted = 0;
+  for (const el of labels) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
-    const hit = placed.some((p) => r.left < p.right && r.right > p.left && r.top < p.bottom && r.bottom > p.top);
-    if (hit) {
-      el.style.visibility = 'hidden';
+    const owner = el.dataset.owner ?? '';
+    const prio = Number(el.dataset.prio ?? 9);
+    const gap = 4;
+    // here, left of the point (for labels drawn right of it), above, below
+    const tries: [number, number][] = [
+      [0, 0],
+      [-(r.width + 2 * gap + (owner ? 12 : 10)), 0],
+      [0, -(r.height / 2 + 10)],
+      [0, r.height / 2 + 10],
+    ];
+    const onDot = (b: Box) => prio > 0 && dots.some((d) => d.owner !== owner && hits(b, d.box));
+    const onLabel = (b: Box) => placed.some((p) => hits(b, p));
+    let pick = tries.find(([dx, dy]) => !onLabel(moved(r, dx, dy)) && !onDot(moved(r, dx, dy)));
+    // a unit label with no place clear of dots stays beside its own dot (opaque, above the dots)
+    if (!pick && prio <= 1) pick = tries.find(([dx, dy]) => !onLabel(moved(r, dx, dy)));
+    if (!pick) {
+      el.classList.add('cm-hidden');
       hidden++;
-    } else placed.push(r);
+      continue;
+    }
+    const [dx, dy] = pick;
+    if (dx || dy) {
+      el.style.translate = `${dx}px ${dy}px`;
+      shifted++;
+    }
+    placed.push(moved(r, dx, dy));
   }
   root.dataset.hiddenLabels = String(hidden);
+  root.dataset.shiftedLabels = String(shifted);
+  root.dataset.declutterRuns = String(Number(root.dataset.declutterRuns ?? 0) + 1);
   return hidden;
+}
+
+/**
+ * A permanent label as a layer of its own in `group` (removed with the group's other layers; a
+ * permanent tooltip bound to a marker stayed on the map after its marker was removed, doubling labels).
+ */
+function label(group: L.LayerGroup, at: L.LatLng, html: string, direction: L.Direction, offset: L.PointExpression, className: string, owner?: string): void {
+  const tip = L.tooltip({ permanent: true, direction, offset, className, interactive: false }).setLatLng(at).setContent(html).addTo(group);
+  const el = tip.getElement();
+  if (el && owner) el.dataset.owner = owner;
 }
 
 /**
@@ -100,14 +155,22 @@ export function declutter(root: HTMLElement): number {
  * lower-priority label of an overlapping pair is hidden. `data-zoom` on the box = Leaflet's zoom.
  */
 export function CountyMap(props: CountyMapProps) {
-  const { geojson, incidents = [], units = [], marker, selectedIncidentId, linkedUnitIds = [], circleRadiiMetres = [], tiles, onPick, onSelectIncident, onSelectUnit, height, testId = 'county-map' } = props;
+  const { geojson, incidents = [], units = [], marker, places = [], selectedIncidentId, linkedUnitIds = [], circleRadiiMetres = [], tiles, onPick, onSelectIncident, onSelectUnit, height, testId = 'county-map' } = props;
   const { lang, t } = useI18n();
   const box = useRef<HTMLDivElement>(null);
   const mapRef = useRef<L.Map | undefined>(undefined);
   const layers = useRef<{ base: L.LayerGroup; overlay: L.LayerGroup; tiles?: L.TileLayer } | undefined>(undefined);
   const fitted = useRef(false);
-  const cb = useRef({ onPick, onSelectIncident, onSelectUnit });
-  cb.current = { onPick, onSelectIncident, onSelectUnit };
+  const userMoved = useRef(false);
+  const countyBounds = useRef<L.LatLngBounds | undefined>(undefined);
+  const declutterTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** declutter once the map has settled (after zoom animations, resizes and redraws) */
+  const declutterSoon = () => {
+    if (declutterTimer.current) clearTimeout(declutterTimer.current);
+    declutterTimer.current = setTimeout(() => box.current && declutter(box.current), 80);
+  };
+  const cb = useRef({ onPick, onSelectIncident, onSelectUnit, onPickPlace: props.onPickPlace });
+  cb.current = { onPick, onSelectIncident, onSelectUnit, onPickPlace: props.onPickPlace };
   const crs: MapCrs = tiles?.crs ?? 'WGS84';
   const crsRef = useRef(crs);
   crsRef.current = crs;
@@ -119,7 +182,7 @@ export function CountyMap(props: CountyMapProps) {
   // the map itself, once
   useEffect(() => {
     const el = box.current!;
-    const map = L.map(el, { zoomControl: true, attributionControl: true, minZoom: 8, maxZoom: 19, zoomSnap: 0.5, keyboard: true, preferCanvas: false });
+    const map = L.map(el, { zoomControl: true, attributionControl: true, minZoom: 8, maxZoom: 19, zoomSnap: 0.25, keyboard: true, preferCanvas: false, fadeAnimation: false });
     map.attributionControl.setPrefix(false);
     map.setView([44.97, -93.27], 12);
     const base = L.layerGroup().addTo(map);
@@ -128,14 +191,24 @@ export function CountyMap(props: CountyMapProps) {
     mapRef.current = map;
     const sync = () => {
       el.dataset.zoom = String(map.getZoom());
-      declutter(el);
+      declutterSoon();
     };
     map.on('zoomend moveend', sync);
     map.on('click', (e: L.LeafletMouseEvent) => cb.current.onPick?.(toWgs84({ lat: e.latlng.lat, lon: e.latlng.lng }, crsRef.current)));
-    const ro = new ResizeObserver(() => map.invalidateSize());
+    // until the dispatcher moves the map, it keeps the whole county in view when its box changes size
+    const touched = () => (userMoved.current = true);
+    el.addEventListener('pointerdown', touched);
+    el.addEventListener('wheel', touched, { passive: true });
+    el.addEventListener('keydown', touched);
+    const ro = new ResizeObserver(() => {
+      map.invalidateSize();
+      if (!userMoved.current && countyBounds.current?.isValid()) map.fitBounds(countyBounds.current, { padding: [12, 12], animate: false });
+      declutterSoon();
+    });
     ro.observe(el);
     sync();
     return () => {
+      if (declutterTimer.current) clearTimeout(declutterTimer.current);
       ro.disconnect();
       map.remove();
       mapRef.current = undefined;
@@ -185,17 +258,19 @@ export function CountyMap(props: CountyMapProps) {
       } else if (g.type === 'Point') {
         const [lon, lat] = g.coordinates as [number, number];
         const m = L.circleMarker(show({ lat, lon }), { radius: 5, className: `cm-${kind || 'point'}`, interactive: false }).addTo(l.base);
-        if (name) m.bindTooltip(name, { permanent: true, direction: 'right', offset: [6, 0], className: `cm-label cm-label-${kind || 'point'}` });
+        if (name) label(l.base, m.getLatLng(), name, 'right', [6, 0], `cm-label cm-label-${kind || 'point'}`);
       }
     }
     for (const el of box.current!.querySelectorAll<HTMLElement>('.cm-label-district')) el.dataset.prio = '3';
     for (const el of box.current!.querySelectorAll<HTMLElement>('.cm-label-station')) el.dataset.prio = '2';
     for (const el of box.current!.querySelectorAll<HTMLElement>('.cm-label-road, .cm-label-water, .cm-label-square')) el.dataset.prio = '4';
+    countyBounds.current = bounds;
     if (!fitted.current && bounds.isValid()) {
-      map.fitBounds(bounds, { padding: [8, 8] });
+      map.fitBounds(bounds, { padding: [12, 12], animate: false });
       fitted.current = true;
     }
     declutter(box.current!);
+    declutterSoon();
   }, [geojson, lang, show]);
 
   // incidents, units, links, circles, marker
@@ -203,6 +278,8 @@ export function CountyMap(props: CountyMapProps) {
     const map = mapRef.current;
     const l = layers.current;
     if (!map || !l) return;
+    // a permanent tooltip bound to a marker outlives the marker's removal from the group (its
+    // element stays on the map with the old text): unbind them first
     l.overlay.clearLayers();
     const selected = incidents.find((i) => i.id === selectedIncidentId);
     if (selected) {
@@ -214,18 +291,20 @@ export function CountyMap(props: CountyMapProps) {
       const stale = u.fixAgeSeconds === null || u.fixAgeSeconds === undefined;
       const m = L.circleMarker(show(u), { radius: 6, className: `cm-unit status-${u.status}${stale ? ' no-fix' : ''}` }).addTo(l.overlay);
       const age = u.fixAgeSeconds === null || u.fixAgeSeconds === undefined ? t('mapPost') : shortAge(u.fixAgeSeconds);
-      m.bindTooltip(`${u.callSign} <small>${age}</small>`, { permanent: true, direction: 'right', offset: [6, 0], className: 'cm-label cm-label-unit' });
+      label(l.overlay, m.getLatLng(), `${u.callSign} <small>${age}</small>`, 'right', [6, 0], 'cm-label cm-label-unit', `u:${u.id}`);
       m.on('click', () => cb.current.onSelectUnit?.(u.id));
       const el = m.getElement() as HTMLElement | undefined;
       if (el) {
         el.dataset.testid = 'map-unit';
         el.dataset.unitId = u.id;
+        el.dataset.owner = `u:${u.id}`;
       }
     }
     for (const i of incidents) {
       const sel = i.id === selectedIncidentId;
       const m = L.circleMarker(show(i), { radius: sel ? 11 : 8, className: `cm-incident p${i.priority} ${i.level ?? 'ok'}${sel ? ' selected' : ''}` }).addTo(l.overlay);
-      m.bindTooltip(`P${i.priority} ${i.label}`, { permanent: sel, direction: 'top', offset: [0, -8], className: sel ? 'cm-label cm-label-incident' : 'cm-hover' });
+      if (sel) label(l.overlay, m.getLatLng(), `P${i.priority} ${i.label}`, 'top', [0, -10], 'cm-label cm-label-incident', `i:${i.id}`);
+      else m.bindTooltip(`P${i.priority} ${i.label}`, { direction: 'top', offset: [0, -8], className: 'cm-hover' });
       m.on('click', (e) => {
         L.DomEvent.stopPropagation(e);
         cb.current.onSelectIncident?.(i.id);
@@ -234,13 +313,28 @@ export function CountyMap(props: CountyMapProps) {
       if (el) {
         el.dataset.testid = 'map-incident';
         el.dataset.incidentId = i.id;
+        el.dataset.owner = `i:${i.id}`;
       }
     }
     if (marker) L.circleMarker(show(marker), { radius: 7, className: 'cm-marker', interactive: false }).addTo(l.overlay);
+    for (const p of places) {
+      const m = L.circleMarker(show(p), { radius: 6, className: 'cm-place' }).addTo(l.overlay);
+      label(l.overlay, m.getLatLng(), p.label, 'right', [6, 0], 'cm-label cm-label-place');
+      m.on('click', (e) => {
+        L.DomEvent.stopPropagation(e);
+        cb.current.onPickPlace?.(p.id);
+      });
+      const el = m.getElement() as HTMLElement | undefined;
+      if (el) {
+        el.dataset.testid = 'map-place';
+        el.dataset.placeId = p.id;
+      }
+    }
     for (const el of box.current!.querySelectorAll<HTMLElement>('.cm-label-unit')) el.dataset.prio = '1';
     for (const el of box.current!.querySelectorAll<HTMLElement>('.cm-label-incident')) el.dataset.prio = '0';
     declutter(box.current!);
-  }, [incidents, units, marker, selectedIncidentId, linkedUnitIds, circleRadiiMetres, show, t]);
+    declutterSoon();
+  }, [incidents, units, marker, places, selectedIncidentId, linkedUnitIds, circleRadiiMetres, show, t]);
 
   // keep the selected incident in view
   useEffect(() => {

@@ -1,29 +1,47 @@
 import type { ApiError } from '../api';
 import { useI18n } from '../i18n';
 
-/** An API error shown in full: method, path, status, title, detail and every bad field. */
+/**
+ * The text of an API error in the UI's language: the problem's `code` (`problem.<code>`) when the
+ * UI knows it, else the HTTP status (`http.<status>`), else the server's title. Server sentences
+ * (English) never stand in the Chinese UI's message: they go under "technical detail".
+ */
+export function useProblemText(): (error: ApiError) => string {
+  const { tx } = useI18n();
+  return (e) => {
+    const byCode = e.code ? tx(`problem.${e.code}`) : undefined;
+    if (byCode && byCode !== e.code) return byCode;
+    const byStatus = tx(`http.${e.status}`);
+    return byStatus !== String(e.status) ? byStatus : e.title;
+  };
+}
+
+/** An API error: its translated text, and the method, path, status, server title, detail and bad fields under "technical detail". */
 export function ProblemBox({ error, title }: { error: ApiError; title?: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const text = useProblemText()(error);
   return (
-    <div className="problem" role="alert" data-testid="problem" data-status={error.status}>
+    <div className="problem" role="alert" data-testid="problem" data-status={error.status} data-code={error.code ?? ''}>
       <strong>
-        {title ?? t('error')}: HTTP {error.status || '—'} {error.title}
+        {title ? `${title}${lang === 'zh' ? '：' : ': '}` : ''}
+        {text}
       </strong>
-      {error.detail && <div>{error.detail}</div>}
-      {error.path && (
-        <div className="muted small">
-          {error.method} {error.path}
-        </div>
-      )}
       {error.errors.length > 0 && (
         <ul>
           {error.errors.map((e) => (
             <li key={e.field}>
-              <code>{e.field}</code>: {e.message}
+              <code>{e.field}</code>
             </li>
           ))}
         </ul>
       )}
+      <details className="muted small">
+        <summary>{t('technicalDetail')}</summary>
+        HTTP {error.status || '—'} {error.title}
+        {error.detail ? ` — ${error.detail}` : ''}
+        {error.path ? ` (${error.method} ${error.path})` : ''}
+        {error.errors.map((e) => ` · ${e.field}: ${e.message}`).join('')}
+      </details>
     </div>
   );
 }

@@ -1,399 +1,266 @@
-import { useMemo, useState, type ReactNode } from 'react';
-// a recommendation as dispatch returns it: the contract's type (type-only, nothing of it is bundled)
-import type { Recommendation } from '@cad110/contracts/src/events/dispatch';
-import { ApiError, post } from '../api';
-import { MapView } from '../components/map-view';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useMute } from '../attention';
+import { CommandBar } from '../components/command-bar';
+import { CountyMap } from '../components/county-map';
+import { ActionDialog, HelpOverlay, SendUnitDialog } from '../components/desk-dialogs';
+import type { ActionKind, Incident, IncidentDetail, Unit } from '../desk-types';
+import { QueuePanel } from '../components/desk-queue';
+import { IncidentPane, UnitActions } from '../components/incident-pane';
 import { ProblemBox } from '../components/problem';
-import { TraceLink } from '../components/trace-link';
-import { useI18n, type Lang } from '../i18n';
-import { useLiveRefresh } from '../live';
+import { AlertList, UnitBoard, type UnitAlert } from '../components/unit-board';
+import { useConsoleConfig } from '../console-config';
+import { acknowledgeAlert, asApiError } from '../desk-actions';
+import { useDeskAttention } from '../desk-attention';
+import { useDeskCommands } from '../desk-commands';
+import { circleRadii, localMinute, type EtaModelLike } from '../dispatch-logic';
+import { districtsOf, useDistrictName } from '../districts';
+import { useI18n } from '../i18n';
+import { useLiveReconnect, useLiveRefresh } from '../live';
 import { labelOf, type TaxonomyFile } from '../taxonomy';
-import { formatAge, formatEta, timerLevel } from '../timers';
-import { canReassign, nextStatuses, ON_INCIDENT } from '../unit-status';
+import { liveAgeSeconds, timerLevel } from '../timers';
 import { useApi, useNow } from '../use-api';
 
-export interface Incident {
-  id: string;
-  callId: string;
-  status: string;
-  priority: number;
-  kind: string;
-  category: string;
-  subtype: string;
-  district: string | null;
-  lat: number | null;
-  lon: number | null;
-  answeredAt: string;
-  openedAt: string;
-  recommendations: Recommendation[] | null;
-  version: number;
-}
 
-export interface Unit {
-  id: string;
-  callSign: string;
-  type: string;
-  district: string;
-  homeStation: string;
-  lat: number | null;
-  lon: number | null;
-  status: string;
-  onDuty: boolean;
-  crewSize: number;
-}
+type Dialog = { kind: 'send' } | { kind: 'help' } | { kind: 'action'; action: ActionKind } | undefined;
 
-/** A unit on an incident as `GET /incidents/{id}` lists it (`active` false once it cleared or was reassigned). */
-export interface IncidentUnit {
-  incidentId: string;
-  unitId: string;
-  callSign: string;
-  unitType: string;
-  status: string;
-  active: boolean;
-  dispatchedAt: string;
-  enRouteAt: string | null;
-  onSceneAt: string | null;
-  transportingAt: string | null;
-  clearedAt: string | null;
-  reassignedAt: string | null;
-}
-
-export type IncidentDetail = Incident & { units: IncidentUnit[]; closedAt?: string | null };
-
-type UnitUnitState = { unitId: string; state: 'busy' } | { unitId: string; state: 'ok'; status: string } | { unitId: string; state: 'error'; error: ApiError };
-
-type AssignState = { incidentId: string; unitId: string; state: 'busy' } | { incidentId: string; unitId: string; state: 'ok' } | { incidentId: string; unitId: string; state: 'error'; error: ApiError };
+/** Seconds between full re-reads while nothing arrives (a safety net under the live stream). */
+const SAFETY_REREAD_SECONDS = 30;
+/** Milliseconds after a reconnect at which the views read everything a second time. */
+const REREAD_AFTER_RECONNECT_MS = 1500;
 
 /**
- * 调度 — pending incidents by priority then age with running timers (amber/red by priority),
- * incidents in progress (assigned), the selected incident's status, its units with one-click
- * status reports (`POST /api/dispatch/units/{unitId}/status {status, incidentId}`: en route, on
- * scene, transporting, cleared — dispatch closes the incident when its last unit clears) and a
- * link to the call's trace; its recommendations (ETA, distance, 1/3/5-minute circle badges,
- * reasons) with an accept button (`POST /api/dispatch/incidents/{id}/assignments {unitId}`); the
- * unit board grouped by type and district, where a click on a unit offers its status reports and
- * 改派 (reassign to the selected pending incident, `{unitId, reassign: true}`); and the situation
- * map. Live: re-reads incidents, the selected incident and units when dispatch or call events
- * arrive (at most once a second).
+ * 调度台 — the dispatcher desk on one 1920×1080 screen: the pending queue and the incidents in
+ * progress (left), the selected incident with its detail, actions and live recommendations
+ * (centre), the county map and below it the unit board and the overdue-unit alerts (right), a
+ * command line and function keys on top. Data: dispatch's incidents, units and alerts through
+ * the console gateway; re-read when dispatch or call events arrive (at most once a second), in
+ * full on every reconnect of the live stream and every 30 s. Attention (tone, notification,
+ * flash) for new P1/P2, red timers and overdue units (desk-attention.ts).
  */
-/**
- * One incident in the pending queue or the in-progress list: priority, subtype, category and
- * district; `children` is the row's right-hand cell (its timer). Enter or a click selects it.
- */
-function IncidentRow(props: {
-  incident: { id: string; callId: string; priority: number; subtype: string; category: string; district: string | null };
-  selected: boolean;
-  onSelect: (id: string) => void;
-  testId: string;
-  taxonomy: TaxonomyFile | undefined;
-  lang: Lang;
-  children: ReactNode;
-}) {
-  const { incident: i, selected, onSelect, testId, taxonomy, lang } = props;
-  return (
-    <li
-      className={`incident-row ${selected ? 'selected' : ''}`}
-      onClick={() => onSelect(i.id)}
-      data-testid={testId}
-      data-incident-id={i.id}
-      data-call-id={i.callId}
-      tabIndex={0}
-      onKeyDown={(e) => e.key === 'Enter' && onSelect(i.id)}
-    >
-      <span className={`prio p${i.priority}`}>P{i.priority}</span>
-      <span className="incident-what">
-        <strong>{labelOf(taxonomy, i.subtype, lang)}</strong>
-        <span className="muted small">
-          {labelOf(taxonomy, i.category, lang)} · {i.district ?? '—'}
-        </span>
-      </span>
-      {props.children}
-    </li>
-  );
-}
-
 export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | undefined; geojson: unknown }) {
   const { t, tx, lang } = useI18n();
+  const cfg = useConsoleConfig();
   const now = useNow(1000);
-  const incidents = useApi<{ items: Incident[]; total: number }>('/api/dispatch/incidents?status=pending&limit=200');
+  const pending = useApi<{ items: Incident[]; total: number }>('/api/dispatch/incidents?status=pending&limit=200');
   const active = useApi<{ items: Incident[]; total: number }>('/api/dispatch/incidents?status=assigned&limit=200');
-  const units = useApi<{ items: Unit[] }>('/api/dispatch/units');
+  const unitsApi = useApi<{ items: Unit[] }>('/api/dispatch/units');
+  const alertsApi = useApi<{ items: UnitAlert[] }>('/api/dispatch/alerts?limit=50');
+  const etaModel = useApi<EtaModelLike>('/api/dispatch/eta-model');
+  const districtName = useDistrictName(geojson, lang);
+  const districts = useMemo(() => districtsOf(geojson), [geojson]);
+  const [district, setDistrict] = useState('');
+  const [unitType, setUnitType] = useState('');
   const [selectedId, setSelectedId] = useState<string>();
   const [selectedUnitId, setSelectedUnitId] = useState<string>();
-  const [assign, setAssign] = useState<AssignState>();
-  const [unitChange, setUnitChange] = useState<UnitUnitState>();
+  const [dialog, setDialog] = useState<Dialog>();
+  const [recomputeNonce, setRecomputeNonce] = useState(0);
+  const [acceptNonce, setAcceptNonce] = useState(0);
+  const [ackBusy, setAckBusy] = useState<string>();
+  const [ackError, setAckError] = useState<ReturnType<typeof asApiError>>();
+  const [muted, toggleMute] = useMute();
+  const commandRef = useRef<HTMLInputElement>(null);
 
-  const items = incidents.data?.items ?? [];
-  const activeItems = active.data?.items ?? [];
-  const detailId = selectedId ?? items[0]?.id;
+  const pendingAll = pending.data?.items ?? [];
+  const activeAll = active.data?.items ?? [];
+  const inDistrict = (i: Incident) => !district || i.district === district;
+  const pendingItems = pendingAll.filter(inDistrict);
+  const activeItems = activeAll.filter(inDistrict);
+  const rosterUnits = useMemo(() => (unitsApi.data?.items ?? []).filter((u) => !u.replay), [unitsApi.data]);
+  const boardUnits = rosterUnits.filter((u) => (!district || u.district === district) && (!unitType || u.type === unitType));
+  const unitTypes = useMemo(() => [...new Set(rosterUnits.map((u) => u.type))].sort(), [rosterUnits]);
+  const detailId = selectedId ?? pendingItems[0]?.id;
   const detail = useApi<IncidentDetail>(detailId ? `/api/dispatch/incidents/${detailId}` : undefined);
-  const reloadAll = () => {
-    incidents.reload();
+  const selected: Incident | undefined = (detail.data?.id === detailId ? detail.data : undefined) ?? pendingAll.find((i) => i.id === detailId) ?? activeAll.find((i) => i.id === detailId);
+
+  const reloadLists = useCallback(() => {
+    pending.reload();
     active.reload();
-    units.reload();
+    unitsApi.reload();
+    alertsApi.reload();
     detail.reload();
-  };
-  useLiveRefresh((e) => e.source === 'dispatch' || e.type === 'CallHandedToDispatch', reloadAll);
+  }, [pending.reload, active.reload, unitsApi.reload, alertsApi.reload, detail.reload]); // eslint-disable-line react-hooks/exhaustive-deps
+  useLiveRefresh((e) => e.source === 'dispatch' || e.type === 'CallHandedToDispatch' || e.type === 'CallNarrativeAppended', reloadLists);
+  // never silently stale: every reconnect of the live stream re-reads everything (events sent
+  // while it was down are not replayed), and so does a quiet 30 s
+  // (read twice: the first read can race the gateway's own start, and a failed read is not retried)
+  useLiveReconnect(() => {
+    reloadLists();
+    setRecomputeNonce((n) => n + 1);
+    setTimeout(reloadLists, REREAD_AFTER_RECONNECT_MS);
+  });
+  useEffect(() => {
+    const timer = setInterval(reloadLists, SAFETY_REREAD_SECONDS * 1000);
+    return () => clearInterval(timer);
+  }, [reloadLists]);
 
-  // the selected incident stays selected when it leaves the pending queue (assigned) or closes
-  const selected: Incident | undefined = items.find((i) => i.id === detailId) ?? activeItems.find((i) => i.id === detailId) ?? (detail.data?.id === detailId ? detail.data : undefined);
-  const selectedDetail = detail.data?.id === selected?.id ? detail.data : undefined;
-  const recs = selected?.recommendations ?? [];
-  const selectedUnit = units.data?.items.find((u) => u.id === selectedUnitId);
+  const attention = useDeskAttention({
+    pending: pending.data?.items,
+    alerts: alertsApi.data?.items,
+    now,
+    describeIncident: (id) => {
+      const i = pendingAll.find((x) => x.id === id);
+      return { title: `${t('newIncidentAlert')} P${i?.priority ?? ''}`, body: i ? `${labelOf(taxonomy, i.subtype, lang)} · ${districtName(i.district)}${i.address ? ` · ${i.address}` : ''}` : '' };
+    },
+    describeAlert: (a) => ({ title: t('overdueAlert'), body: `${rosterUnits.find((u) => u.id === a.unitId)?.callSign ?? a.unitId} ${tx(`alert.${a.kind}`)}`, incidentId: (a as UnitAlert).incidentId ?? undefined }),
+  });
+  const flashIds = useMemo(() => new Set(attention.items.filter((x) => now - x.at < 8000 && x.incidentId).map((x) => x.incidentId!)), [attention.items, now]);
 
-  /** POST /api/dispatch/units/{unitId}/status {status, incidentId?}: a status report of a unit. */
-  const setStatus = async (unitId: string, status: string, incidentId?: string) => {
-    setUnitChange({ unitId, state: 'busy' });
+  const ack = async (a: UnitAlert) => {
+    setAckBusy(a.id);
     try {
-      await post(`/api/dispatch/units/${encodeURIComponent(unitId)}/status`, { status, ...(incidentId ? { incidentId } : {}) });
-      setUnitChange({ unitId, state: 'ok', status });
-      reloadAll();
-    } catch (err) {
-      setUnitChange({ unitId, state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)) });
+      await acknowledgeAlert(a.id);
+      setAckError(undefined);
+      alertsApi.reload();
+    } catch (e) {
+      setAckError(asApiError(e));
+    } finally {
+      setAckBusy(undefined);
     }
   };
 
-  /** 改派: POST /api/dispatch/incidents/{id}/assignments {unitId, reassign: true} — takes a busy unit to the selected incident. */
-  const reassign = async (incident: Incident, unitId: string) => {
-    setUnitChange({ unitId, state: 'busy' });
-    try {
-      await post(`/api/dispatch/incidents/${incident.id}/assignments`, { unitId, reassign: true });
-      setUnitChange({ unitId, state: 'ok', status: 'dispatched' });
-      reloadAll();
-    } catch (err) {
-      setUnitChange({ unitId, state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)) });
-    }
+  const afterChange = () => {
+    reloadLists();
+    setRecomputeNonce((n) => n + 1);
   };
-
-  const statusButtons = (unitId: string, status: string, incidentId: string | undefined, testPrefix = 'set-status') =>
-    nextStatuses(status).map((to) => (
-      <button key={to} className={`status-button to-${to}`} disabled={unitChange?.state === 'busy'} onClick={() => void setStatus(unitId, to, ON_INCIDENT.includes(status as never) ? incidentId : undefined)} data-testid={`${testPrefix}-${to}`}>
-        {tx(`unit.${to}`)}
-      </button>
-    ));
-  const unitChangeResult = (unitId: string) =>
-    unitChange && unitChange.unitId === unitId && unitChange.state !== 'busy' ? (
-      unitChange.state === 'ok' ? (
-        <span className="accepted small" role="status" data-testid="status-result" data-state="ok">
-          ✔ {tx(`unit.${unitChange.status}`)}
-        </span>
-      ) : (
-        <div data-testid="status-result" data-state="error">
-          <ProblemBox error={unitChange.error} title={t('statusFailed')} />
-        </div>
-      )
-    ) : null;
-
-  const accept = async (incident: Incident, r: Recommendation) => {
-    setAssign({ incidentId: incident.id, unitId: r.unitId, state: 'busy' });
-    try {
-      await post(`/api/dispatch/incidents/${incident.id}/assignments`, { unitId: r.unitId });
-      setAssign({ incidentId: incident.id, unitId: r.unitId, state: 'ok' });
-      reloadAll();
-    } catch (err) {
-      setAssign({ incidentId: incident.id, unitId: r.unitId, state: 'error', error: err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)) });
-    }
+  const moveSelection = (delta: number) => {
+    const list = [...pendingItems, ...activeItems];
+    const k = list.findIndex((i) => i.id === selected?.id);
+    const next = list[Math.max(0, Math.min(list.length - 1, k + delta))];
+    if (next) setSelectedId(next.id);
   };
+  const canAct = !!selected && (selected.status === 'pending' || selected.status === 'assigned');
+  const openAction = (action: ActionKind) => canAct && setDialog({ kind: 'action', action });
+  const openAlerts = (alertsApi.data?.items ?? []).filter((a) => !a.acknowledgedAt);
 
-  const board = useMemo(() => {
-    const groups = new Map<string, Map<string, Unit[]>>();
-    for (const u of units.data?.items ?? []) {
-      const byDistrict = groups.get(u.type) ?? new Map<string, Unit[]>();
-      groups.set(u.type, byDistrict);
-      byDistrict.set(u.district, [...(byDistrict.get(u.district) ?? []), u]);
-    }
-    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
-  }, [units.data]);
+  const runCommand = useDeskCommands({
+    pending: pendingItems,
+    all: [...pendingAll, ...activeAll],
+    units: rosterUnits,
+    selected,
+    openAlerts,
+    select: setSelectedId,
+    openDialog: (d) => setDialog(d),
+    recompute: () => setRecomputeNonce((n) => n + 1),
+    toggleMute,
+    acknowledge: ack,
+    afterChange,
+  });
 
-  const mapIncidents = items
+  // function keys (the browser's own meaning of these keys is suppressed on the desk)
+  useEffect(() => {
+    const on = (e: KeyboardEvent) => {
+      const k = e.key;
+      const fn: Record<string, () => void> = {
+        F1: () => setDialog({ kind: 'help' }),
+        F2: () => openAction('note'),
+        F3: () => (commandRef.current?.focus(), commandRef.current?.select()),
+        F4: () => setAcceptNonce((n) => n + 1),
+        F6: toggleMute,
+        F7: () => canAct && setDialog({ kind: 'send' }),
+        F8: () => setRecomputeNonce((n) => n + 1),
+        F9: () => openAction('close'),
+        F10: () => openAction('cancel'),
+      };
+      if (fn[k]) {
+        e.preventDefault();
+        if (!dialog || k === 'F1') fn[k]!();
+        return;
+      }
+      if (e.altKey && !dialog) {
+        const alt: Record<string, () => void> = { p: () => openAction('priority'), l: () => openAction('link'), k: () => openAlerts[0] && void ack(openAlerts[0]), ArrowUp: () => moveSelection(-1), ArrowDown: () => moveSelection(1) };
+        const f = alt[k.length === 1 ? k.toLowerCase() : k];
+        if (f) {
+          e.preventDefault();
+          f();
+        }
+      }
+      if (k === 'Escape' && dialog) setDialog(undefined);
+    };
+    window.addEventListener('keydown', on);
+    return () => window.removeEventListener('keydown', on);
+  });
+
+  const radii = useMemo(() => circleRadii(etaModel.data, localMinute(now, cfg?.timeZone ?? 'Asia/Shanghai')), [etaModel.data, cfg?.timeZone, Math.floor(now / 60_000)]); // eslint-disable-line react-hooks/exhaustive-deps
+  const mapIncidents = [...pendingItems, ...activeItems]
     .filter((i) => i.lat !== null && i.lon !== null)
-    .map((i) => ({ id: i.id, lat: i.lat!, lon: i.lon!, priority: i.priority, label: labelOf(taxonomy, i.subtype, lang), level: timerLevel((now - Date.parse(i.answeredAt)) / 1000, i.priority) }));
-  const mapUnits = (units.data?.items ?? []).filter((u) => u.lat !== null && u.lon !== null).map((u) => ({ id: u.id, callSign: u.callSign, status: u.status, lat: u.lat!, lon: u.lon! }));
+    .map((i) => ({ id: i.id, lat: i.lat!, lon: i.lon!, priority: i.priority, label: labelOf(taxonomy, i.subtype, lang), level: i.status === 'pending' && liveAgeSeconds(i, i.answeredAt, now) !== undefined ? timerLevel(liveAgeSeconds(i, i.answeredAt, now)!, i.priority) : ('ok' as const) }));
+  const mapUnits = boardUnits.filter((u) => u.lat !== null && u.lon !== null).map((u) => ({ id: u.id, callSign: u.callSign, status: u.status, lat: u.lat!, lon: u.lon!, fixAgeSeconds: u.avlAt ? Math.max(0, (now - Date.parse(u.avlAt)) / 1000) : null }));
+  const linked = (detail.data?.id === selected?.id ? detail.data?.units : undefined)?.filter((u) => u.active).map((u) => u.unitId) ?? [];
+  const flashing = now < attention.flashUntil;
+  const listErrors = [pending.error, active.error].filter(Boolean).slice(0, 1).map((e, k) => <ProblemBox key={k} error={e!} />);
 
   return (
-    <div className="view dispatcher" data-testid="view-dispatch">
-      <section className="panel queue">
-        <div className="panel-head">
-          <h2>
-            {t('pending')} <span className="count" data-testid="pending-total">{incidents.data?.total ?? '…'}</span>
-          </h2>
-        </div>
-        {incidents.error && <ProblemBox error={incidents.error} />}
-        {items.length === 0 && !incidents.error && <div className="muted empty">{incidents.data ? t('noPending') : t('loading')}</div>}
-        <ol className="incident-list" data-testid="incident-list">
-          {items.map((i) => {
-            const age = (now - Date.parse(i.answeredAt)) / 1000;
-            const level = timerLevel(age, i.priority);
-            return (
-              <IncidentRow key={i.id} incident={i} selected={i.id === selected?.id} onSelect={setSelectedId} testId="incident-row" taxonomy={taxonomy} lang={lang}>
-                <span className={`timer ${level}`} data-testid="timer" data-level={level} title={t('age')}>
-                  {formatAge(age)}
-                </span>
-              </IncidentRow>
-            );
-          })}
-        </ol>
-        <div className="panel-head">
-          <h2>
-            {t('inProgress')} <span className="count" data-testid="active-total">{active.data?.total ?? '…'}</span>
-          </h2>
-        </div>
-        {active.error && <ProblemBox error={active.error} />}
-        <ol className="incident-list" data-testid="active-list">
-          {activeItems.map((i) => (
-            <IncidentRow key={i.id} incident={i} selected={i.id === selected?.id} onSelect={setSelectedId} testId="active-row" taxonomy={taxonomy} lang={lang}>
-              <span className="muted small">{formatAge((now - Date.parse(i.openedAt)) / 1000)}</span>
-            </IncidentRow>
+    <div className={`view dispatch-desk${flashing ? ' flashing' : ''}`} data-testid="view-dispatch">
+      <div className="desk-toolbar">
+        <CommandBar ref={commandRef} run={runCommand} />
+        <select value={district} onChange={(e) => setDistrict(e.target.value)} aria-label={t('filterDistrict')} data-testid="filter-district">
+          <option value="">{t('allDistricts')}</option>
+          {districts.map((d) => (
+            <option key={d.key} value={d.key}>
+              {d[lang]}
+            </option>
           ))}
-        </ol>
-      </section>
-      <section className="panel recs" data-testid="recommendations">
-        <div className="panel-head">
-          <h2>{t('recommendations')}</h2>
-          {selected && (
-            <span className="muted small">
-              {labelOf(taxonomy, selected.subtype, lang)} · P{selected.priority} · {selected.id.slice(0, 8)}
-            </span>
-          )}
-        </div>
-        {!selected && <div className="muted empty">{t('selectIncident')}</div>}
-        {selected && (
-          <div className="incident-detail" data-testid="incident-detail" data-incident-id={selected.id}>
-            <div className="rec-head">
-              <span className="muted small">{t('incidentStatus')}</span>
-              <span className={`incident-status st-${(selectedDetail ?? selected).status}`} data-testid="incident-status" data-status={(selectedDetail ?? selected).status}>
-                {tx(`incident.${(selectedDetail ?? selected).status}`)}
-              </span>
-              <TraceLink callId={selected.callId} />
-            </div>
-            {(selectedDetail?.units ?? []).length > 0 && (
-              <table className="table compact" data-testid="incident-units">
-                <thead>
-                  <tr>
-                    <th>{t('unit')}</th>
-                    <th>{t('status')}</th>
-                    <th>{t('statusSince')}</th>
-                    <th>{t('nextStatus')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {selectedDetail!.units.map((u) => {
-                    const since = u.clearedAt ?? u.transportingAt ?? u.onSceneAt ?? u.enRouteAt ?? u.dispatchedAt;
-                    return (
-                      <tr key={`${u.unitId}-${u.dispatchedAt}`} data-testid="incident-unit" data-unit-id={u.unitId} data-status={u.status} className={u.active ? '' : 'muted'}>
-                        <td>
-                          <strong>{u.callSign}</strong> <span className="muted small">{tx(`unitType.${u.unitType}`)}</span>
-                        </td>
-                        <td>
-                          <span className={`chip status-${u.status}`}>{tx(`unit.${u.status}`)}</span>
-                        </td>
-                        <td className="muted small">{formatAge((now - Date.parse(since)) / 1000)}</td>
-                        <td>
-                          {u.active && statusButtons(u.unitId, u.status, selected.id)}
-                          {unitChangeResult(u.unitId)}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            )}
-          </div>
-        )}
-        {selected && selected.status === 'pending' && recs.length === 0 && <div className="muted empty">{t('noRecommendations')}</div>}
-        {selected &&
-          (selected.status === 'pending' || selected.status === 'assigned') &&
-          recs.map((r) => (
-            <div key={r.unitId} className="rec" data-testid="recommendation" data-unit-id={r.unitId}>
-              <div className="rec-head">
-                <span className="rank">#{r.rank}</span>
-                <strong>{r.callSign}</strong>
-                <span className="muted small">{tx(`unitType.${r.unitType}`)}</span>
-                <span className="eta" title={t('eta')}>
-                  {t('eta')} {formatEta(r.etaSeconds)}
-                </span>
-                <span className="muted small">{r.distanceMetres === null ? '' : `${(r.distanceMetres / 1000).toFixed(2)} km`}</span>
-              </div>
-              <div className="circles">
-                <span className={`circle ${r.circles.oneMinute ? 'on' : ''}`} data-testid="circle-1">{t('circle1')}</span>
-                <span className={`circle ${r.circles.threeMinute ? 'on' : ''}`} data-testid="circle-3">{t('circle3')}</span>
-                <span className={`circle ${r.circles.fiveMinute ? 'on' : ''}`} data-testid="circle-5">{t('circle5')}</span>
-              </div>
-              <ul className="reasons">
-                {r.reasons.map((x, k) => (
-                  <li key={k}>{x}</li>
-                ))}
-              </ul>
-              <button className={r.rank === 1 ? 'primary' : ''} disabled={assign?.state === 'busy'} onClick={() => void accept(selected, r)} data-testid="accept-recommendation">
-                {assign?.state === 'busy' && assign.unitId === r.unitId ? t('assigning') : t('accept')}
-              </button>
-              {assign && assign.incidentId === selected.id && assign.unitId === r.unitId && assign.state === 'ok' && (
-                <div className="accepted" role="status" data-testid="assign-result" data-state="ok">✔ {t('assigned')}</div>
-              )}
-              {assign && assign.incidentId === selected.id && assign.unitId === r.unitId && assign.state === 'error' && (
-                <div data-testid="assign-result" data-state="error">
-                  <ProblemBox error={assign.error} title={t('assignFailed')} />
-                </div>
-              )}
-            </div>
+        </select>
+        <select value={unitType} onChange={(e) => setUnitType(e.target.value)} aria-label={t('filterUnitType')} data-testid="filter-unit-type">
+          <option value="">{t('allUnitTypes')}</option>
+          {unitTypes.map((u) => (
+            <option key={u} value={u}>
+              {tx(`unitType.${u}`)}
+            </option>
           ))}
-      </section>
-      <section className="panel map-panel">
-        <div className="panel-head">
-          <h2>{t('map')}</h2>
-        </div>
-        <MapView geojson={geojson} incidents={mapIncidents} units={mapUnits} selectedIncidentId={selected?.id} linkedUnitIds={recs.map((r) => r.unitId)} onSelectIncident={setSelectedId} height={560} />
-      </section>
-      <section className="panel board" data-testid="unit-board">
-        <div className="panel-head">
-          <h2>{t('units')}</h2>
-        </div>
-        {units.error && <ProblemBox error={units.error} />}
-        {selectedUnit && (
-          <div className="unit-actions" data-testid="unit-actions" data-unit-id={selectedUnit.id} data-status={selectedUnit.status}>
-            <strong>{selectedUnit.callSign}</strong>
-            <span className={`chip status-${selectedUnit.status}`}>{tx(`unit.${selectedUnit.status}`)}</span>
-            {statusButtons(selectedUnit.id, selectedUnit.status, undefined, 'unit-set-status')}
-            {canReassign(selectedUnit.status) && selected && selected.status === 'pending' && (
-              <button className="primary" disabled={unitChange?.state === 'busy'} onClick={() => void reassign(selected, selectedUnit.id)} data-testid="reassign">
-                {t('reassignTo')} {labelOf(taxonomy, selected.subtype, lang)}
-              </button>
-            )}
-            <button className="link-button" onClick={() => setSelectedUnitId(undefined)} aria-label={t('close')}>
-              ✕
+        </select>
+        <div className="attention-strip" data-testid="attention" data-count={attention.items.length}>
+          {attention.items.slice(0, 3).map((x) => (
+            <button key={x.key} type="button" className={`attention-item kind-${x.kind}`} data-testid="attention-item" data-kind={x.kind} data-incident-id={x.incidentId ?? ''} onClick={() => (x.incidentId && setSelectedId(x.incidentId), attention.dismiss(x.key))}>
+              <b>{x.title}</b> {x.body}
             </button>
-            {unitChangeResult(selectedUnit.id)}
-          </div>
-        )}
-        {board.map(([type, byDistrict]) => (
-          <div key={type} className="board-group">
-            <h3>{tx(`unitType.${type}`)}</h3>
-            {[...byDistrict.entries()]
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([district, us]) => (
-                <div key={district} className="board-district">
-                  <span className="muted small">{district}</span>
-                  <div className="chips">
-                    {us.map((u) => (
-                      <button
-                        key={u.id}
-                        type="button"
-                        className={`chip status-${u.status}${u.onDuty ? '' : ' off'}${u.id === selectedUnitId ? ' selected' : ''}`}
-                        title={`${u.id} · ${tx(`unit.${u.status}`)}`}
-                        onClick={() => setSelectedUnitId(u.id === selectedUnitId ? undefined : u.id)}
-                        data-testid="unit-chip"
-                        data-unit-id={u.id}
-                        data-status={u.status}
-                      >
-                        {u.callSign} <em>{tx(`unit.${u.status}`)}</em>
-                      </button>
-                    ))}
-                  </div>
-                </div>
-              ))}
-          </div>
-        ))}
-      </section>
+          ))}
+        </div>
+        <button type="button" className={`mute-button${muted ? ' on' : ''}`} onClick={toggleMute} data-testid="mute" data-muted={muted ? 'true' : 'false'} title="F6">
+          {muted ? t('muted') : t('soundOn')}
+        </button>
+        <button type="button" className="help-button" onClick={() => setDialog({ kind: 'help' })} data-testid="help" title="F1">
+          {t('help')} F1
+        </button>
+      </div>
+      <div className="desk-grid">
+        <QueuePanel pending={pendingItems} pendingTotal={district ? pendingItems.length : pending.data?.total} active={activeItems} activeTotal={district ? activeItems.length : active.data?.total} selectedId={selected?.id} onSelect={setSelectedId} now={now} taxonomy={taxonomy} districtName={districtName} flashIds={flashIds} loaded={!!pending.data} errors={listErrors} />
+        <IncidentPane
+          incident={selected}
+          detail={detail.data?.id === selected?.id ? detail.data : undefined}
+          units={rosterUnits}
+          now={now}
+          taxonomy={taxonomy}
+          districtName={districtName}
+          recomputeNonce={recomputeNonce}
+          acceptNonce={acceptNonce}
+          onChanged={afterChange}
+          onSelectIncident={setSelectedId}
+          onAction={(a) => (a === 'send' ? canAct && setDialog({ kind: 'send' }) : openAction(a))}
+        />
+        <section className="panel map-panel" data-testid="desk-map">
+          <CountyMap geojson={geojson} incidents={mapIncidents} units={mapUnits} selectedIncidentId={selected?.id} linkedUnitIds={linked} circleRadiiMetres={radii} tiles={cfg?.mapTiles ?? null} onSelectIncident={setSelectedId} onSelectUnit={setSelectedUnitId} />
+        </section>
+        <div className="desk-bottom">
+          <UnitBoard
+            units={boardUnits}
+            total={rosterUnits.length}
+            now={now}
+            thresholds={cfg?.unitStatusThresholds}
+            selectedUnitId={selectedUnitId}
+            onSelect={setSelectedUnitId}
+            districtName={districtName}
+            filters={unitsApi.error ? <ProblemBox error={unitsApi.error} /> : null}
+            actions={<UnitActions unit={rosterUnits.find((u) => u.id === selectedUnitId)} incident={selected} onChanged={afterChange} onClose={() => setSelectedUnitId(undefined)} />}
+          />
+          <AlertList alerts={alertsApi.data?.items} units={rosterUnits} now={now} onAck={(a) => void ack(a)} ackBusy={ackBusy} onSelectIncident={setSelectedId} canAck error={ackError ? <ProblemBox error={ackError} /> : alertsApi.error ? <ProblemBox error={alertsApi.error} /> : null} />
+        </div>
+      </div>
+      {dialog?.kind === 'help' && <HelpOverlay onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === 'send' && selected && <SendUnitDialog incident={selected} units={rosterUnits} districtName={districtName} onSent={() => (setDialog(undefined), afterChange())} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === 'action' && selected && (
+        <ActionDialog kind={dialog.action} incident={selected} others={[...pendingAll, ...activeAll].filter((i) => i.id !== selected.id)} taxonomy={taxonomy} districtName={districtName} onDone={() => (setDialog(undefined), afterChange())} onClose={() => setDialog(undefined)} />
+      )}
     </div>
   );
 }

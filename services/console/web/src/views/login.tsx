@@ -6,6 +6,8 @@ import { useI18n } from '../i18n';
 export interface Session {
   accessToken: string;
   expiresAt: number;
+  /** POST /auth/refresh with it for the next access token */
+  refreshToken?: string;
   user: { username: string; displayName: string; role: string };
 }
 
@@ -22,13 +24,13 @@ export function LoginView({ onSignedIn }: { onSignedIn: (s: Session) => void }) 
     setBusy(true);
     setError(undefined);
     try {
-      const r = await post<{ accessToken: string; expiresIn: number; user: Session['user'] }>('/auth/login', {
+      const r = await post<{ accessToken: string; expiresIn: number; refreshToken: string; user: Session['user'] }>('/auth/login', {
         username,
         password,
         ...(workstation.trim() ? { workstation: workstation.trim() } : {}),
       });
       localStorage.setItem('cad110.workstation', workstation.trim());
-      onSignedIn({ accessToken: r.accessToken, expiresAt: Date.now() + r.expiresIn * 1000, user: r.user });
+      onSignedIn({ accessToken: r.accessToken, expiresAt: Date.now() + r.expiresIn * 1000, refreshToken: r.refreshToken, user: r.user });
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, 'Error', String(err)));
     } finally {

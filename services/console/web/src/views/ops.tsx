@@ -5,6 +5,7 @@ import { HexMap } from '../components/hex-map';
 import { ProblemBox } from '../components/problem';
 import { ResponseChart } from '../components/response-chart';
 import { useConsoleConfig } from '../console-config';
+import { bureauTime } from '../bureau-time';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveRefresh } from '../live';
 import { parseMetrics, pipelineFigures, ratePerSecond, type PipelineFigures } from '../metrics-text';
@@ -113,6 +114,7 @@ function usePipeline(): { rows: Row[]; at?: Date } {
  */
 export function OpsView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | undefined; geojson?: unknown }) {
   const { t, lang } = useI18n();
+  const bureauZone = useConsoleConfig()?.timeZone ?? 'Asia/Shanghai';
   const byHour = useApi<Counts>('/api/statistics/stats/counts?by=hour');
   const byCategory = useApi<Counts>('/api/statistics/stats/counts?by=category');
   const figures = useFigures();
@@ -169,7 +171,7 @@ export function OpsView({ taxonomy, geojson }: { taxonomy: TaxonomyFile | undefi
         <div className="panel-head">
           <h2>{t('pipeline')}</h2>
           <span className="muted small">
-            {pipeline.at ? `${t('updated')} ${pipeline.at.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en')}` : t('loading')} · /metrics
+            {pipeline.at ? `${t('updated')} ${bureauTime(pipeline.at, bureauZone, { withDate: false })}` : t('loading')} · /metrics
           </span>
         </div>
         <table className="table" data-testid="pipeline-table">

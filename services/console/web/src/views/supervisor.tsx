@@ -1,7 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, put } from '../api';
 import { ProblemBox } from '../components/problem';
+import { FlagsPanel } from '../components/flags-panel';
+import { AddUnitForm, RosterEditor, type RosterRow } from '../components/roster-panel';
 import { useI18n } from '../i18n';
+import { bureauTime } from '../bureau-time';
+import { useConsoleConfig } from '../console-config';
 import { useLiveRefresh } from '../live';
 import { useApi } from '../use-api';
 import { rosterOf, type RosterUnit } from '../roster';
@@ -36,25 +40,27 @@ type Change = { district: string; state: 'busy' } | { district: string; state: '
  * version, so a stale page gets 412 rather than overwriting), and the roster on duty now by unit
  * type × district (units and officers, from `GET /api/dispatch/units`' `dutyNow`). Live: both are
  * re-read on dispatch events (a DutyLevelChanged changes who is on duty at once), and every
- * {@link REFRESH_SECONDS} s for shift changes.
+ * {@link REFRESH_SECONDS} s for shift changes. Below, the roster editor (排班,
+ * components/roster-panel.tsx): units in/out of service, shift windows, crews.
  */
 export function SupervisorView() {
   const { t, tx, lang } = useI18n();
+  const zone = useConsoleConfig()?.timeZone ?? 'Asia/Shanghai';
   const duty = useApi<{ items: DistrictDuty[] }>('/api/dispatch/duty-levels');
   const units = useApi<{ items: RosterUnit[]; asOf: string }>('/api/dispatch/units');
+  const rosterRows = useApi<{ items: RosterRow[]; asOf: string }>('/api/dispatch/roster');
   const [change, setChange] = useState<Change>();
   const [reason, setReason] = useState('');
-  useLiveRefresh((e) => e.source === 'dispatch', () => {
+  const reloadRoster = () => {
     duty.reload();
     units.reload();
-  });
+    rosterRows.reload();
+  };
+  useLiveRefresh((e) => e.source === 'dispatch', reloadRoster);
   useEffect(() => {
-    const timer = setInterval(() => {
-      duty.reload();
-      units.reload();
-    }, REFRESH_SECONDS * 1000);
+    const timer = setInterval(reloadRoster, REFRESH_SECONDS * 1000);
     return () => clearInterval(timer);
-  }, [duty.reload, units.reload]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [duty.reload, units.reload, rosterRows.reload]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const setLevel = async (d: DistrictDuty, level: DutyLevel) => {
     setChange({ district: d.district, state: 'busy' });
@@ -129,7 +135,7 @@ export function SupervisorView() {
                 </td>
                 <td>{d.onDutyOfficers}</td>
                 <td className="muted small">
-                  {d.changedAt ? new Date(d.changedAt).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en') : '—'}
+                  <span data-testid="duty-changed-at">{bureauTime(d.changedAt, zone)}</span>
                   {d.reason ? ` · ${d.reason}` : ''}
                 </td>
               </tr>
@@ -178,6 +184,16 @@ export function SupervisorView() {
         </table>
         <p className="muted small">{t('rosterNote')}</p>
       </section>
+      <section className="panel" data-testid="roster-panel">
+        <div className="panel-head">
+          <h2>{t('rosterEdit')}</h2>
+        </div>
+        <p className="muted small">{t('rosterEditNote')}</p>
+        <AddUnitForm districts={districts.map((d) => ({ key: d.district, name: (lang === 'zh' && d.nameZh) || d.district }))} onAdded={reloadRoster} />
+        {rosterRows.error && <ProblemBox error={rosterRows.error} />}
+        <RosterEditor rows={rosterRows.data?.items ?? []} onChanged={reloadRoster} districtName={(k) => (lang === 'zh' && districts.find((x) => x.district === k)?.nameZh) || k} />
+      </section>
+      <FlagsPanel />
     </div>
   );
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "incidents" ADD COLUMN     "close_note" TEXT,
+ADD COLUMN     "disposition" TEXT;

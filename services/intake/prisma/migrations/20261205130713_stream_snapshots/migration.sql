@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "streams" ADD COLUMN     "snapshot" JSONB,
+ADD COLUMN     "snapshot_version" INTEGER;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--count 20000] [--rates 20,50,200,500] [--seconds 20] [--sampling 1,0.1] [--profile]`
+ * `npm run bench [-- --quick] [--count 20000] [--rates 20,50,200,500] [--seconds 20] [--sampling 1,0.1] [--profile] [--no-span-export]`
  *
  * On the local stack, in one run: (1) the raw floor — kafkajs produce→consume of 7 messages of
  * 900 B per call, and `pg` inserts of event-sized rows one transaction per row and batched, at a
@@ -15,6 +15,9 @@
  * bench/results/<timestamp>.json and .md. `--quick` (< 3 min) is CI's smoke test.
  * `--profile` runs the services with `--cpu-prof` (profiles in bench/results/profile-<timestamp>/,
  * summarised by `npx tsx bench/src/profile-summary.ts <dir>`).
+ * `--no-span-export` gives the services no OTLP endpoint: sampled spans are made and dropped in
+ * the process, as the benchmark of before 2a1fc1f ran them (for before/after comparisons); the
+ * span counts then read 0.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -66,6 +69,8 @@ function flag(args: string[], name: string): string | undefined {
 /** One sampling ratio's run: throughput with its costs, latency per offered rate with its costs. */
 interface SamplingRun {
   sampling: number;
+  /** whether the services exported their spans to the bench's receiver (false with --no-span-export) */
+  spanExport: boolean;
   /** CPU ms and transactions per SECOND of the idle stack */
   idle: PhaseCosts;
   throughput: Omit<ThroughputResult, 'times'>;
@@ -110,7 +115,7 @@ export async function runBench(args: string[]): Promise<number> {
     for (const sampling of samplings) {
       // 2. pipeline throughput on a fresh stack exporting every sampled span to a local receiver
       tap = new TraceTap(undefined, { keep: false });
-      const otlpEndpoint = await tap.start();
+      const otlpEndpoint = args.includes('--no-span-export') ? undefined : await tap.start();
       const label = `${round(sampling * 100, 0)} %`;
       const profileDir = join(ROOT, 'bench', 'results', `profile-${started.toISOString().replace(/[:.]/g, '-')}-sampling-${sampling}`);
       const env: Record<string, string> = { LOG_LEVEL: 'warn', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(sampling) };
@@ -143,7 +148,7 @@ export async function runBench(args: string[]): Promise<number> {
         latency.push({ ...l, costs: await m.finish(l.calls) });
         lb.update(1);
       }
-      runs.push({ sampling, idle, throughput: tpResult, costs, latency });
+      runs.push({ sampling, spanExport: otlpEndpoint !== undefined, idle, throughput: tpResult, costs, latency });
       await stack.stop();
       await stack.dropDatabases();
       stack = undefined;
@@ -204,7 +209,7 @@ function report(r: Record<string, unknown>, kf: Awaited<ReturnType<typeof kafkaF
     const tp = run.throughput;
     out.push(
       '',
-      `trace sampling ${f(run.sampling * 100)} % (OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG ${run.sampling}${run.sampling === PRODUCTION_SAMPLING ? ', the README’s production setting' : ''}; spans exported over OTLP/HTTP to the bench)`,
+      `trace sampling ${f(run.sampling * 100)} % (OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG ${run.sampling}${run.sampling === PRODUCTION_SAMPLING ? ', the README’s production setting' : ''}; ${run.spanExport ? 'spans exported over OTLP/HTTP to the bench' : 'spans dropped in the services (--no-span-export)'})`,
       `  idle stack, per second   CPU ms ${PROCESSES.map((p) => `${p} ${f(run.idle.cpuMsPerCall[p], 1)}`).join(', ')}; total ${f(run.idle.cpuMsPerCall.total, 1)}; ${f(run.idle.transactionsPerCall.total, 1)} PostgreSQL transactions`,
       `  pipeline throughput (${tp.calls} real calls, as fast as intake accepts)`,
       `    accepted                ${f(tp.acceptedPerSecond, 1)} calls/s  (failed ${tp.failed})`,

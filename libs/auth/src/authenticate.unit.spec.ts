@@ -71,3 +71,23 @@ describe('keys and token expiry (13.9, 19.5)', () => {
     expect(verifyToken(signToken({ sub: 'li.wei', role: 'admin' }, SIGNER), SECRET)).toMatchObject({ role: 'admin' });
   });
 });
+
+describe('verified-token reuse', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('a token verified once is still refused after its exp', () => {
+    jest.useFakeTimers({ now: Date.now() });
+    const token = signToken({ sub: 'li.wei', role: 'dispatcher' }, SIGNER, 60);
+    expect(verifyToken(token, SECRET).sub).toBe('li.wei');
+    expect(verifyToken(token, SECRET).sub).toBe('li.wei');
+    jest.setSystemTime(Date.now() + 61_000);
+    expect(() => verifyToken(token, SECRET)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+
+  it('a token verified with one key ring is not taken by another ring', () => {
+    const token = signToken({ sub: 'li.wei', role: 'dispatcher' }, SIGNER, 60);
+    expect(verifyToken(token, SECRET).role).toBe('dispatcher');
+    const other = publicKeys(generateAuthKeys('unit-1').env);
+    expect(() => verifyToken(token, other)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+});

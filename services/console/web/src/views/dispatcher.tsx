@@ -25,8 +25,8 @@ type Dialog = { kind: 'send' } | { kind: 'help' } | { kind: 'action'; action: Ac
 
 /** Seconds between full re-reads while nothing arrives (a safety net under the live stream). */
 const SAFETY_REREAD_SECONDS = 30;
-/** Milliseconds after a reconnect at which the views read everything a second time. */
-const REREAD_AFTER_RECONNECT_MS = 1500;
+/** Milliseconds after a reconnect at which the views read everything again (a read is not retried when it fails). */
+const REREAD_AFTER_RECONNECT_MS = [1500, 4000];
 
 /**
  * 调度台 — the dispatcher desk on one 1920×1080 screen: the pending queue and the incidents in
@@ -82,11 +82,11 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
   useLiveRefresh((e) => e.source === 'dispatch' || e.type === 'CallHandedToDispatch' || e.type === 'CallNarrativeAppended', reloadLists);
   // never silently stale: every reconnect of the live stream re-reads everything (events sent
   // while it was down are not replayed), and so does a quiet 30 s
-  // (read twice: the first read can race the gateway's own start, and a failed read is not retried)
+  // (read three times: the first read can race the gateway's own start, and a failed read is not retried)
   useLiveReconnect(() => {
     reloadLists();
     setRecomputeNonce((n) => n + 1);
-    setTimeout(reloadLists, REREAD_AFTER_RECONNECT_MS);
+    for (const ms of REREAD_AFTER_RECONNECT_MS) setTimeout(reloadLists, ms);
   });
   useEffect(() => {
     const timer = setInterval(reloadLists, SAFETY_REREAD_SECONDS * 1000);

@@ -83,11 +83,13 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
   // never silently stale: every reconnect of the live stream re-reads everything (events sent
   // while it was down are not replayed), and so does a quiet 30 s
   // (read three times: the first read can race the gateway's own start, and a failed read is not retried)
+  const rereads = useRef<ReturnType<typeof setTimeout>[]>([]);
   useLiveReconnect(() => {
     reloadLists();
     setRecomputeNonce((n) => n + 1);
-    for (const ms of REREAD_AFTER_RECONNECT_MS) setTimeout(reloadLists, ms);
+    rereads.current = [...rereads.current.filter(Boolean), ...REREAD_AFTER_RECONNECT_MS.map((ms) => setTimeout(reloadLists, ms))].slice(-6);
   });
+  useEffect(() => () => rereads.current.forEach(clearTimeout), []);
   useEffect(() => {
     const timer = setInterval(reloadLists, SAFETY_REREAD_SECONDS * 1000);
     return () => clearInterval(timer);

@@ -8,11 +8,12 @@ import type { Logger } from '@cad110/logging';
 /**
  * The audit trail (issue 19.5; MLPS 2.0 level 3 asks for one): every sign-in (success, wrong
  * username or password, refused by the sign-in limit), sign-out, role change (users CLI, demo
- * seeding) and caller-number reveal (`?reveal=caller` through the gateway) is a row of
+ * seeding), revocation of a user's sessions by a supervisor (session-admin.ts) and caller-number
+ * reveal (`?reveal=caller` through the gateway) is a row of
  * `audit_events` in the console's database. Never a password or a token; a caller number never
  * (the row names the call). Read by supervisors and admins with `GET /api/audit`.
  */
-export const AUDIT_ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'role_change', 'caller_reveal'] as const;
+export const AUDIT_ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'role_change', 'caller_reveal', 'sessions_revoked'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {
@@ -84,7 +85,7 @@ export function auditRoutes(db: Sql): RouteSpec[] {
       method: 'get',
       path: '/api/audit',
       operationId: 'audit',
-      summary: 'The audit trail: sign-ins, sign-outs, role changes, caller reveals',
+      summary: 'The audit trail: sign-ins, sign-outs, role changes, caller reveals, session revocations',
       description: 'Newest first; filter by `action` or `actor`; page with `before` (= `nextBefore` of the previous page). No passwords or tokens are ever recorded.',
       tags: ['auth'],
       roles: ['supervisor'],

@@ -2,6 +2,7 @@ import { createContext, useContext } from 'react';
 import { dispatchEn, dispatchZh } from './i18n-dispatch';
 import { deskEn, deskZh } from './i18n-desk';
 import { eventEn, eventZh, rosterEn, rosterZh } from './i18n-roster';
+import { securityEn, securityZh } from './i18n-security';
 
 export type Lang = 'zh' | 'en';
 
@@ -162,6 +163,7 @@ const zh = {
   ...dispatchZh,
   ...deskZh,
   ...rosterZh,
+  ...securityZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -323,6 +325,7 @@ const en: Record<MessageKey, string> = {
   ...dispatchEn,
   ...deskEn,
   ...rosterEn,
+  ...securityEn,
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { zh: { ...eventZh, ...zh }, en: { ...eventEn, ...en } };

@@ -301,6 +301,9 @@ export const ROUTES: Record<Target, RouteCase[]> = {
     { route: 'GET /auth/me', path: () => '/auth/me' },
     { route: 'POST /auth/logout', path: () => '/auth/logout', ok: 204 },
     { route: 'GET /api/audit', path: () => '/api/audit?limit=5' },
+    { route: 'GET /api/auth/sessions', path: () => '/api/auth/sessions' },
+    // the demo user `ops` (seeded by the stack): revoking its sessions (none or some) is 200 every time
+    { route: 'POST /api/auth/users/:username/revoke-sessions', path: () => '/api/auth/users/ops/revoke-sessions', body: () => ({}) },
     { route: 'GET /api/live', path: () => '/api/live', stream: true },
     { route: 'GET /api/console/taxonomy', path: () => '/api/console/taxonomy' },
     { route: 'GET /api/console/map', path: () => '/api/console/map' },

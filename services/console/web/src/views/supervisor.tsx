@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ApiError, put } from '../api';
 import { ProblemBox } from '../components/problem';
 import { FlagsPanel } from '../components/flags-panel';
+import { SessionsPanel } from '../components/sessions-panel';
 import { AddUnitForm, RosterEditor, type RosterRow } from '../components/roster-panel';
 import { useI18n } from '../i18n';
 import { bureauTime } from '../bureau-time';
@@ -41,7 +42,8 @@ type Change = { district: string; state: 'busy' } | { district: string; state: '
  * type × district (units and officers, from `GET /api/dispatch/units`' `dutyNow`). Live: both are
  * re-read on dispatch events (a DutyLevelChanged changes who is on duty at once), and every
  * {@link REFRESH_SECONDS} s for shift changes. Below, the roster editor (排班,
- * components/roster-panel.tsx): units in/out of service, shift windows, crews.
+ * components/roster-panel.tsx): units in/out of service, shift windows, crews; the flags; and who
+ * is signed in, with revocation of a user's sessions (components/sessions-panel.tsx).
  */
 export function SupervisorView() {
   const { t, tx, lang } = useI18n();
@@ -194,6 +196,7 @@ export function SupervisorView() {
         <RosterEditor rows={rosterRows.data?.items ?? []} onChanged={reloadRoster} districtName={(k) => (lang === 'zh' && districts.find((x) => x.district === k)?.nameZh) || k} />
       </section>
       <FlagsPanel />
+      <SessionsPanel />
     </div>
   );
 }

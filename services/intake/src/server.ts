@@ -4,6 +4,7 @@ import { loadTaxonomy, type Taxonomy } from '@cad110/contracts';
 import { authorizeRoutes } from '@cad110/auth';
 import { createBaseApp, finishApp, routeTableOf, serveRoutes, type RouteDoc } from '@cad110/http';
 import type { ServiceRuntime } from '@cad110/runtime';
+import { revealAuditRoutes } from './audit/reveals';
 import { CallService } from './calls/call-service';
 import { callRoutes } from './calls/routes';
 import { deskRoutes } from './desk/routes';
@@ -31,7 +32,7 @@ export function createServer(
     flagScore: env('DUPLICATE_FLAG_PERCENT', 80) / 100,
     doubleSubmitSeconds: env('DOUBLE_SUBMIT_SECONDS', 10),
   });
-  const routes = [...callRoutes(calls, rt.db, taxonomy, finder), ...deskRoutes(rt.db, rt.registry)];
+  const routes = [...callRoutes(calls, rt.db, taxonomy, finder), ...deskRoutes(rt.db, rt.registry), ...revealAuditRoutes(rt.db)];
   const app = createBaseApp({ service: 'intake', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
   // request id: the causation id of the events a request appends
   app.use((req, res, next) => {

@@ -6,6 +6,7 @@ import type { Taxonomy } from '@cad110/contracts';
 import type { Db } from '@cad110/db';
 import type { DuplicateFinder } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
+import { recordReveal } from '../audit/reveals';
 import { claimKey, doubleSubmitKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
 import { CallRejected, CallService, type CommandResult, type Respond } from './call-service';
 import type { CallCommand, CallState } from './call';
@@ -171,7 +172,7 @@ export function callRoutes(service: CallService, db: Db, taxonomy: Taxonomy, fin
       path: '/calls/:id',
       operationId: 'getCall',
       summary: 'A call: state, timings and full event history',
-      description: 'The caller number is masked (`138****1234`) and the caller name left out unless `reveal=caller` is asked by a call taker or supervisor.',
+      description: 'The caller number is masked (`138****1234`) and the caller name left out unless `reveal=caller` is asked by a call taker or supervisor. Every `reveal=caller` request for an existing call is recorded (who, which call, when, revealed or masked; never the number) before the answer is sent: GET /audit/reveals.',
       tags: ['calls'],
       roles: READERS,
       params: CallIdParams,
@@ -183,6 +184,8 @@ export function callRoutes(service: CallService, db: Db, taxonomy: Taxonomy, fin
         const q = parseOr400(GetCallQuery, query);
         const call = await service.get(id, q.reveal === 'caller' && maySeeCallerNumbers(req.user));
         if (!call) throw ProblemError.notFound(`call ${id}`);
+        // audited before the answer leaves (issue 19.5): no record, no reveal
+        if (q.reveal === 'caller') await recordReveal(db, req, id);
         res.set('ETag', `"${call.version}"`).json(call);
       },
     },

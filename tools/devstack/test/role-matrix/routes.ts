@@ -178,6 +178,8 @@ export const ROUTES: Record<Target, RouteCase[]> = {
     { route: 'GET /calls/:id/duplicates', path: (fx) => `/calls/${fx.callId}/duplicates` },
     { route: 'POST /duplicates/search', path: () => '/duplicates/search', body: () => ({ lat: 44.9778, lon: -93.265, subtype: 'snatching' }) },
     { route: 'GET /taxonomy', path: () => '/taxonomy' },
+    // the audit of caller-number reveals (issue 19.5)
+    { route: 'GET /audit/reveals', path: () => '/audit/reveals?limit=5' },
     // the call-taker desk (issue 16)
     { route: 'GET /gazetteer', path: () => `/gazetteer?q=${encodeURIComponent('人民大道')}` },
     { route: 'POST /history/search', path: () => '/history/search', body: () => ({ callerNumber: '13800001234', lat: 44.9778, lon: -93.265 }) },

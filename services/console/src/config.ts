@@ -24,6 +24,8 @@ export interface ConsoleConfig {
   desk: DeskSettings;
   /** access token lifetime, seconds (`CONSOLE_ACCESS_TOKEN_SECONDS`, default 300); refresh with POST /auth/refresh */
   accessTokenSeconds: number;
+  /** `CONSOLE_REQUIRE_TOTP` (default false): every sign-in needs a TOTP code; users without one enrol at sign-in (auth/second-factor.ts) */
+  requireTotp: boolean;
 }
 
 const SERVICE_DIR = resolve(__dirname, '..');
@@ -33,13 +35,14 @@ const SERVICE_DIR = resolve(__dirname, '..');
  * `INTAKE_URL`, `DISPATCH_URL`, `RECORDS_URL`, `STATISTICS_URL` (default `http://127.0.0.1:8081`…`8084`),
  * `CONSOLE_WEB_DIST` (default `services/console/web/dist`),
  * `CONSOLE_MAP_FILE` (default `services/dispatch/seed/county-map.geojson`),
- * `CONSOLE_PROXY_TIMEOUT_MS` (default 30000), the desk settings (`CONSOLE_MAP_TILE_*`,
+ * `CONSOLE_PROXY_TIMEOUT_MS` (default 30000), `CONSOLE_ACCESS_TOKEN_SECONDS` (default 300),
+ * `CONSOLE_REQUIRE_TOTP` (default false: a second factor only for users who enrolled), the desk settings (`CONSOLE_MAP_TILE_*`,
  * `CONSOLE_UNIT_THRESHOLDS`: desk-settings.ts).
  * @throws ConfigError naming the variable when a value is malformed
  */
 export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
   const c = loadConfig(
-    ConsoleEnv.pick({ INTAKE_URL: true, DISPATCH_URL: true, RECORDS_URL: true, STATISTICS_URL: true, CONSOLE_WEB_DIST: true, CONSOLE_MAP_FILE: true, CONSOLE_PROXY_TIMEOUT_MS: true, CAD110_TRACE_VIEWER_URL: true, CONSOLE_ACCESS_TOKEN_SECONDS: true }),
+    ConsoleEnv.pick({ INTAKE_URL: true, DISPATCH_URL: true, RECORDS_URL: true, STATISTICS_URL: true, CONSOLE_WEB_DIST: true, CONSOLE_MAP_FILE: true, CONSOLE_PROXY_TIMEOUT_MS: true, CAD110_TRACE_VIEWER_URL: true, CONSOLE_ACCESS_TOKEN_SECONDS: true, CONSOLE_REQUIRE_TOTP: true }),
     env,
   );
   const urls: Record<Upstream, string | undefined> = { intake: c.INTAKE_URL, dispatch: c.DISPATCH_URL, records: c.RECORDS_URL, statistics: c.STATISTICS_URL };
@@ -52,6 +55,7 @@ export function consoleConfig(env: NodeJS.ProcessEnv = process.env): ConsoleConf
     ...(c.CAD110_TRACE_VIEWER_URL ? { traceViewerUrl: c.CAD110_TRACE_VIEWER_URL } : {}),
     desk: deskSettings(env),
     accessTokenSeconds: c.CONSOLE_ACCESS_TOKEN_SECONDS,
+    requireTotp: c.CONSOLE_REQUIRE_TOTP,
   };
 }
 
@@ -68,6 +72,8 @@ export const ConsoleEnv = RuntimeEnv.extend({
   CONSOLE_SEED_DEMO_USERS: flag(false),
   CAD110_DEMO_PASSWORD: text(),
   CONSOLE_ACCESS_TOKEN_SECONDS: integer(300, 10, 3600, 'seconds'),
+  // a second factor (TOTP) at every sign-in; users who have none enrol at their next sign-in
+  CONSOLE_REQUIRE_TOTP: flag(false),
   // checked in full by libs/auth authKeysOrExit() at start-up (PEM, EC P-256, listed in CAD110_AUTH_PUBLIC_KEYS)
   CAD110_AUTH_PRIVATE_KEY: text(),
 }).extend(DeskEnv.shape);

@@ -7,6 +7,7 @@ import { auditReveals, auditRoutes } from './auth/audit';
 import { authRoutes } from './auth/routes';
 import { sessionAdminRoutes } from './auth/session-admin';
 import { refreshRoutes } from './auth/sessions';
+import { totpRoutes } from './auth/totp-routes';
 import { consoleConfig, type ConsoleConfig } from './config';
 import { consoleApiRoutes } from './console-api';
 import { gatewayMetricsRoutes, gatewayRoutes } from './gateway/proxy';
@@ -19,7 +20,7 @@ export type ConsoleRuntime = ServiceRuntime;
 
 /**
  * Builds the console's express app (used by main.ts and by the tests):
- * `/auth/login`, `/auth/me`, `/auth/logout` (sign-in), `/api/audit` (the audit trail), `/api/auth/*` (sessions: list, revoke), `/api/live` (server-sent events from Kafka),
+ * `/auth/login`, `/auth/me`, `/auth/logout` (sign-in), `/api/audit` (the audit trail), `/api/auth/*` (sessions: list, revoke), `/auth/totp/enrolment` (second factor), `/api/live` (server-sent events from Kafka),
  * `/api/console/*` (taxonomy, map), `/api/{intake,dispatch,records,statistics}/*` (gateway),
  * and the SPA. The live feed is created here and started by the caller (`feed.start()`).
  */
@@ -34,7 +35,7 @@ export function createServer(rt: ConsoleRuntime, cfg: ConsoleConfig = consoleCon
     readiness: [...rt.readiness, { name: 'live', check: async () => feed.ready }],
   });
   app.use(securityHeaders(cfg.desk.mapTiles?.url));
-  serveRoutes(app, [...authRoutes(rt.db, signer, cfg.accessTokenSeconds), ...refreshRoutes(rt.db, signer, cfg.accessTokenSeconds), ...auditRoutes(rt.db), ...sessionAdminRoutes(rt.db), ...liveRoutes(feed), ...consoleApiRoutes(taxonomy, cfg.mapFile, cfg.traceViewerUrl, cfg.desk), ...gatewayMetricsRoutes()], {
+  serveRoutes(app, [...authRoutes(rt.db, signer, cfg.accessTokenSeconds, undefined, { requireTotp: cfg.requireTotp }), ...refreshRoutes(rt.db, signer, cfg.accessTokenSeconds), ...totpRoutes(rt.db), ...auditRoutes(rt.db), ...sessionAdminRoutes(rt.db), ...liveRoutes(feed), ...consoleApiRoutes(taxonomy, cfg.mapFile, cfg.traceViewerUrl, cfg.desk), ...gatewayMetricsRoutes()], {
     authorize: authorizeRoutes(ring),
     info: {
       title: 'cad110 console API',

@@ -152,7 +152,7 @@ describe('console API', () => {
       const items = await trail();
       expect(items).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ action: 'sign_in', actor: 'calltaker', outcome: 'ok', workstation: 'ws-audit', address: expect.stringMatching(/127\.0\.0\.1/), detail: { role: 'call_taker' } }),
+          expect.objectContaining({ action: 'sign_in', actor: 'calltaker', outcome: 'ok', workstation: 'ws-audit', address: expect.stringMatching(/127\.0\.0\.1/), detail: { role: 'call_taker', factor: 'password' } }),
           expect.objectContaining({ action: 'sign_in_failed', actor: 'dispatcher', outcome: 'wrong_credentials' }),
           // the 429s of the sign-in limit test above
           expect.objectContaining({ action: 'sign_in_failed', actor: 'supervisor', outcome: 'throttled' }),

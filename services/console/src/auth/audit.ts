@@ -8,12 +8,13 @@ import type { Logger } from '@cad110/logging';
 /**
  * The audit trail (issue 19.5; MLPS 2.0 level 3 asks for one): every sign-in (success, wrong
  * username or password, refused by the sign-in limit), sign-out, role change (users CLI, demo
- * seeding), revocation of a user's sessions by a supervisor (session-admin.ts) and caller-number
+ * seeding), revocation of a user's sessions by a supervisor (session-admin.ts), enrolment and reset
+ * of a TOTP second factor (`sign_in` records which factor signed in: `detail.factor`) and caller-number
  * reveal (`?reveal=caller` through the gateway) is a row of
  * `audit_events` in the console's database. Never a password or a token; a caller number never
  * (the row names the call). Read by supervisors and admins with `GET /api/audit`.
  */
-export const AUDIT_ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'role_change', 'caller_reveal', 'sessions_revoked'] as const;
+export const AUDIT_ACTIONS = ['sign_in', 'sign_in_failed', 'sign_out', 'role_change', 'caller_reveal', 'sessions_revoked', 'totp_enrolled', 'totp_reset'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditEntry {

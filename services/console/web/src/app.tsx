@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, currentToken, setAuth } from './api';
 import { ConfigContext, type ConsoleSettings } from './console-config';
+import { TotpSetup } from './components/totp-setup';
 import { I18nContext, initialLang, makeI18n, useI18n, type Lang, type MessageKey } from './i18n';
 import { LiveConnection, LiveContext, useLiveState } from './live';
 import type { TaxonomyFile } from './taxonomy';
@@ -119,6 +120,7 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
   const taxonomy = useApi<TaxonomyFile>('/api/console/taxonomy');
   const map = useApi<unknown>('/api/console/map');
   const config = useApi<ConsoleSettings>('/api/console/config');
+  const [totpOpen, setTotpOpen] = useState(false);
   return (
     <ConfigContext.Provider value={config.data}>
     <LiveContext.Provider value={live}>
@@ -141,11 +143,15 @@ function Shell({ session, onSignOut }: { session: Session; onSignOut: () => void
           <button className="link-button" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-toggle">
             {t('language')}
           </button>
+          <button className="link-button" onClick={() => setTotpOpen(!totpOpen)} data-testid="totp-setup-open">
+            {t('totpTitle')}
+          </button>
           <button className="link-button" onClick={onSignOut} data-testid="sign-out">
             {t('signOut')}
           </button>
         </header>
         <main>
+          {totpOpen && <TotpSetup onClose={() => setTotpOpen(false)} />}
           {view === 'intake' && <CallTakerView taxonomy={taxonomy.data} geojson={map.data} />}
           {view === 'dispatch' && <DispatcherView taxonomy={taxonomy.data} geojson={map.data} />}
           {view === 'supervisor' && <SupervisorView />}

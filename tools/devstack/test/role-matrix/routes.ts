@@ -302,6 +302,8 @@ export const ROUTES: Record<Target, RouteCase[]> = {
   console: [
     { route: 'GET /auth/me', path: () => '/auth/me' },
     { route: 'POST /auth/logout', path: () => '/auth/logout', ok: 204 },
+    // starting an enrolment (no code) is 200 every time for a user without a confirmed factor
+    { route: 'POST /auth/totp/enrolment', path: () => '/auth/totp/enrolment', body: () => ({}) },
     { route: 'GET /api/audit', path: () => '/api/audit?limit=5' },
     { route: 'GET /api/auth/sessions', path: () => '/api/auth/sessions' },
     // the demo user `ops` (seeded by the stack): revoking its sessions (none or some) is 200 every time

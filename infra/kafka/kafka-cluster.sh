@@ -109,6 +109,7 @@ delete.topic.enable=true
 unclean.leader.election.enable=false
 log.retention.ms=-1
 log.retention.bytes=-1
+log.retention.check.interval.ms=${CAD110_KAFKA_RETENTION_CHECK_MS:-5000}
 num.network.threads=2
 num.io.threads=2
 num.replica.fetchers=1

@@ -10,7 +10,10 @@
 #
 # Environment: CAD110_KAFKA_PORT (default 19092; the controller uses port+1),
 # CAD110_KAFKA_DIR (default <repo>/.cad110/kafka-<port>), KAFKA_HEAP_OPTS (default -Xms256m -Xmx768m).
-# Topics keep data forever (log.retention.ms=-1): statistics rebuilds replay from offset 0.
+# The broker's default keeps data forever (log.retention.ms=-1); the services set each topic's
+# retention.ms to the personal-data retention period (README "Personal data"), and the broker
+# checks for expired segments every CAD110_KAFKA_RETENTION_CHECK_MS (default 5000 ms here; Kafka's
+# own default is 5 minutes).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,6 +61,7 @@ auto.create.topics.enable=false
 delete.topic.enable=true
 log.retention.ms=-1
 log.retention.bytes=-1
+log.retention.check.interval.ms=${CAD110_KAFKA_RETENTION_CHECK_MS:-5000}
 num.network.threads=2
 num.io.threads=4
 PROPS

@@ -20,6 +20,7 @@ export * from './events/roster';
 export * from './unit-lifecycle';
 export * from './public-event';
 export * from './commands';
+export * from './personal-data';
 
 /** Every event type of cad110, for consumers that read all topics. */
 export const ALL_EVENTS = [...CALL_EVENTS, ...DISPATCH_EVENTS, ...ROSTER_EVENTS, ...CASE_EVENTS, ...FLAG_EVENTS];

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type ITopicConfig, type SASLOptions } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin, type KafkaConfig, type ITopicConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@cad110/logging';
 
 /** Brokers from `KAFKA_BROKERS` (comma-separated host:port), default the local broker 127.0.0.1:19092. */
@@ -79,7 +79,8 @@ export function replicationFor(brokers: number, configured?: number): { replicat
  * a leader (idempotent; several services may race, and a topic another process just created
  * may not have its partitions yet). Retries with backoff for up to `timeoutMs`. Replication
  * factor and `min.insync.replicas` come from {@link replicationFor} for the cluster's size
- * (`configuredReplication`: the configured factor, if any).
+ * (`configuredReplication`: the configured factor, if any). Topics that already existed get the
+ * `configEntries` they differ in (e.g. a changed `retention.ms`) by {@link alignTopicConfigs}.
  * @throws the last error when the topics are still not usable after `timeoutMs`
  */
 export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000, configuredReplication?: number): Promise<void> {
@@ -105,6 +106,7 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeout
             if (!/already exists/i.test(String((e as Error).message))) throw e;
           }
         }
+        await alignTopicConfigs(admin, topics.filter((t) => existing.has(t.topic)));
         const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
         const ready = meta.every((m) => {
           const want = topics.find((t) => t.topic === m.name)?.numPartitions ?? 1;
@@ -120,6 +122,29 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeout
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Sets the `configEntries` of existing topics where the broker holds another value (e.g. the
+ * retention period was changed). AlterConfigs replaces a topic's whole set of overrides, so the
+ * topic's other overrides (such as `min.insync.replicas`) are sent along unchanged.
+ * @returns the names of the topics altered
+ */
+export async function alignTopicConfigs(admin: Admin, topics: ITopicConfig[]): Promise<string[]> {
+  const wanted = topics.filter((t) => t.configEntries?.length);
+  if (!wanted.length) return [];
+  const { resources } = await admin.describeConfigs({ resources: wanted.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic })), includeSynonyms: false });
+  const altered: string[] = [];
+  for (const t of wanted) {
+    const current = resources.find((r) => r.resourceName === t.topic)?.configEntries ?? [];
+    const value = (name: string) => current.find((c) => c.configName === name)?.configValue;
+    if (t.configEntries!.every((c) => value(c.name) === c.value)) continue;
+    const overrides = new Map(current.filter((c) => c.configSource === ConfigSource.TOPIC_CONFIG || (c.configSource === undefined && !c.isDefault)).map((c) => [c.configName, c.configValue]));
+    for (const c of t.configEntries!) overrides.set(c.name, c.value);
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: t.topic, configEntries: [...overrides].map(([name, v]) => ({ name, value: v })) }] });
+    altered.push(t.topic);
+  }
+  return altered;
 }
 
 /** True when the cluster answers a metadata request within `timeoutMs`. */

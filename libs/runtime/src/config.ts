@@ -26,6 +26,22 @@ export function integer(def: number | undefined, min: number, max: number, unit 
   return def === undefined ? s.optional() : s.default(def).describe(`${allowed}; default ${def}`);
 }
 
+/**
+ * A decimal number variable with a default, a range (inclusive) and a unit, e.g. `1.5` or `0.0005`
+ * (the unit is part of the "allowed" text).
+ */
+export function decimal(def: number, min: number, max: number, unit = '') {
+  const allowed = `a number ${min}..${max}${unit ? ` (${unit})` : ''}`;
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, allowed)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, allowed)
+    .default(def)
+    .describe(`${allowed}; default ${def}`);
+}
+
 /** `true` or `false` (default `def`). */
 export function flag(def: boolean) {
   return z
@@ -74,6 +90,8 @@ export const RuntimeEnv = z.object({
   KAFKA_REPLICATION_FACTOR: integer(undefined, 1, 10),
   KAFKA_GROUP_SUFFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dots, underscores and dashes').default(''),
   KAFKA_SESSION_TIMEOUT_MS: integer(10_000, 1000, 300_000, 'milliseconds'),
+  // how long personal fields stay readable (Kafka retention.ms of every topic; the services' redaction jobs): README "Personal data"
+  CAD110_PERSONAL_DATA_RETENTION_DAYS: decimal(180, 0.0001, 3650, 'days; fractions for tests'),
   CONSUMER_CHUNK_SIZE: integer(100, 1, 10_000),
   CONSUMER_RESTART_WINDOW_MS: integer(300_000, 1000, 86_400_000, 'milliseconds'),
   DEAD_LETTER_MAX_VALUE_BYTES: integer(65_536, 1024, 10_485_760, 'bytes'),

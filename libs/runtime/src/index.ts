@@ -9,8 +9,10 @@ import { consumerState, createKafka, ensureTopics, kafkaReachable, OutboxRelay }
 import { createLogger, type Logger } from '@cad110/logging';
 import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
 import { configOrExit, loadConfig, RuntimeEnv } from './config';
+import { personalDataRetentionMs } from './retention';
 
 export * from './config';
+export * from './retention';
 
 /** Everything a service's code needs at run time, built once at start-up. */
 export interface ServiceRuntime {
@@ -71,7 +73,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntim
     onConnectionError: (err, where) => logger.warn({ err, where }, 'pg connection lost; the pool reconnects'),
   });
   const kafka = createKafka(`cad110-${opts.name}`, logger);
-  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS), 60_000, env.KAFKA_REPLICATION_FACTOR);
+  // every topic keeps messages for the personal-data retention period (README "Personal data")
+  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS, personalDataRetentionMs(env)), 60_000, env.KAFKA_REPLICATION_FACTOR);
   const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics });

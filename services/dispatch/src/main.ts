@@ -1,6 +1,6 @@
 import './instrument';
 import { authKeysOrExit } from '@cad110/auth';
-import { createRuntime, serve } from '@cad110/runtime';
+import { createRuntime, serve, startPersonalDataRetention } from '@cad110/runtime';
 import { createDispatchContext } from './context';
 import { createServer } from './server';
 import { dispatchConfig } from './config';
@@ -9,6 +9,7 @@ import { registerOpsGauges, readOpsFigures } from './ops/gauges';
 import { checkOverdue } from './timers/overdue';
 import { seedUnits } from './units/register';
 import { loadSeed } from './units/seed';
+import { redactDispatchPersonalData } from './incidents/retention';
 
 async function main() {
   /** status timers run every `DISPATCH_TIMER_INTERVAL_MS` (default 5000, validated: `5s` stops the start with exit 78) */
@@ -32,7 +33,12 @@ async function main() {
       .finally(() => (running = false));
   }, TIMER_MS);
   timer.unref();
-  await serve(rt, app, 8082, async () => clearInterval(timer));
+  // addresses and dispatchers' notes of incidents past CAD110_PERSONAL_DATA_RETENTION_DAYS become unreadable (README "Personal data")
+  const retention = startPersonalDataRetention(rt, redactDispatchPersonalData);
+  await serve(rt, app, 8082, async () => {
+    clearInterval(timer);
+    retention.stop();
+  });
 }
 
 main().catch((err) => {

@@ -1,10 +1,11 @@
 import './instrument';
 import { authKeysOrExit } from '@cad110/auth';
-import { createRuntime, serve } from '@cad110/runtime';
+import { createRuntime, serve, startPersonalDataRetention } from '@cad110/runtime';
 import { createServer } from './server';
 import { intakeConfig } from './config';
 import { purgeIdempotencyKeys } from './http/idempotency';
 import { seedGazetteer } from './desk/gazetteer-seed';
+import { redactIntakePersonalData } from './retention/personal-data';
 
 async function main() {
   intakeConfig();
@@ -17,6 +18,8 @@ async function main() {
   const purge = () => purgeIdempotencyKeys(rt.db).catch((err) => rt.logger.warn({ err }, 'idempotency key purge failed'));
   void purge();
   setInterval(purge, 3600_000).unref();
+  // personal fields of calls past CAD110_PERSONAL_DATA_RETENTION_DAYS become unreadable (README "Personal data")
+  startPersonalDataRetention(rt, redactIntakePersonalData);
 }
 
 main().catch((err) => {

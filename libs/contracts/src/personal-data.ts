@@ -1,0 +1,56 @@
+/**
+ * Personal data in events (issue 19 item 6): which fields of which event types identify or
+ * describe a person, so that each service can make its stored copies unreadable once the
+ * retention period (`CAD110_PERSONAL_DATA_RETENTION_DAYS`) has passed. Kafka needs no list: the
+ * topics' `retention.ms` deletes whole messages (README "Personal data").
+ *
+ * A field is a JSON path inside the event's `data`. Redaction replaces a string with
+ * {@link REDACTED} (so required fields still satisfy their schema and a reader shows that
+ * something was there) and removes any other value (arrays such as the SOP answers). Free-text
+ * fields that a call taker or dispatcher types are listed too: they routinely hold names,
+ * addresses and phone numbers.
+ */
+
+/** The value a redacted string field holds. */
+export const REDACTED = '[redacted]';
+
+/** Paths (inside `data`) of the personal fields, by event type. Types not listed carry none. */
+export const PERSONAL_FIELDS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  // intake: the caller's number and name (the Kafka copy has only the masked number)
+  CallerRecorded: [['callerNumber'], ['callerNumberMasked'], ['callerName']],
+  CallLocated: [['address']],
+  CallNarrativeAppended: [['text'], ['sopAnswers']],
+  CallHandedToDispatch: [['location', 'address']],
+  CallCancelled: [['note']],
+  // dispatch: its copy of the address and the dispatchers' free text
+  IncidentOpened: [['location', 'address']],
+  IncidentNoteAdded: [['text']],
+  IncidentClosed: [['note']],
+};
+
+/** Event types with personal fields (keys of {@link PERSONAL_FIELDS}). */
+export const PERSONAL_EVENT_TYPES = Object.keys(PERSONAL_FIELDS);
+
+/** Days → milliseconds, rounded to whole milliseconds (Kafka's `retention.ms`). */
+export function retentionMsOfDays(days: number): number {
+  return Math.round(days * 86_400_000);
+}
+
+/**
+ * `data` with every personal field of its event type redacted (a copy; `data` is not changed).
+ * The same rule as the SQL of libs/eventstore `redactPersonalFields`, for code that redacts in memory.
+ */
+export function redactPersonalData(type: string, data: unknown): unknown {
+  const paths = PERSONAL_FIELDS[type];
+  if (!paths || data === null || typeof data !== 'object') return data;
+  const out = structuredClone(data) as Record<string, unknown>;
+  for (const path of paths) {
+    let node: Record<string, unknown> | undefined = out;
+    for (const key of path.slice(0, -1)) node = node && typeof node[key] === 'object' && node[key] !== null ? (node[key] as Record<string, unknown>) : undefined;
+    const last = path[path.length - 1]!;
+    if (!node || !(last in node)) continue;
+    if (typeof node[last] === 'string') node[last] = REDACTED;
+    else delete node[last];
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { eventRegistry } from './index';
+import { PERSONAL_FIELDS, REDACTED, redactPersonalData, retentionMsOfDays } from './personal-data';
+
+/** The zod schema at `path` inside an object schema (through optional wrappers), or undefined. */
+function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
+  let s: z.ZodType | undefined = schema;
+  for (const key of path) {
+    while (s && 'unwrap' in s && typeof (s as { unwrap?: unknown }).unwrap === 'function' && !('shape' in s)) s = (s as unknown as { unwrap: () => z.ZodType }).unwrap();
+    s = s && 'shape' in s ? ((s as unknown as { shape: Record<string, z.ZodType> }).shape[key]) : undefined;
+  }
+  return s;
+}
+
+describe('PERSONAL_FIELDS', () => {
+  it('names only registered event types and fields their schemas have', () => {
+    const wrong: string[] = [];
+    for (const [type, paths] of Object.entries(PERSONAL_FIELDS)) {
+      const def = eventRegistry.get(type);
+      if (!def) wrong.push(`${type}: not a registered event type`);
+      else for (const p of paths) if (!schemaAt(def.schema, p)) wrong.push(`${type}: no field ${p.join('.')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('redacts strings to the marker and removes arrays; the result still satisfies the schema', () => {
+    const callId = randomUUID();
+    const narrative = { callId, text: 'caller says 8 Hongqi Rd', sopAnswers: [{ index: 0, question: 'armed?', answer: 'a knife' }] };
+    const redacted = redactPersonalData('CallNarrativeAppended', narrative);
+    expect(redacted).toEqual({ callId, text: REDACTED });
+    expect(narrative.text).toBe('caller says 8 Hongqi Rd');
+    expect(eventRegistry.get('CallNarrativeAppended')!.schema.safeParse(redacted).success).toBe(true);
+
+    const handed = { callId, location: { address: '8 Hongqi Rd', lat: 39.9, lon: 116.4, district: 'dongcheng' } };
+    expect(redactPersonalData('CallHandedToDispatch', handed)).toEqual({ callId, location: { address: REDACTED, lat: 39.9, lon: 116.4, district: 'dongcheng' } });
+    expect(redactPersonalData('CallerRecorded', { callId, callerNumber: '13912345678', callerName: 'Li' })).toEqual({ callId, callerNumber: REDACTED, callerName: REDACTED });
+    // types without personal fields pass through unchanged
+    const received = { callId, channel: '110' };
+    expect(redactPersonalData('CallReceived', received)).toBe(received);
+  });
+
+  it('turns days into whole milliseconds', () => {
+    expect(retentionMsOfDays(180)).toBe(15_552_000_000);
+    expect(retentionMsOfDays(90 / 86_400)).toBe(90_000);
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * Records' personal-data sweep (README "Personal data"): the audit timeline holds a copy of every
+ * call and dispatch event of a call, so the personal fields of those copies recorded before the
+ * cutoff (now − `CAD110_PERSONAL_DATA_RETENTION_DAYS`) are redacted like the producers' own
+ * events. The case file itself (case narratives, parties) is a police record kept under the
+ * bureau's archive rules and is not touched. Run by libs/runtime `startPersonalDataRetention`.
+ */
+import type { Sql } from '@cad110/db';
+import { redactPersonalFields } from '@cad110/eventstore';
+
+/**
+ * Redacts the personal fields (libs/contracts `PERSONAL_FIELDS`) of `timeline_entries` recorded
+ * (by their producer) before `cutoff`. After it, the EIDO export of such a call has no address
+ * text and its call narrative reads "[redacted]"; the narrative search no longer finds it.
+ * @returns rows changed per place
+ */
+export async function redactRecordsPersonalData(tx: Sql, cutoff: Date): Promise<Record<string, number>> {
+  const timeline = await redactPersonalFields(tx, cutoff, { table: 'timeline_entries' });
+  return { timeline };
+}

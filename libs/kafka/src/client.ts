@@ -80,10 +80,11 @@ export function replicationFor(brokers: number, configured?: number): { replicat
  * may not have its partitions yet). Retries with backoff for up to `timeoutMs`. Replication
  * factor and `min.insync.replicas` come from {@link replicationFor} for the cluster's size
  * (`configuredReplication`: the configured factor, if any). Topics that already existed get the
- * `configEntries` they differ in (e.g. a changed `retention.ms`) by {@link alignTopicConfigs}.
+ * `configEntries` they differ in (e.g. a changed `retention.ms`) by {@link alignTopicConfigs};
+ * when the client is not authorised to alter configs, `warn` is told and the start goes on.
  * @throws the last error when the topics are still not usable after `timeoutMs`
  */
-export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000, configuredReplication?: number): Promise<void> {
+export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeoutMs = 60_000, configuredReplication?: number, warn?: (message: string) => void): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const deadline = Date.now() + timeoutMs;
@@ -106,7 +107,13 @@ export async function ensureTopics(kafka: Kafka, topics: ITopicConfig[], timeout
             if (!/already exists/i.test(String((e as Error).message))) throw e;
           }
         }
-        await alignTopicConfigs(admin, topics.filter((t) => existing.has(t.topic)));
+        try {
+          await alignTopicConfigs(admin, topics.filter((t) => existing.has(t.topic)));
+        } catch (e) {
+          // a service user without ALTER_CONFIGS / DESCRIBE_CONFIGS rights: the operator sets them
+          if (!/authori[sz]ation/i.test(String((e as Error).message))) throw e;
+          warn?.(`topic configs not aligned (not authorised): set them by hand: ${(e as Error).message}`);
+        }
         const { topics: meta } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
         const ready = meta.every((m) => {
           const want = topics.find((t) => t.topic === m.name)?.numPartitions ?? 1;

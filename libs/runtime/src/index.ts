@@ -74,7 +74,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntim
   });
   const kafka = createKafka(`cad110-${opts.name}`, logger);
   // every topic keeps messages for the personal-data retention period (README "Personal data")
-  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS, personalDataRetentionMs(env)), 60_000, env.KAFKA_REPLICATION_FACTOR);
+  await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS, personalDataRetentionMs(env)), 60_000, env.KAFKA_REPLICATION_FACTOR, (m) => logger.warn(m));
   const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics });

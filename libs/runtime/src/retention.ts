@@ -24,15 +24,20 @@ export function sweepIntervalMs(retentionMs: number): number {
 }
 
 /**
- * Runs `sweep` once now and then every {@link sweepIntervalMs} (one at a time; a failure is
- * logged and retried at the next tick). Cutoff = now − the retention period.
+ * Runs `sweep` once now and then every {@link sweepIntervalMs} (one at a time, and one instance
+ * of the service at a time: a transaction-scoped advisory lock; a failure is logged and retried at
+ * the next tick). Cutoff = now − the retention period.
  * @returns `stop()` for the service's shutdown, and `runOnce()` (the same sweep, for tests)
  */
 export function startPersonalDataRetention(rt: { db: Db; logger: Logger; env: Pick<RuntimeEnv, 'CAD110_PERSONAL_DATA_RETENTION_DAYS'> }, sweep: PersonalDataSweep): { stop: () => void; runOnce: () => Promise<Record<string, number>> } {
   const retentionMs = personalDataRetentionMs(rt.env);
   const runOnce = async () => {
     const cutoff = new Date(Date.now() - retentionMs);
-    const changed = await rt.db.transaction((tx) => sweep(tx, cutoff));
+    // one instance of the service sweeps at a time (the others skip this round)
+    const changed = await rt.db.transaction(async (tx): Promise<Record<string, number>> => {
+      const [lock] = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('cad110.personal-data-retention')) AS locked`);
+      return lock?.locked ? sweep(tx, cutoff) : {};
+    });
     if (Object.values(changed).some((n) => n > 0)) rt.logger.info({ redacted: changed, cutoff: cutoff.toISOString() }, 'personal data past retention redacted');
     return changed;
   };

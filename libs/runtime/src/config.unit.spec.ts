@@ -9,6 +9,9 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
     // unset: the replication follows the cluster's size (libs/kafka replicationFor)
     expect(c.KAFKA_REPLICATION_FACTOR).toBeUndefined();
     expect(loadConfig(RuntimeEnv, { KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512' }).KAFKA_SASL_MECHANISM).toBe('scram-sha-512');
+    // the personal-data retention period: days, fractions allowed (tests use seconds' worth)
+    expect(c.CAD110_PERSONAL_DATA_RETENTION_DAYS).toBe(180);
+    expect(loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '0.00104167' }).CAD110_PERSONAL_DATA_RETENTION_DAYS).toBe(0.00104167);
   });
 
   it('a malformed value is one line naming the variable, the value and what is allowed', () => {
@@ -21,6 +24,8 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
     expect(() => loadConfig(RuntimeEnv, { KAFKA_SASL_MECHANISM: 'kerberos' })).toThrow('KAFKA_SASL_MECHANISM="kerberos": allowed: one of scram-sha-512, scram-sha-256, plain');
     expect(() => loadConfig(RuntimeEnv, { KAFKA_SSL: 'yes' })).toThrow('KAFKA_SSL="yes": allowed: true or false');
     expect(() => loadConfig(RuntimeEnv, { KAFKA_REPLICATION_FACTOR: 'three' })).toThrow('KAFKA_REPLICATION_FACTOR="three": allowed: an integer 1..10');
+    expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '6 months' })).toThrow('CAD110_PERSONAL_DATA_RETENTION_DAYS="6 months": allowed: a number 0.0001..3650 (days; fractions for tests)');
+    expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '0' })).toThrow('CAD110_PERSONAL_DATA_RETENTION_DAYS="0"');
   });
 
   it("every variable of the schema is in the README's configuration table", () => {

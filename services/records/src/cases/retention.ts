@@ -10,8 +10,8 @@ import { redactPersonalFields } from '@cad110/eventstore';
 
 /**
  * Redacts the personal fields (libs/contracts `PERSONAL_FIELDS`) of `timeline_entries` recorded
- * (by their producer) before `cutoff`. After it, the EIDO export of such a call has no address
- * text and its call narrative reads "[redacted]"; the narrative search no longer finds it.
+ * (by their producer) before `cutoff`. After it, the EIDO export of such a call shows "[redacted]"
+ * as its address and call narrative; the narrative search no longer finds it.
  * @returns rows changed per place
  */
 export async function redactRecordsPersonalData(tx: Sql, cutoff: Date): Promise<Record<string, number>> {

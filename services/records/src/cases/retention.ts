@@ -11,10 +11,14 @@ import { redactPersonalFields } from '@cad110/eventstore';
 /**
  * Redacts the personal fields (libs/contracts `PERSONAL_FIELDS`) of `timeline_entries` recorded
  * (by their producer) before `cutoff`. After it, the EIDO export of such a call shows "[redacted]"
- * as its address and call narrative; the narrative search no longer finds it.
+ * as its address and call narrative; the narrative search no longer finds it. A sweep that
+ * redacted something leaves a row in `personal_data_redactions` (cutoff and count only).
  * @returns rows changed per place
  */
 export async function redactRecordsPersonalData(tx: Sql, cutoff: Date): Promise<Record<string, number>> {
+  // the timeline is insert-only; its trigger lets this transaction (and only `data`) through
+  await tx.query(`SELECT set_config('cad110.personal_data_redaction', 'on', true)`);
   const timeline = await redactPersonalFields(tx, cutoff, { table: 'timeline_entries' });
+  if (timeline > 0) await tx.exec(`INSERT INTO personal_data_redactions (cutoff, timeline) VALUES ($1::timestamptz, $2)`, [cutoff.toISOString(), timeline]);
   return { timeline };
 }

@@ -1,30 +1,33 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from './api';
+import { type Reloader, createReloader } from './reloader';
 
-/** Loads `path` (GET) and reloads on demand; keeps the last good data while reloading. */
+/**
+ * Loads `path` (GET) and reloads on demand; keeps the last good data while reloading.
+ * Reloads asked for while a read is in flight collapse into one read after it (see `reloader.ts`),
+ * so a view that reloads on every live event still shows each answer.
+ */
 export function useApi<T>(path: string | undefined, opts: { text?: boolean } = {}): { data: T | undefined; error: ApiError | undefined; loading: boolean; reload: () => void } {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(false);
-  const seq = useRef(0);
-  const reload = useCallback(() => {
-    if (!path) return;
-    const n = ++seq.current;
-    setLoading(true);
-    api<T>('GET', path, undefined, opts)
-      .then((d) => {
-        if (n !== seq.current) return;
+  const pathRef = useRef(path);
+  pathRef.current = path;
+  const text = opts.text;
+  const reloader = useRef<Reloader<string>>(undefined);
+  if (!reloader.current) {
+    reloader.current = createReloader<string, T>({
+      fetch: (p) => api<T>('GET', p, undefined, { text }),
+      current: () => pathRef.current,
+      onData: (d) => {
         setData(d);
         setError(undefined);
-      })
-      .catch((e: unknown) => {
-        if (n !== seq.current) return;
-        setError(e instanceof ApiError ? e : new ApiError(0, 'Error', String(e)));
-      })
-      .finally(() => {
-        if (n === seq.current) setLoading(false);
-      });
-  }, [path, opts.text]); // eslint-disable-line react-hooks/exhaustive-deps
+      },
+      onError: (e) => setError(e instanceof ApiError ? e : new ApiError(0, 'Error', String(e))),
+      onLoading: setLoading,
+    });
+  }
+  const reload = useCallback(() => reloader.current!.reload(path), [path]);
   useEffect(reload, [reload]);
   return { data, error, loading, reload };
 }

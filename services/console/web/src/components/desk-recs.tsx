@@ -74,20 +74,31 @@ export function RecsPanel(props: {
     assignRef.current = a;
     setAssignState(a);
   };
+  // answers are applied in the order asked and never dropped for a newer ask (a recompute on every
+  // live event would otherwise starve under load); an answer for another incident is dropped
   const seq = useRef(0);
+  const applied = useRef(0);
+  const shownIncident = useRef(incident.id);
+  shownIncident.current = incident.id;
 
   const recompute = useCallback(async (): Promise<LiveRecs<Rec> | undefined> => {
     const n = ++seq.current;
+    const id = incident.id;
+    const current = () => n > applied.current && id === shownIncident.current;
     setLoading(true);
     try {
-      const r = await fetchRecs<Rec>(incident.id);
-      if (n === seq.current) {
+      const r = await fetchRecs<Rec>(id);
+      if (current()) {
+        applied.current = n;
         setRecs(r);
         setError(undefined);
       }
       return r;
     } catch (e) {
-      if (n === seq.current) setError(asApiError(e));
+      if (current()) {
+        applied.current = n;
+        setError(asApiError(e));
+      }
       return undefined;
     } finally {
       if (n === seq.current) setLoading(false);

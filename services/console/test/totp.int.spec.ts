@@ -51,6 +51,9 @@ describe('TOTP second factor', () => {
 
   it('with CONSOLE_REQUIRE_TOTP=true refuses a password-only sign-in and hands out an enrolment', async () => {
     const first = await signIn(required, 'supervisor').expect(403);
+    // a right password without the second factor is not a sign-in: last_login_at stays empty
+    const [row] = await rt.db.select<{ lastLoginAt: Date | null }>('SELECT last_login_at AS "lastLoginAt" FROM users WHERE username = $1', ['supervisor']);
+    expect(row!.lastLoginAt).toBeNull();
     expect(first.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(first.headers['cache-control']).toBe('no-store');
     expect(first.body.accessToken).toBeUndefined();
@@ -78,6 +81,11 @@ describe('TOTP second factor', () => {
     const rows = await rt.db.query<{ code_hash: string }>("SELECT code_hash FROM totp_recovery_codes WHERE username = 'supervisor'");
     expect(rows).toHaveLength(10);
     expect(JSON.stringify(rows)).not.toContain(recoveryCodes[0]!.slice(0, 5));
+  });
+
+  it('stamps last_login_at once the second factor succeeded', async () => {
+    const [row] = await rt.db.select<{ lastLoginAt: Date | null }>('SELECT last_login_at AS "lastLoginAt" FROM users WHERE username = $1', ['supervisor']);
+    expect(row!.lastLoginAt).not.toBeNull();
   });
 
   it('then asks every sign-in for a code: none → 401 totp-required, a used one → 401, the next step’s → 200', async () => {

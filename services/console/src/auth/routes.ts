@@ -6,7 +6,7 @@ import { recordAudit } from './audit';
 import { LoginThrottle, PgLoginFailures } from './login-throttle';
 import { secondStep } from './second-factor';
 import { accessTokenOf, openSession, revokeSession, SESSION_SECONDS } from './sessions';
-import { verifyUser } from './users';
+import { recordLogin, verifyUser } from './users';
 
 /** Default access token lifetime, seconds (`CONSOLE_ACCESS_TOKEN_SECONDS`): 5 minutes, then `POST /auth/refresh` (sessions.ts). */
 export const TOKEN_LIFETIME_SECONDS = 300;
@@ -100,6 +100,7 @@ export function authRoutes(
           throw second.problem;
         }
         await throttle.succeeded(body.username, address);
+        await recordLogin(db, user.username);
         if (second.recoveryCodes) await recordAudit(db, { action: 'totp_enrolled', outcome: 'ok', ...seen, actor: user.username, subject: user.username });
         await recordAudit(db, { action: 'sign_in', outcome: 'ok', ...seen, actor: user.username, detail: { role: user.role, factor: second.factor, ...(second.recoveryCodes ? { enrolled: true } : {}) } });
         const session = await openSession(db, user.username, body.workstation);

@@ -52,8 +52,12 @@ export async function verifyUser(db: Sql, username: string, password: string): P
   }
   const ok = await bcrypt.compare(password, user.passwordHash);
   if (!ok || !user.active || !isRole(user.role)) return undefined;
-  await db.exec('UPDATE users SET last_login_at = now(), updated_at = now() WHERE username = $1', [username]);
   return { username: user.username, displayName: user.displayName, role: user.role };
+}
+
+/** Stamps `last_login_at` (UTC): called once the whole sign-in, second factor included, succeeded. */
+export async function recordLogin(db: Sql, username: string): Promise<void> {
+  await db.exec('UPDATE users SET last_login_at = now(), updated_at = now() WHERE username = $1', [username]);
 }
 
 export function isRole(r: string): r is Role {

@@ -73,6 +73,42 @@ describe('DeferredRows on PostgreSQL', () => {
     expect((await rows()).filter((r) => r.event_id.startsWith('g'))).toEqual([]);
   });
 
+  it('runs before-commit hooks after the function, in order (a hook may add one), before the flush and COMMIT', async () => {
+    statements.length = 0;
+    const order: string[] = [];
+    await withDeferredRows(pgTransaction(pool))(async (t) => {
+      t.beforeCommit(async () => {
+        order.push('first');
+        await t.exec("INSERT INTO t_entries (event_id, call_id, note) VALUES ('h1', 'c4', 'hook')");
+        t.beforeCommit(async () => void order.push('added by first'));
+      });
+      t.beforeCommit(async () => {
+        order.push('second');
+        t.deferred.add('t_entries', { eventId: 'h2', callId: 'c4' });
+      });
+      order.push('fn');
+    });
+    expect(order).toEqual(['fn', 'first', 'second', 'added by first']);
+    const hook = statements.findIndex((s) => s.startsWith("INSERT INTO t_entries (event_id, call_id, note) VALUES ('h1'"));
+    const flush = statements.findIndex((s) => s.startsWith('INSERT INTO "t_entries"'));
+    expect(hook).toBeGreaterThanOrEqual(0);
+    expect(flush).toBeGreaterThan(hook);
+    expect(statements.lastIndexOf('COMMIT')).toBeGreaterThan(flush);
+    expect((await rows()).filter((r) => r.event_id.startsWith('h')).map((r) => r.event_id)).toEqual(['h1', 'h2']);
+  });
+
+  it('rolls the whole transaction back when a before-commit hook fails', async () => {
+    await expect(
+      withDeferredRows(pgTransaction(pool))(async (t) => {
+        await t.exec("INSERT INTO t_entries (event_id, call_id) VALUES ('k0', 'c5')");
+        t.beforeCommit(async () => {
+          throw new Error('hook failed');
+        });
+      }),
+    ).rejects.toThrow(/hook failed/);
+    expect((await rows()).filter((r) => r.event_id.startsWith('k'))).toEqual([]);
+  });
+
   it('refuses unsafe table names when queued', () => {
     expect(() => new DeferredRows().add('t; DROP TABLE x', { a: 1 })).toThrow(/unsafe table/);
   });

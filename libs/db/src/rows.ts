@@ -118,20 +118,31 @@ export class DeferredRows {
   }
 }
 
-/** A {@link Sql} transaction that also carries its {@link DeferredRows}. */
+/** A {@link Sql} transaction that also carries its {@link DeferredRows} and its before-commit hooks. */
 export interface DeferringTx extends Sql {
   deferred: DeferredRows;
+  /**
+   * Runs `hook` after the transaction's function has returned and before its deferred rows are
+   * written and it commits. For work that takes a contended row lock (records' gapless case
+   * number, one counter row per year): done last, the lock is held for the end of the
+   * transaction only, not for the rest of a consumer's chunk. Hooks run in the order added and
+   * may add hooks and deferred rows; a failing hook rolls the transaction back.
+   */
+  beforeCommit(hook: () => Promise<void>): void;
 }
 
 /**
- * Wraps a transaction runner so that each transaction's tx carries a fresh {@link DeferredRows},
- * flushed after `fn` and before COMMIT (a failing flush rolls the transaction back).
+ * Wraps a transaction runner so that each transaction's tx carries a fresh {@link DeferredRows}
+ * and before-commit hooks: after `fn` the hooks run, then the rows are flushed, then COMMIT
+ * (a failing hook or flush rolls the transaction back).
  */
 export function withDeferredRows(run: RunInTransaction): RunInTransaction<DeferringTx> {
   return <T>(fn: (tx: DeferringTx) => Promise<T>) =>
     run(async (tx) => {
       const deferred = new DeferredRows();
-      const out = await fn({ ...tx, deferred });
+      const hooks: (() => Promise<void>)[] = [];
+      const out = await fn({ ...tx, deferred, beforeCommit: (hook) => void hooks.push(hook) });
+      for (let hook = hooks.shift(); hook; hook = hooks.shift()) await hook();
       await deferred.flush(tx);
       return out;
     });

@@ -72,6 +72,20 @@ export function tracer(): Tracer {
   return trace.getTracer('cad110');
 }
 
+/**
+ * The active trace context, for work run later in the trace of what caused it (see
+ * {@link inContext}): records opens a chunk's cases at the chunk's end, each in the trace of its
+ * IncidentOpened message, so CaseOpened stays in the call's trace.
+ */
+export function activeContext(): Context {
+  return context.active();
+}
+
+/** Runs `fn` with `ctx` (from {@link activeContext}) as the active trace context. */
+export function inContext<T>(ctx: Context, fn: () => T): T {
+  return context.with(ctx, fn);
+}
+
 /** W3C trace context of the active span as carrier fields (`traceparent`, `tracestate`). */
 export function currentTraceCarrier(ctx: Context = context.active()): { traceparent?: string; tracestate?: string } {
   const carrier: Record<string, string> = {};

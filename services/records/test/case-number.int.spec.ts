@@ -4,7 +4,7 @@ import { createRuntime } from '@cad110/runtime';
 import type { RecordsRuntime } from '../src/server';
 import type { Case } from '../src/generated/prisma/client';
 import { onEvent } from '../src/cases/on-event';
-import { formatCaseNumber, nextCaseNumber } from '../src/cases/case-number';
+import { formatCaseNumber, nextCaseNumber, nextCaseNumbers } from '../src/cases/case-number';
 import { envelope } from './helpers';
 import { randomUUID } from 'node:crypto';
 
@@ -75,6 +75,19 @@ describe('case numbers', () => {
     expect([first, next, again]).toEqual(['JY-2028-000001', 'JY-2029-000001', 'JY-2029-000002']);
     // the same instant in Chicago is still 2028
     expect(await rt.db.transaction((tx) => nextCaseNumber(tx, '2028-12-31T16:30:00.000Z', 'America/Chicago'))).toBe('JY-2028-000002');
+  });
+
+  it('takes a block of numbers in one statement, in order; a rollback gives the whole block back', async () => {
+    expect(await rt.db.transaction((tx) => nextCaseNumbers(tx, 2031, 0))).toEqual([]);
+    expect(await rt.db.transaction((tx) => nextCaseNumbers(tx, 2031, 3))).toEqual(['JY-2031-000001', 'JY-2031-000002', 'JY-2031-000003']);
+    await expect(
+      rt.db.transaction(async (tx) => {
+        expect(await nextCaseNumbers(tx, 2031, 2)).toEqual(['JY-2031-000004', 'JY-2031-000005']);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await rt.db.transaction((tx) => nextCaseNumbers(tx, 2031, 2))).toEqual(['JY-2031-000004', 'JY-2031-000005']);
+    expect(await rt.db.transaction((tx) => nextCaseNumber(tx, '2031-06-01T00:00:00.000Z', TZ))).toBe('JY-2031-000006');
   });
 
   it('opens one case per incident however often IncidentOpened is delivered', async () => {

@@ -85,6 +85,16 @@ describe('walking skeleton: real calls through intake → dispatch → records �
     expect(details[0]!.rootName).toMatch(/^POST/);
   });
 
+  it("appends every CaseOpened in its call's trace (records opens a chunk's cases at its end)", async () => {
+    const traceOf = (tp: string | null) => tp?.split('-')[1] ?? null;
+    const calls = await query<{ call_id: string; tp: string | null }>(stack.databaseUrl('intake'), `SELECT (data->>'callId') AS call_id, metadata->>'traceparent' AS tp FROM events WHERE type = 'CallReceived'`);
+    const opened = await query<{ call_id: string; tp: string | null }>(stack.databaseUrl('records'), `SELECT (data->>'callId') AS call_id, metadata->>'traceparent' AS tp FROM events WHERE type = 'CaseOpened'`);
+    expect(opened).toHaveLength(ROWS);
+    const callTrace = new Map(calls.map((c) => [c.call_id, traceOf(c.tp)]));
+    const wrong = opened.filter((o) => !traceOf(o.tp) || traceOf(o.tp) !== callTrace.get(o.call_id));
+    expect(wrong).toEqual([]);
+  });
+
   it('changes no count when the statistics consumer group re-reads every topic', async () => {
     const before = await readCounts(stack);
     await stack.stopService('statistics');

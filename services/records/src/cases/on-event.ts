@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { caseStreamId, IncidentOpened, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
 import { handleCommand } from '@cad110/eventstore';
-import type { Sql } from '@cad110/db';
+import type { DeferringTx, Sql } from '@cad110/db';
+import { activeContext, inContext } from '@cad110/telemetry';
 import type { z } from 'zod';
 import { decide, type CaseEvent } from './case';
 import { caseStream } from './stream';
-import { nextCaseNumber } from './case-number';
+import { caseNumberYear, nextCaseNumbers } from './case-number';
 import { recordOnTimeline } from './read-model';
-import { countingClassificationOf, countingLocationOf, lockCall, onCallClassified, onCallLocated } from './counting';
+import { countingClassificationOf, countingLocationOf, lockCall, onCallClassified, onCallLocated, type CaseClassification } from './counting';
 
 export { callIdOf, recordOnTimeline } from './read-model';
+
+type Opened = z.infer<typeof IncidentOpened.schema>;
 
 /**
  * Consumer handler for call and dispatch events: every event of a call goes on the timeline; an
@@ -19,41 +22,91 @@ export { callIdOf, recordOnTimeline } from './read-model';
  * call's latest classification (a CallClassified, also after the hand-over, reclassifies the case),
  * under its latest location's district (a CallLocated after the hand-over relocates the case) and
  * on its answer day (counting.ts).
+ *
+ * In the consumer's chunk transaction (a {@link DeferringTx}) the cases of a chunk's
+ * IncidentOpened events are opened together at its end ({@link openCases}): the case-number
+ * counter (one row per year, locked until COMMIT) is then held for the chunk's last statements
+ * instead of from its first IncidentOpened on, which queued every other partition's chunk behind
+ * it (`bench/results/issue12-*-session4-*.md`). Outside one (tests, tools) a case opens at once.
  */
 export async function onEvent(event: EventEnvelope, tx: Sql, registry: EventRegistry, timeZone: string): Promise<void> {
   await recordOnTimeline(tx, registry, event);
   if (event.type === 'CallClassified') return onCallClassified(tx, event);
   if (event.type === 'CallLocated') return onCallLocated(tx, event);
   if (event.type !== 'IncidentOpened') return;
-  const inc = event.data as z.infer<typeof IncidentOpened.schema>;
-  await lockCall(tx, inc.callId);
-  const exists = await tx.query<unknown>('SELECT 1 FROM cases WHERE incident_id = $1::uuid', [inc.incidentId]);
-  if (exists.length) return;
-  const caseId = randomUUID();
-  const caseNumber = await nextCaseNumber(tx, inc.openedAt, timeZone);
-  const counting = await countingClassificationOf(tx, inc.callId, inc);
-  const located = await countingLocationOf(tx, inc.callId, inc.location);
-  await handleCommand(
-    tx,
-    registry,
-    caseStream(registry, { kind: inc.kind, priority: inc.priority, ...(located.beat ? { beat: located.beat } : {}), answeredAt: inc.answeredAt, counting }),
-    caseStreamId(caseId),
-    (state) =>
-      decide(
-        {
-          type: 'OpenCase',
-          caseId,
-          caseNumber,
-          incidentId: inc.incidentId,
-          callId: inc.callId,
-          openedAt: inc.openedAt,
-          category: inc.category,
-          subtype: inc.subtype,
-          ...(located.district ? { district: located.district } : {}),
-        },
-        state,
-        { now: new Date().toISOString() },
-      ) as unknown as CaseEvent[],
-    { by: { actor: { id: 'system:records' } }, causationId: event.eventId, isNew: true },
-  );
+  const opening = { inc: event.data as Opened, cause: event, trace: activeContext() };
+  const chunk = tx as Partial<DeferringTx>;
+  if (!chunk.beforeCommit || !chunk.deferred) return openCases(tx, registry, timeZone, [opening]);
+  let queued = pending.get(chunk.deferred);
+  if (!queued) {
+    const list: Opening[] = [];
+    pending.set(chunk.deferred, list);
+    chunk.beforeCommit(() => openCases(tx, registry, timeZone, list));
+    queued = list;
+  }
+  queued.push(opening);
+}
+
+interface Opening {
+  inc: Opened;
+  cause: EventEnvelope;
+  /** the trace context of the IncidentOpened message: CaseOpened is appended in it (one trace per call) */
+  trace: ReturnType<typeof activeContext>;
+}
+
+/** The IncidentOpened events of each open chunk transaction, keyed by its DeferredRows. */
+const pending = new WeakMap<object, Opening[]>();
+
+/**
+ * Opens the cases of `openings` in their order, skipping incidents that already have one (or
+ * appear twice): each under its call's counting lock with its counting classification and
+ * location, numbered from one counter update per local year.
+ */
+async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, openings: readonly Opening[]): Promise<void> {
+  const toOpen: (Opening & { counting: CaseClassification; located: { district: string | null; beat: string | null } })[] = [];
+  const seen = new Set<string>();
+  for (const o of openings) {
+    const { inc } = o;
+    if (seen.has(inc.incidentId)) continue;
+    seen.add(inc.incidentId);
+    await lockCall(tx, inc.callId);
+    const exists = await tx.query<unknown>('SELECT 1 FROM cases WHERE incident_id = $1::uuid', [inc.incidentId]);
+    if (exists.length) continue;
+    toOpen.push({ ...o, counting: await countingClassificationOf(tx, inc.callId, inc), located: await countingLocationOf(tx, inc.callId, inc.location) });
+  }
+  const numbers = new Map<number, string[]>();
+  for (const o of toOpen) {
+    const year = caseNumberYear(o.inc.openedAt, timeZone);
+    numbers.set(year, [...(numbers.get(year) ?? []), '']);
+  }
+  for (const [year, slots] of numbers) numbers.set(year, await nextCaseNumbers(tx, year, slots.length));
+  for (const { inc, cause, trace, counting, located } of toOpen) {
+    const caseId = randomUUID();
+    const caseNumber = numbers.get(caseNumberYear(inc.openedAt, timeZone))!.shift()!;
+    await inContext(trace, () =>
+      handleCommand(
+        tx,
+        registry,
+        caseStream(registry, { kind: inc.kind, priority: inc.priority, ...(located.beat ? { beat: located.beat } : {}), answeredAt: inc.answeredAt, counting }),
+        caseStreamId(caseId),
+        (state) =>
+          decide(
+            {
+              type: 'OpenCase',
+              caseId,
+              caseNumber,
+              incidentId: inc.incidentId,
+              callId: inc.callId,
+              openedAt: inc.openedAt,
+              category: inc.category,
+              subtype: inc.subtype,
+              ...(located.district ? { district: located.district } : {}),
+            },
+            state,
+            { now: new Date().toISOString() },
+          ) as unknown as CaseEvent[],
+        { by: { actor: { id: 'system:records' } }, causationId: cause.eventId, isNew: true },
+      ),
+    );
+  }
 }

@@ -8,6 +8,8 @@ import { tracer, type ServiceMetrics } from '@cad110/telemetry';
 import { extractContext } from './trace-headers';
 import { isConnectivityError, RestartBudget, sleep } from './consumer-faults';
 import { deadLetterWriter, type MessageContext } from './dead-letter';
+import { parseEventMessage } from './sealed-messages';
+import type { PersonalDataKeyring } from './sealing';
 
 /**
  * A handler rejected a well-formed message for good (it can never succeed, e.g. a command the
@@ -63,6 +65,13 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
    * (nothing to apply, so nothing to deduplicate). Default: all.
    */
   accepts?: (type: string) => boolean;
+  /**
+   * The personal-data key ring (libs/kafka sealing.ts): sealed personal fields are opened before
+   * validation, and a message whose fields do not open (unknown key id, failed authentication)
+   * is dead-lettered with the reason. Without it (statistics) sealed fields are replaced by
+   * `[redacted]` or removed, never opened.
+   */
+  keyring?: PersonalDataKeyring;
 }
 
 /** Lifecycle of a consumer run by {@link runIdempotentConsumer}, for readiness. */
@@ -81,7 +90,8 @@ export function consumerState(consumer: Consumer): ConsumerState | undefined {
 /**
  * Runs a Kafka consumer whose every message is applied exactly once to the service's database:
  *
- * - the message is parsed, upcast and validated (`registry`); an unreadable one goes to the
+ * - the message is parsed, its sealed personal fields opened with `keyring` (or redacted without
+ *   one), upcast and validated (`registry`); an unreadable one goes to the
  *   dead-letter topic with the reason and is acknowledged, so the partition never blocks. A dead
  *   letter never carries more than `deadLetterMaxValueBytes` of the original (else a reference,
  *   see {@link deadLetterOriginal}); if the broker still refuses it for good, a bare reference is
@@ -227,7 +237,7 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
   /** Parses a message; an unreadable one is dead-lettered here (no database work). */
   const parse = async (item: Item, isRunning: () => boolean): Promise<boolean> => {
     try {
-      item.event = opts.registry.parse(item.message.value ?? '');
+      item.event = parseEventMessage(opts.registry, item.message.value, opts.keyring);
       item.span.setAttributes({ 'messaging.message.id': item.event.eventId, 'cad110.event.type': item.event.type });
       return true;
     } catch (err) {

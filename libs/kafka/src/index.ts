@@ -4,3 +4,5 @@ export * from './outbox-relay';
 export * from './consumer';
 export * from './consumer-faults';
 export * from './dead-letter';
+export * from './sealing';
+export * from './sealed-messages';

@@ -4,6 +4,8 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import { suppressTracing } from '@opentelemetry/core';
 import type { Logger } from '@cad110/logging';
 import { tracer, type ServiceMetrics } from '@cad110/telemetry';
+import { sealMessageValue } from './sealed-messages';
+import type { PersonalDataKeyring } from './sealing';
 
 export interface OutboxRelayOptions {
   pool: Pool;
@@ -21,6 +23,12 @@ export interface OutboxRelayOptions {
   idleIntervalMs?: number;
   /** advisory lock key: only one relay per database publishes at a time, keeping per-key order */
   lockKey?: number;
+  /**
+   * The personal-data key ring: with it every message's personal fields (libs/contracts
+   * `PERSONAL_FIELDS`) are sealed on the wire (sealing.ts); the outbox rows and the event store
+   * keep clear values. Without it messages leave as stored (tests of one service).
+   */
+  keyring?: PersonalDataKeyring;
 }
 
 interface OutboxRow {
@@ -49,6 +57,9 @@ interface OutboxRow {
  * for other partitions of the batch, its messages are never re-sent and the batch still resolves
  * — the rows were deleted and the events lost (seen by the fault suite: 3 of 3,000 calls after a
  * leader kill -9). A send of one partition retries to its new leader.
+ *
+ * Personal data: with a `keyring`, each message's personal fields are sealed (AES-256-GCM) as it
+ * is sent; the rows themselves hold clear values (the service's own store).
  *
  * Tracing: every message gets a PRODUCER span whose parent is the trace context stored in its
  * outbox row (the span that appended the event), and that span's context goes into the message
@@ -191,7 +202,8 @@ export class OutboxRelay {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'event-id': row.event_id };
       propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
       const list = byTopic.get(row.topic) ?? [];
-      list.push({ key: row.key, value: row.payload, headers });
+      const value = this.opts.keyring ? sealMessageValue(row.payload, this.opts.keyring) : row.payload;
+      list.push({ key: row.key, value, headers });
       byTopic.set(row.topic, list);
     }
     try {

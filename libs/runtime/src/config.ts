@@ -7,6 +7,7 @@
  * The README's configuration table is checked against these schemas (libs/runtime/src/config.unit.spec.ts).
  */
 import { z } from 'zod';
+import { parseKeyring, SealError, type PersonalDataKeyring } from '@cad110/kafka';
 
 function integerText(min: number, max: number, allowed: string) {
   return z
@@ -82,6 +83,26 @@ export const timeZone = z
   }, 'an IANA time zone, e.g. Asia/Shanghai')
   .optional();
 
+/**
+ * The personal-data key ring (`kid:base64key[,kid:base64key...]`, 32-byte keys; libs/kafka
+ * sealing.ts), optional here; intake, dispatch and records require it ({@link personalDataKeysOrExit}).
+ */
+export const personalDataKeys = z
+  .string()
+  .trim()
+  .superRefine((v, ctx) => {
+    try {
+      parseKeyring(v);
+    } catch (e) {
+      if (!(e instanceof SealError)) throw e;
+      ctx.addIssue({ code: 'custom', message: `kid:base64key[,kid:base64key...] with 32-byte keys (${e.message})` });
+    }
+  })
+  .optional();
+
+/** Variables whose values are secret: a validation error names them but never shows the value. */
+const SECRET_VARIABLES = /^(CAD110_PERSONAL_DATA_KEYS|CAD110_AUTH_PRIVATE_KEY|CAD110_AUTH_SECRET|KAFKA_SASL_PASSWORD|CAD110_DEMO_PASSWORD)$/;
+
 /** Variables every service reads (libs/runtime, libs/kafka, libs/db, libs/logging, libs/contracts). */
 export const RuntimeEnv = z.object({
   KAFKA_BROKERS: z.string().trim().regex(/^[^\s,]+(,[^\s,]+)*$/, 'host:port[,host:port...]').optional(),
@@ -92,6 +113,8 @@ export const RuntimeEnv = z.object({
   KAFKA_SESSION_TIMEOUT_MS: integer(10_000, 1000, 300_000, 'milliseconds'),
   // how long personal fields stay readable (Kafka retention.ms of every topic; the services' redaction jobs): README "Personal data"
   CAD110_PERSONAL_DATA_RETENTION_DAYS: decimal(180, 0.0001, 3650, 'days; fractions for tests'),
+  // the key ring sealing personal fields on Kafka (intake, dispatch, records only): README "Personal data"
+  CAD110_PERSONAL_DATA_KEYS: personalDataKeys,
   CONSUMER_CHUNK_SIZE: integer(100, 1, 10_000),
   CONSUMER_RESTART_WINDOW_MS: integer(300_000, 1000, 86_400_000, 'milliseconds'),
   DEAD_LETTER_MAX_VALUE_BYTES: integer(65_536, 1024, 10_485_760, 'bytes'),
@@ -145,6 +168,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   const bad = r.error.issues.map((i) => {
     const name = String(i.path[0] ?? '(environment)');
     const value = env[name];
+    if (SECRET_VARIABLES.test(name)) return `${name}=(${value === undefined ? 'unset' : 'hidden'}): allowed: ${i.message}`;
     return `${name}=${JSON.stringify(value ?? null)}: allowed: ${i.message}`;
   });
   throw new ConfigError(`invalid configuration: ${bad.join('; ')}`);
@@ -162,4 +186,14 @@ export function configOrExit<S extends z.ZodType>(service: string, schema: S, en
     process.stderr.write(`cad110 ${service}: ${e.message}\n`);
     process.exit(78);
   }
+}
+
+/**
+ * The personal-data key ring of a service that seals or opens personal fields (intake, dispatch,
+ * records): `CAD110_PERSONAL_DATA_KEYS` is required; unset or malformed, the process stops with
+ * one line on stderr (the value is never shown) and exit code 78 (EX_CONFIG).
+ */
+export function personalDataKeysOrExit(service: string, env: NodeJS.ProcessEnv = process.env): PersonalDataKeyring {
+  const c = configOrExit(service, z.object({ CAD110_PERSONAL_DATA_KEYS: personalDataKeys.refine((v) => v !== undefined, 'a key ring kid:base64key[,...] (required)') }), env);
+  return parseKeyring(c.CAD110_PERSONAL_DATA_KEYS!);
 }

@@ -5,7 +5,7 @@ import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs'
 import type { Pool } from 'pg';
 import { eventRegistry, topicSpecs } from '@cad110/contracts';
 import { createResilientPool, databaseUrlFor, dbOf, deployMigrations, ensureDatabase, type Db } from '@cad110/db';
-import { consumerState, createKafka, ensureTopics, kafkaReachable, OutboxRelay } from '@cad110/kafka';
+import { consumerState, createKafka, ensureTopics, kafkaReachable, OutboxRelay, type PersonalDataKeyring } from '@cad110/kafka';
 import { createLogger, type Logger } from '@cad110/logging';
 import { createMetrics, type ServiceMetrics } from '@cad110/telemetry';
 import { configOrExit, loadConfig, RuntimeEnv } from './config';
@@ -37,6 +37,8 @@ export interface ServiceRuntime {
   outbox: boolean;
   /** the shared configuration, validated once at start-up ({@link RuntimeEnv}) */
   env: RuntimeEnv;
+  /** the personal-data key ring (intake, dispatch, records): the relay seals with it, consumers open with it */
+  keyring?: PersonalDataKeyring;
 }
 
 export interface RuntimeOptions {
@@ -48,6 +50,12 @@ export interface RuntimeOptions {
   poolSize?: number;
   /** false for services that publish nothing (no outbox table, relay never started) */
   outbox?: boolean;
+  /**
+   * the personal-data key ring ({@link personalDataKeysOrExit}): the relay seals the personal
+   * fields of every message with it. Only intake, dispatch and records pass one; without it
+   * messages leave as stored (statistics and the console publish none; in-process tests).
+   */
+  keyring?: PersonalDataKeyring;
 }
 
 /**
@@ -77,7 +85,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntim
   await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS, personalDataRetentionMs(env)), 60_000, env.KAFKA_REPLICATION_FACTOR, (m) => logger.warn(m));
   const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics });
+  const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics, keyring: opts.keyring });
   const outbox = opts.outbox !== false;
   if (outbox) metrics.setOutboxBacklogReader(() => relay.backlog());
   const db = dbOf(pool);
@@ -96,6 +104,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntim
     consumers,
     outbox,
     env,
+    keyring: opts.keyring,
     readiness: [
       { name: 'database', check: async () => (await pool.query('SELECT 1')).rowCount === 1 },
       { name: 'kafka', check: () => kafkaReachable(kafka) },

@@ -1,6 +1,6 @@
 import './instrument';
 import { authKeysOrExit } from '@cad110/auth';
-import { createRuntime, serve, startPersonalDataRetention } from '@cad110/runtime';
+import { createRuntime, personalDataKeysOrExit, serve, startPersonalDataRetention } from '@cad110/runtime';
 import { createDispatchContext } from './context';
 import { createServer } from './server';
 import { dispatchConfig } from './config';
@@ -15,7 +15,9 @@ async function main() {
   /** status timers run every `DISPATCH_TIMER_INTERVAL_MS` (default 5000, validated: `5s` stops the start with exit 78) */
   const TIMER_MS = dispatchConfig().DISPATCH_TIMER_INTERVAL_MS;
   authKeysOrExit('dispatch');
-  const rt = await createRuntime({ name: 'dispatch', serviceDir: `${__dirname}/..` });
+  // the key ring sealing (and opening) personal fields on Kafka: required (README "Personal data")
+  const keyring = personalDataKeysOrExit('dispatch');
+  const rt = await createRuntime({ name: 'dispatch', serviceDir: `${__dirname}/..`, keyring });
   const ctx = createDispatchContext(rt);
   const seeded = await seedUnits(ctx, loadSeed());
   if (seeded) rt.logger.info({ seeded }, 'units seeded');

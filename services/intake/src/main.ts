@@ -1,6 +1,6 @@
 import './instrument';
 import { authKeysOrExit } from '@cad110/auth';
-import { createRuntime, serve, startPersonalDataRetention } from '@cad110/runtime';
+import { createRuntime, personalDataKeysOrExit, serve, startPersonalDataRetention } from '@cad110/runtime';
 import { createServer } from './server';
 import { intakeConfig } from './config';
 import { purgeIdempotencyKeys } from './http/idempotency';
@@ -10,7 +10,9 @@ import { redactIntakePersonalData } from './retention/personal-data';
 async function main() {
   intakeConfig();
   authKeysOrExit('intake');
-  const rt = await createRuntime({ name: 'intake', serviceDir: `${__dirname}/..` });
+  // the key ring sealing (and opening) personal fields on Kafka: required (README "Personal data")
+  const keyring = personalDataKeysOrExit('intake');
+  const rt = await createRuntime({ name: 'intake', serviceDir: `${__dirname}/..`, keyring });
   const { app } = createServer(rt);
   await seedGazetteer(rt.db.transaction, rt.logger);
   await serve(rt, app, 8081);

@@ -14,6 +14,8 @@ export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZo
       consumerName: 'records.calls+dispatch',
       topics: [topicName('calls'), topicName('dispatch')],
       registry: rt.registry,
+      // opens the sealed address and narrative (a message that does not open is dead-lettered)
+      keyring: rt.keyring,
       transaction: withDeferredRows(rt.db.transaction),
       producer: rt.producer,
       logger: rt.logger,

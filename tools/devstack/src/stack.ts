@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { generateAuthKeys, signingKey, signToken, type Role } from '@cad110/auth';
 import { databaseUrlFor, dropDatabase } from '@cad110/db';
+import { generateKeyringEntry } from '@cad110/kafka';
 import { CONSOLE, ROOT, SERVICES, STATE_DIR, type StackProcessName } from './paths';
 
 export interface StackOptions {
@@ -33,6 +34,11 @@ export interface StackOptions {
    * else a pair generated per stack)
    */
   authKeys?: AuthKeys;
+  /**
+   * the personal-data key ring (`CAD110_PERSONAL_DATA_KEYS`, libs/kafka sealing.ts) given to
+   * intake, dispatch and records only (default: one random key per stack)
+   */
+  personalDataKeys?: string;
   /** also run the console (services/console) after the four services (default false) */
   console?: boolean;
   /** with `console`: seed the demo users (one per role) with this password */
@@ -95,11 +101,14 @@ export class Stack {
   readonly logDir: string;
   private readonly ports = new Map<string, number>();
   readonly authKeys: AuthKeys;
+  /** the key ring sealing personal fields on this stack's topics (intake, dispatch and records hold it) */
+  readonly personalDataKeys: string;
 
   constructor(readonly opts: StackOptions) {
     this.logDir = opts.logDir ?? join(STATE_DIR, 'logs', opts.dbPrefix);
     const { CAD110_AUTH_PRIVATE_KEY: priv, CAD110_AUTH_PUBLIC_KEYS: pub } = process.env;
     this.authKeys = opts.authKeys ?? (priv && pub ? { CAD110_AUTH_PRIVATE_KEY: priv, CAD110_AUTH_PUBLIC_KEYS: pub } : generateAuthKeys().env);
+    this.personalDataKeys = opts.personalDataKeys ?? generateKeyringEntry('stack1');
   }
 
   /** An access token for this stack's services, signed with the console's key. */
@@ -117,7 +126,9 @@ export class Stack {
           }
         : {};
     // only the console holds the private key: the four services verify and cannot mint tokens
-    const { CAD110_AUTH_PRIVATE_KEY: _p, CAD110_AUTH_SECRET: _s, ...inherited } = process.env;
+    // only intake, dispatch and records hold the personal-data key ring: statistics and the console never open
+    const { CAD110_AUTH_PRIVATE_KEY: _p, CAD110_AUTH_SECRET: _s, CAD110_PERSONAL_DATA_KEYS: _k, ...inherited } = process.env;
+    const sealing = name === 'intake' || name === 'dispatch' || name === 'records';
     return {
       ...inherited,
       ...(name === CONSOLE ? { CAD110_AUTH_PRIVATE_KEY: this.authKeys.CAD110_AUTH_PRIVATE_KEY } : {}),
@@ -131,6 +142,7 @@ export class Stack {
       ...(this.opts.timeZone ? { BUREAU_TIME_ZONE: this.opts.timeZone } : {}),
       ...(this.opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.opts.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : {}),
       ...this.opts.env,
+      ...(sealing ? { CAD110_PERSONAL_DATA_KEYS: this.personalDataKeys } : {}),
       ...consoleEnv,
       SERVICE_NAME: name,
     };

@@ -30,6 +30,8 @@ export async function startConsumers(rt: DispatchRuntime, ctx: DispatchContext):
       consumerName: 'dispatch.calls',
       topics: [topicName('calls')],
       registry: rt.registry,
+      // opens the sealed address and narrative (a message that does not open is dead-lettered)
+      keyring: rt.keyring,
       transaction: rt.db.transaction,
       // other call events cost no database work here (no processed marker either)
       accepts: (type) => type === 'CallHandedToDispatch' || type === 'CallCancelled',

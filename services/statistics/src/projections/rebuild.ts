@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { topicPrefix, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
+import { parseEventMessage } from '@cad110/kafka';
 import type { Logger } from '@cad110/logging';
 import { applyEvent, type ProjectionTarget } from './apply';
 import {
@@ -212,7 +213,7 @@ export async function replayTopics(
             }
             let env: EventEnvelope;
             try {
-              env = registry.parse(m.value ?? '');
+              env = parseEventMessage(registry, m.value); // no key: sealed personal fields become [redacted]
             } catch {
               skipped++;
               if (off === high - 1n) pending.delete(key);

@@ -76,6 +76,9 @@ describe('docker-compose.yml', () => {
     // only the console signs tokens (issue 19.5)
     if (name === 'console') expect(s.environment!.CAD110_AUTH_PRIVATE_KEY).toMatch(/^\$\{CAD110_AUTH_PRIVATE_KEY:\?/);
     else expect(s.environment!.CAD110_AUTH_PRIVATE_KEY).toBeUndefined();
+    // only intake, dispatch and records hold the personal-data key ring (issue 19.6)
+    if (['intake', 'dispatch', 'records'].includes(name)) expect(s.environment!.CAD110_PERSONAL_DATA_KEYS).toMatch(/^\$\{CAD110_PERSONAL_DATA_KEYS:\?/);
+    else expect(s.environment!.CAD110_PERSONAL_DATA_KEYS).toBeUndefined();
     expect(s.ports).toEqual([`${port}:${port}`]);
   });
 
@@ -85,7 +88,7 @@ describe('docker-compose.yml', () => {
 
   const compose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
   (compose.status === 0 ? it : it.skip)(`passes \`docker-compose config\`${compose.status === 0 ? '' : ' [skipped: docker-compose is not installed on this machine]'}`, () => {
-    const r = spawnSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env: { ...process.env, CAD110_AUTH_PUBLIC_KEYS: '{}', CAD110_AUTH_PRIVATE_KEY: 'k' } });
+    const r = spawnSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env: { ...process.env, CAD110_AUTH_PUBLIC_KEYS: '{}', CAD110_AUTH_PRIVATE_KEY: 'k', CAD110_PERSONAL_DATA_KEYS: 'k1:x' } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

@@ -61,6 +61,10 @@ describe('Kubernetes manifests', () => {
       const signing = c.env.find((e: Obj) => e.name === 'CAD110_AUTH_PRIVATE_KEY');
       if (d.metadata.name === 'console') expect(signing.valueFrom.secretKeyRef).toEqual({ name: 'cad110-console-signing', key: 'CAD110_AUTH_PRIVATE_KEY' });
       else expect(signing).toBeUndefined();
+      // only intake, dispatch and records hold the personal-data key ring, from a Secret of its own (issue 19.6)
+      const sealing = c.env.find((e: Obj) => e.name === 'CAD110_PERSONAL_DATA_KEYS');
+      if (['intake', 'dispatch', 'records'].includes(d.metadata.name)) expect(sealing.valueFrom.secretKeyRef).toEqual({ name: 'cad110-personal-data', key: 'CAD110_PERSONAL_DATA_KEYS' });
+      else expect(sealing).toBeUndefined();
       expect(JSON.stringify(c)).not.toMatch(/postgresql:\/\/[^"]*:[^"]*@/); // no password in the manifest
     }
   });

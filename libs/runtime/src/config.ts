@@ -87,7 +87,7 @@ export const timeZone = z
  * The personal-data key ring (`kid:base64key[,kid:base64key...]`, 32-byte keys; libs/kafka
  * sealing.ts), optional here; intake, dispatch and records require it ({@link personalDataKeysOrExit}).
  */
-export const personalDataKeys = z
+const keyringText = z
   .string()
   .trim()
   .superRefine((v, ctx) => {
@@ -97,8 +97,8 @@ export const personalDataKeys = z
       if (!(e instanceof SealError)) throw e;
       ctx.addIssue({ code: 'custom', message: `kid:base64key[,kid:base64key...] with 32-byte keys (${e.message})` });
     }
-  })
-  .optional();
+  });
+export const personalDataKeys = keyringText.optional();
 
 /** Variables whose values are secret: a validation error names them but never shows the value. */
 const SECRET_VARIABLES = /^(CAD110_PERSONAL_DATA_KEYS|CAD110_AUTH_PRIVATE_KEY|CAD110_AUTH_SECRET|KAFKA_SASL_PASSWORD|CAD110_DEMO_PASSWORD)$/;
@@ -194,6 +194,7 @@ export function configOrExit<S extends z.ZodType>(service: string, schema: S, en
  * one line on stderr (the value is never shown) and exit code 78 (EX_CONFIG).
  */
 export function personalDataKeysOrExit(service: string, env: NodeJS.ProcessEnv = process.env): PersonalDataKeyring {
-  const c = configOrExit(service, z.object({ CAD110_PERSONAL_DATA_KEYS: personalDataKeys.refine((v) => v !== undefined, 'a key ring kid:base64key[,...] (required)') }), env);
-  return parseKeyring(c.CAD110_PERSONAL_DATA_KEYS!);
+  const required = z.string({ error: 'a key ring kid:base64key[,...] (required)' }).pipe(keyringText);
+  const c = configOrExit(service, z.object({ CAD110_PERSONAL_DATA_KEYS: required }), env);
+  return parseKeyring(c.CAD110_PERSONAL_DATA_KEYS);
 }

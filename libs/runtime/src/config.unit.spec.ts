@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, RuntimeEnv } from './config';
+import { ConfigError, loadConfig, personalDataKeysOrExit, RuntimeEnv } from './config';
 
 describe('validated configuration (libs/runtime RuntimeEnv)', () => {
   it('parses numbers, flags and enums with their defaults', () => {
@@ -26,6 +26,17 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
     expect(() => loadConfig(RuntimeEnv, { KAFKA_REPLICATION_FACTOR: 'three' })).toThrow('KAFKA_REPLICATION_FACTOR="three": allowed: an integer 1..10');
     expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '6 months' })).toThrow('CAD110_PERSONAL_DATA_RETENTION_DAYS="6 months": allowed: a number 0.0001..3650 (days; fractions for tests)');
     expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '0' })).toThrow('CAD110_PERSONAL_DATA_RETENTION_DAYS="0"');
+  });
+
+  it('the personal-data key ring: validated, required where asked, its value never shown', () => {
+    const ring = `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    expect(loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_KEYS: ring }).CAD110_PERSONAL_DATA_KEYS).toBe(ring);
+    expect(loadConfig(RuntimeEnv, {}).CAD110_PERSONAL_DATA_KEYS).toBeUndefined();
+    const short = 'k1:c2VjcmV0LXNob3J0';
+    expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_KEYS: short })).toThrow(
+      new ConfigError('invalid configuration: CAD110_PERSONAL_DATA_KEYS=(hidden): allowed: kid:base64key[,kid:base64key...] with 32-byte keys (key k1: must be base64 of exactly 32 bytes)'),
+    );
+    expect(personalDataKeysOrExit('test', { CAD110_PERSONAL_DATA_KEYS: ring })).toMatchObject({ sealKid: 'k2' });
   });
 
   it("every variable of the schema is in the README's configuration table", () => {

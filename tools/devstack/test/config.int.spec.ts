@@ -54,6 +54,11 @@ describe('a malformed variable stops every service with one line naming it', () 
     expect(start(service, { CAD110_AUTH_PUBLIC_KEYS: '{"k1": "replace-me"}' })).toEqual({ status: 78, lines: [`cad110 ${service}: invalid configuration: CAD110_AUTH_PUBLIC_KEYS: kid k1 is not a PEM public key; generate a pair with \`npx tsx libs/auth/src/keygen.ts\``] });
   });
 
+  it.each([['intake'], ['dispatch'], ['records']])('%s: no or a malformed CAD110_PERSONAL_DATA_KEYS → exit 78 naming it, without echoing the key (issue 19.6)', (service) => {
+    expect(start(service, { CAD110_PERSONAL_DATA_KEYS: undefined })).toEqual({ status: 78, lines: [`cad110 ${service}: invalid configuration: CAD110_PERSONAL_DATA_KEYS=(unset): allowed: a key ring kid:base64key[,...] (required)`] });
+    expect(start(service, { CAD110_PERSONAL_DATA_KEYS: 'k1:c2VjcmV0' })).toEqual({ status: 78, lines: [`cad110 ${service}: invalid configuration: CAD110_PERSONAL_DATA_KEYS=(hidden): allowed: kid:base64key[,kid:base64key...] with 32-byte keys (key k1: must be base64 of exactly 32 bytes)`] });
+  });
+
   it('console: no, a malformed or an unlisted CAD110_AUTH_PRIVATE_KEY → exit 78 naming it, without echoing the key', () => {
     expect(start('console', { CAD110_AUTH_PRIVATE_KEY: undefined }).lines).toEqual([expect.stringMatching(/^cad110 console: invalid configuration: CAD110_AUTH_PRIVATE_KEY must be set on the console/)]);
     expect(start('console', { CAD110_AUTH_PRIVATE_KEY: 'replace-with-the-private-key-line-of-keygen' })).toEqual({ status: 78, lines: ['cad110 console: invalid configuration: CAD110_AUTH_PRIVATE_KEY is not a PEM private key; generate a pair with `npx tsx libs/auth/src/keygen.ts`'] });

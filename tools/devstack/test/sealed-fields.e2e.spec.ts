@@ -117,7 +117,7 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
       timeoutMs: 40_000,
       message: 'dispatch opened the incident',
     });
-    incidentId = incident.id;
+    incidentId = incident!.id;
     await http('POST', `${stack.url('dispatch')}/incidents/${incidentId}/notes`, dispatcher, { text: personal.note });
     // settled: records has the note on the case's timeline, statistics counted the call
     await waitFor(
@@ -195,7 +195,7 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
       },
       { timeoutMs: 40_000, intervalMs: 1000, message: 'dispatch and records dead-lettered the forged message' },
     );
-    expect(letters.map((d) => d.consumer).sort()).toEqual(['dispatch.calls', 'records.calls+dispatch']);
-    for (const d of letters) expect(d.reason).toBe('personal data does not open: CallLocated.address: authentication failed (wrong key stack1 or altered value)');
+    expect(letters!.map((d) => d.consumer).sort()).toEqual(['dispatch.calls', 'records.calls+dispatch']);
+    for (const d of letters!) expect(d.reason).toBe('personal data does not open: CallLocated.address: authentication failed (wrong key stack1 or altered value)');
   });
 });

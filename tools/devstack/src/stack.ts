@@ -36,7 +36,7 @@ export interface StackOptions {
   authKeys?: AuthKeys;
   /**
    * the personal-data key ring (`CAD110_PERSONAL_DATA_KEYS`, libs/kafka sealing.ts) given to
-   * intake, dispatch and records only (default: one random key per stack)
+   * intake, dispatch and records only (default: one random key per stack; `env` cannot give it to another)
    */
   personalDataKeys?: string;
   /** also run the console (services/console) after the four services (default false) */
@@ -129,6 +129,7 @@ export class Stack {
     // only intake, dispatch and records hold the personal-data key ring: statistics and the console never open
     const { CAD110_AUTH_PRIVATE_KEY: _p, CAD110_AUTH_SECRET: _s, CAD110_PERSONAL_DATA_KEYS: _k, ...inherited } = process.env;
     const sealing = name === 'intake' || name === 'dispatch' || name === 'records';
+    const { CAD110_PERSONAL_DATA_KEYS: _e, ...extra } = this.opts.env ?? {};
     return {
       ...inherited,
       ...(name === CONSOLE ? { CAD110_AUTH_PRIVATE_KEY: this.authKeys.CAD110_AUTH_PRIVATE_KEY } : {}),
@@ -141,7 +142,7 @@ export class Stack {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       ...(this.opts.timeZone ? { BUREAU_TIME_ZONE: this.opts.timeZone } : {}),
       ...(this.opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.opts.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } : {}),
-      ...this.opts.env,
+      ...extra,
       ...(sealing ? { CAD110_PERSONAL_DATA_KEYS: this.personalDataKeys } : {}),
       ...consoleEnv,
       SERVICE_NAME: name,

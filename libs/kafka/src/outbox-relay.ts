@@ -183,7 +183,10 @@ export class OutboxRelay {
   private async send(rows: OutboxRow[]): Promise<void> {
     const spans: Span[] = [];
     const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-    for (const row of rows) {
+    // sealed before any span starts (a failure leaves no span open; the round is retried)
+    const keyring = this.opts.keyring;
+    const values = rows.map((row) => (keyring ? sealMessageValue(row.payload, keyring) : row.payload));
+    for (const [i, row] of rows.entries()) {
       const parent = propagation.extract(ROOT_CONTEXT, row.headers ?? {});
       const span = tracer().startSpan(
         `${row.topic} publish`,
@@ -202,8 +205,7 @@ export class OutboxRelay {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'event-id': row.event_id };
       propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
       const list = byTopic.get(row.topic) ?? [];
-      const value = this.opts.keyring ? sealMessageValue(row.payload, this.opts.keyring) : row.payload;
-      list.push({ key: row.key, value, headers });
+      list.push({ key: row.key, value: values[i]!, headers });
       byTopic.set(row.topic, list);
     }
     try {

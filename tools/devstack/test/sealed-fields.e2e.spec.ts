@@ -182,7 +182,7 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
       recordedAt: new Date().toISOString(),
       source: 'intake',
       metadata: { actor: { id: 'e2e' }, correlationId: forgedCall, causationId: null },
-      data: { callId: forgedCall, address: `9 ${token} Forged Road` },
+      data: { callId: forgedCall, source: 'caller-reported', address: `9 ${token} Forged Road`, district: 'dongcheng' },
     };
     const producer = kafka.producer();
     await producer.connect();
@@ -195,7 +195,10 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
       },
       { timeoutMs: 40_000, intervalMs: 1000, message: 'dispatch and records dead-lettered the forged message' },
     );
-    expect(letters!.map((d) => d.consumer).sort()).toEqual(['dispatch.calls', 'records.calls+dispatch']);
-    for (const d of letters!) expect(d.reason).toBe('personal data does not open: CallLocated.address: authentication failed (wrong key stack1 or altered value)');
+    for (const d of letters!) expect({ consumer: d.consumer, reason: d.reason }).toEqual({ consumer: d.consumer, reason: 'personal data does not open: CallLocated.address: authentication failed (wrong key stack1 or altered value)' });
+    // statistics (no key) never opens: it applied the event with the address as [redacted], no dead letter
+    await waitFor(async () => (await statsDb.query('SELECT 1 FROM processed_messages WHERE event_id = $1::uuid', [envelope.eventId])).rowCount === 1, { timeoutMs: 40_000, message: 'statistics applied the forged event' });
+    const all = (await messagesOf([topicName('deadLetter', prefix)])).map((v) => JSON.parse(v) as { consumer: string; original: { key: string } }).filter((d) => d.original.key === forgedCall);
+    expect(all.map((d) => d.consumer).sort()).toEqual(['dispatch.calls', 'records.calls+dispatch']);
   });
 });

@@ -25,24 +25,63 @@ export interface CaseClassification {
   classifiedAt: string | null;
 }
 
-/** Takes the per-call counting lock until the transaction ends. */
+/**
+ * Per transaction (the tx object a consumer passes to every message of a chunk): the calls whose
+ * counting lock it holds, and whether it found the call without a case. Under the lock no other
+ * transaction can open the call's case, so "no case" holds until this one opens it: a chunk with
+ * a call's CallLocated and CallClassified locks and looks once (two round trips instead of four).
+ */
+const held = new WeakMap<object, Map<string, { noCase: boolean }>>();
+
+/** Takes the per-call counting lock until the transaction ends (once per transaction and call). */
 export async function lockCall(tx: Sql, callId: string): Promise<void> {
+  let calls = held.get(tx);
+  if (calls?.has(callId)) return;
   await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [CALL_LOCK_CLASS, callId]);
+  if (!calls) held.set(tx, (calls = new Map()));
+  calls.set(callId, { noCase: false });
+}
+
+/** Records that this transaction opened the call's case (call under {@link lockCall}). */
+export function caseOpenedIn(tx: Sql, callId: string): void {
+  const c = held.get(tx)?.get(callId);
+  if (c) c.noCase = false;
+}
+
+/** The call's case row (id, classified_at), or undefined; call under {@link lockCall}. */
+async function caseOfCall(tx: Sql, callId: string): Promise<{ id: string; classified_at: Date | null } | undefined> {
+  const memo = held.get(tx)?.get(callId);
+  if (memo?.noCase) return undefined;
+  const [row] = await tx.query<{ id: string; classified_at: Date | null }>('SELECT id, classified_at FROM cases WHERE call_id = $1::uuid', [callId]);
+  if (!row && memo) memo.noCase = true;
+  return row;
 }
 
 /**
- * The counting classification of a call being opened as a case: the latest CallClassified of the
- * call records has read (its audit timeline holds them), else `handedOver` (the incident's).
- * Call under {@link lockCall}.
+ * What a call being opened as a case counts under, from one read of its audit timeline (the
+ * CallClassified and CallLocated records has read): the latest classification (the rule's
+ * `countingClassification`), else `handedOver`'s (the incident's, `classifiedAt` null); the
+ * district of the latest location (the rule's `countingDistrict`) and its beat, else
+ * `handedOver.location`'s. Call under {@link lockCall}.
  */
-export async function countingClassificationOf(tx: Sql, callId: string, handedOver: { category: string; subtype: string }): Promise<CaseClassification> {
-  const rows = await tx.query<{ category: string; subtype: string; classified_at: string }>(
-    `SELECT data->>'category' AS category, data->>'subtype' AS subtype, data->>'classifiedAt' AS classified_at
-       FROM timeline_entries WHERE call_id = $1::uuid AND type = 'CallClassified' ORDER BY id`,
+export async function countingOfCall(
+  tx: Sql,
+  callId: string,
+  handedOver: { category: string; subtype: string; location: { district?: string; beat?: string } },
+): Promise<{ counting: CaseClassification; located: { district: string | null; beat: string | null } }> {
+  const rows = await tx.query<{ type: string; version: number; category: string | null; subtype: string | null; classified_at: string | null; district: string | null; beat: string | null }>(
+    `SELECT type, version, data->>'category' AS category, data->>'subtype' AS subtype, data->>'classifiedAt' AS classified_at,
+            data->>'district' AS district, data->>'beat' AS beat
+       FROM timeline_entries WHERE call_id = $1::uuid AND type IN ('CallClassified', 'CallLocated') ORDER BY id`,
     [callId],
   );
-  const latest = countingClassification(rows.map((r) => ({ category: r.category, subtype: r.subtype, classifiedAt: r.classified_at })));
-  return latest ?? { ...handedOver, classifiedAt: null };
+  const classified = rows.filter((r) => r.type === 'CallClassified').map((r) => ({ category: r.category!, subtype: r.subtype!, classifiedAt: r.classified_at! }));
+  const located = rows.filter((r) => r.type === 'CallLocated').map((r) => ({ streamVersion: Number(r.version), district: r.district, beat: r.beat }));
+  const latest = countingLocation(located);
+  return {
+    counting: countingClassification(classified) ?? { category: handedOver.category, subtype: handedOver.subtype, classifiedAt: null },
+    located: { district: countingDistrict(located, handedOver.location.district), beat: latest ? latest.beat : (handedOver.location.beat ?? null) },
+  };
 }
 
 /**
@@ -52,7 +91,7 @@ export async function countingClassificationOf(tx: Sql, callId: string, handedOv
 export async function onCallClassified(tx: Sql, event: EventEnvelope): Promise<void> {
   const d = event.data as z.infer<typeof CallClassified.schema>;
   await lockCall(tx, d.callId);
-  const [row] = await tx.query<{ id: string; classified_at: Date | null }>('SELECT id, classified_at FROM cases WHERE call_id = $1::uuid', [d.callId]);
+  const row = await caseOfCall(tx, d.callId);
   if (!row) return; // no case yet: the case takes it from the timeline when it opens
   if (!replacesClassification(d, row.classified_at ? { classifiedAt: new Date(row.classified_at).toISOString() } : null)) return;
   await tx.exec('UPDATE cases SET category = $2, subtype = $3, classified_at = $4, updated_at = now() WHERE id = $1::uuid', [row.id, d.category, d.subtype, new Date(d.classifiedAt)]);
@@ -68,16 +107,6 @@ async function locationsOf(tx: Sql, callId: string): Promise<{ streamVersion: nu
 }
 
 /**
- * The district (and beat) a call being opened as a case counts under: its latest CallLocated's
- * (the rule's `countingDistrict`), else `handedOver` (the incident's location). Call under {@link lockCall}.
- */
-export async function countingLocationOf(tx: Sql, callId: string, handedOver: { district?: string; beat?: string }): Promise<{ district: string | null; beat: string | null }> {
-  const located = await locationsOf(tx, callId);
-  const latest = countingLocation(located);
-  return { district: countingDistrict(located, handedOver.district), beat: latest ? latest.beat : (handedOver.beat ?? null) };
-}
-
-/**
  * A (re)location of a call: its case, when it has one, now counts under the district (and beat)
  * of the call's latest CallLocated — this one unless the timeline holds a later one. The event's
  * own timeline row may still be queued (written when the consumer's chunk commits), so it is
@@ -86,7 +115,7 @@ export async function countingLocationOf(tx: Sql, callId: string, handedOver: { 
 export async function onCallLocated(tx: Sql, event: EventEnvelope): Promise<void> {
   const d = event.data as z.infer<typeof CallLocated.schema>;
   await lockCall(tx, d.callId);
-  const [row] = await tx.query<{ id: string }>('SELECT id FROM cases WHERE call_id = $1::uuid', [d.callId]);
+  const row = await caseOfCall(tx, d.callId);
   if (!row) return; // no case yet: the case takes it from the timeline when it opens
   const latest = countingLocation([...(await locationsOf(tx, d.callId)), { streamVersion: event.streamVersion, district: d.district ?? null, beat: d.beat ?? null }]);
   if (!latest) return;

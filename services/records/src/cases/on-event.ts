@@ -8,7 +8,7 @@ import { decide, type CaseEvent } from './case';
 import { caseStream } from './stream';
 import { caseNumberYear, nextCaseNumbers } from './case-number';
 import { recordOnTimeline } from './read-model';
-import { countingClassificationOf, countingLocationOf, lockCall, onCallClassified, onCallLocated, type CaseClassification } from './counting';
+import { caseOpenedIn, countingOfCall, lockCall, onCallClassified, onCallLocated, type CaseClassification } from './counting';
 
 export { callIdOf, recordOnTimeline } from './read-model';
 
@@ -72,7 +72,7 @@ async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, ope
     await lockCall(tx, inc.callId);
     const exists = await tx.query<unknown>('SELECT 1 FROM cases WHERE incident_id = $1::uuid', [inc.incidentId]);
     if (exists.length) continue;
-    toOpen.push({ ...o, counting: await countingClassificationOf(tx, inc.callId, inc), located: await countingLocationOf(tx, inc.callId, inc.location) });
+    toOpen.push({ ...o, ...(await countingOfCall(tx, inc.callId, inc)) });
   }
   const numbers = new Map<number, string[]>();
   for (const o of toOpen) {
@@ -108,5 +108,6 @@ async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, ope
         { by: { actor: { id: 'system:records' } }, causationId: cause.eventId, isNew: true },
       ),
     );
+    caseOpenedIn(tx, inc.callId);
   }
 }

@@ -1,13 +1,15 @@
 import { useState } from 'react';
 import { ApiError, post } from '../api';
 import { useI18n } from '../i18n';
+import { OtpauthQr } from './otpauth-qr';
 import { ProblemBox } from './problem';
 
 type State = { step: 'idle' } | { step: 'started'; secret: string; otpauthUri: string } | { step: 'done'; codes: string[] };
 
 /**
  * 两步验证 — the signed-in user sets up the TOTP second factor (`POST /auth/totp/enrolment`): a
- * new secret and its `otpauth://` link for the authenticator app, then the app's 6-digit code
+ * new secret and its `otpauth://` link for the authenticator app (shown as a QR code, the secret
+ * as text beside it), then the app's 6-digit code
  * confirms it and the 10 one-time recovery codes are shown once. From then on every sign-in of
  * the user asks for a code. A user who already has one gets 409 `totp-already-enrolled` (shown
  * translated).
@@ -48,6 +50,7 @@ export function TotpSetup({ onClose }: { onClose: () => void }) {
           }}
         >
           <p className="small">{t('enrolNoteVoluntary')}</p>
+          <OtpauthQr uri={state.otpauthUri} testId="totp-setup-qr" />
           <p>
             {t('enrolSecret')}: <code data-testid="totp-setup-secret">{state.secret.replace(/(.{4})(?=.)/g, '$1 ')}</code> · <a href={state.otpauthUri}>{t('enrolUri')}</a>
           </p>

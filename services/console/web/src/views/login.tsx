@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ApiError, post } from '../api';
+import { OtpauthQr } from '../components/otpauth-qr';
 import { ProblemBox } from '../components/problem';
 import { useI18n } from '../i18n';
 
@@ -29,8 +30,8 @@ type Step = { kind: 'password' } | { kind: 'totp'; recovery: boolean } | { kind:
  * recovery code) and the same sign-in is sent again with it (the answer 401 code `totp-required`).
  * When the bureau requires a second factor (`CONSOLE_REQUIRE_TOTP`) and the user has none, the
  * answer 403 code `totp-enrolment-required` carries a secret and its `otpauth://` link: the user
- * adds it to the app and signs in with its code; the 10 recovery codes of that answer are shown
- * once before the console opens.
+ * scans the link's QR code (or types the secret) into the app and signs in with its code; the
+ * 10 recovery codes of that answer are shown once before the console opens.
  */
 export function LoginView({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const { t, lang, setLang } = useI18n();
@@ -125,6 +126,7 @@ export function LoginView({ onSignedIn }: { onSignedIn: (s: Session) => void }) 
           <div data-testid="totp-enrol">
             <h2>{t('enrolTitle')}</h2>
             <p className="small">{t('enrolNote')}</p>
+            <OtpauthQr uri={step.otpauthUri} testId="totp-qr" />
             <p>
               {t('enrolSecret')}: <code data-testid="totp-secret">{step.secret.replace(/(.{4})(?=.)/g, '$1 ')}</code>
             </p>

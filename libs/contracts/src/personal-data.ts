@@ -28,6 +28,20 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly (readonly string[
   IncidentClosed: [['note']],
 };
 
+/**
+ * Free text of the case file that records publishes on `cases.v1` and no reader of that topic
+ * needs (statistics counts codes and numbers; the console forwards ids): sealed on Kafka like the
+ * personal fields (libs/kafka `sealing.ts`), but not swept — the case file keeps it past the
+ * retention period (README "Personal data": case files are outside the sweep).
+ */
+export const CASE_FILE_TEXT_FIELDS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  CaseNarrativeAdded: [['text']],
+  DispositionRecorded: [['note']],
+};
+
+/** Every field sealed on Kafka: {@link PERSONAL_FIELDS} and {@link CASE_FILE_TEXT_FIELDS}. */
+export const SEALED_FIELDS: Readonly<Record<string, readonly (readonly string[])[]>> = { ...PERSONAL_FIELDS, ...CASE_FILE_TEXT_FIELDS };
+
 /** Event types with personal fields (keys of {@link PERSONAL_FIELDS}). */
 export const PERSONAL_EVENT_TYPES = Object.keys(PERSONAL_FIELDS);
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { eventRegistry } from './index';
-import { PERSONAL_FIELDS, REDACTED, redactPersonalData, retentionMsOfDays } from './personal-data';
+import { CASE_FILE_TEXT_FIELDS, PERSONAL_FIELDS, REDACTED, SEALED_FIELDS, redactPersonalData, retentionMsOfDays } from './personal-data';
 
 /** The zod schema at `path` inside an object schema (through optional wrappers), or undefined. */
 function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
@@ -13,15 +13,21 @@ function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undef
   return s;
 }
 
-describe('PERSONAL_FIELDS', () => {
+describe('PERSONAL_FIELDS and SEALED_FIELDS', () => {
   it('names only registered event types and fields their schemas have', () => {
     const wrong: string[] = [];
-    for (const [type, paths] of Object.entries(PERSONAL_FIELDS)) {
+    for (const [type, paths] of Object.entries(SEALED_FIELDS)) {
       const def = eventRegistry.get(type);
       if (!def) wrong.push(`${type}: not a registered event type`);
       else for (const p of paths) if (!schemaAt(def.schema, p)) wrong.push(`${type}: no field ${p.join('.')}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('seals the personal fields and the case file text published on cases.v1, and sweeps only the personal ones', () => {
+    expect(SEALED_FIELDS).toEqual({ ...PERSONAL_FIELDS, ...CASE_FILE_TEXT_FIELDS });
+    expect(Object.keys(CASE_FILE_TEXT_FIELDS).map((t) => eventRegistry.get(t)?.topic)).toEqual(['cases', 'cases']);
+    expect(Object.keys(CASE_FILE_TEXT_FIELDS).filter((t) => t in PERSONAL_FIELDS)).toEqual([]);
   });
 
   it('redacts strings to the marker and removes arrays; the result still satisfies the schema', () => {

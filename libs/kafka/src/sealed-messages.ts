@@ -4,7 +4,7 @@
  * after parsing the JSON and before the registry upcasts and validates ({@link parseEventMessage}),
  * because a sealed value is longer than a field's `max` and a sealed array is a string.
  */
-import { ContractError, PERSONAL_FIELDS, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
+import { ContractError, SEALED_FIELDS, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
 import { openPersonalFields, redactSealedFields, sealPersonalFields, SealError, type PersonalDataKeyring } from './sealing';
 
 /**
@@ -16,7 +16,7 @@ import { openPersonalFields, redactSealedFields, sealPersonalFields, SealError, 
  */
 export function sealMessageValue(payload: string, keyring: PersonalDataKeyring): string {
   const env = JSON.parse(payload) as { eventId?: unknown; type?: unknown; data?: unknown };
-  if (typeof env.type !== 'string' || !PERSONAL_FIELDS[env.type]) return payload;
+  if (typeof env.type !== 'string' || !SEALED_FIELDS[env.type]) return payload;
   return JSON.stringify({ ...env, data: sealPersonalFields(env.type, env.data, keyring, String(env.eventId ?? '')) });
 }
 
@@ -35,7 +35,7 @@ export function parseEventMessage(registry: EventRegistry, raw: Buffer | string 
     throw new ContractError(`message is not JSON: ${(e as Error).message}`);
   }
   const env = value as { eventId?: unknown; type?: unknown; data?: unknown } | null;
-  if (env && typeof env === 'object' && typeof env.type === 'string' && PERSONAL_FIELDS[env.type]) {
+  if (env && typeof env === 'object' && typeof env.type === 'string' && SEALED_FIELDS[env.type]) {
     try {
       const data = keyring ? openPersonalFields(env.type, env.data, keyring, String(env.eventId ?? '')) : redactSealedFields(env.type, env.data);
       value = { ...env, data };

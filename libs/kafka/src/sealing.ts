@@ -1,6 +1,7 @@
 /**
  * Field-level encryption ("sealing") of the personal fields of published events (issue 19 item 6):
- * on Kafka, every field listed in libs/contracts `PERSONAL_FIELDS` is AES-256-GCM ciphertext, so
+ * on Kafka, every field listed in libs/contracts `SEALED_FIELDS` (the personal fields and the case
+ * file's free text) is AES-256-GCM ciphertext, so
  * only the services holding the key ring (intake, dispatch, records) can read it; statistics and
  * the console never get a key and never open anything. The services' databases keep clear values.
  *
@@ -22,7 +23,7 @@
  * messages is then unreadable: crypto-shredding).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { PERSONAL_FIELDS, REDACTED } from '@cad110/contracts';
+import { SEALED_FIELDS, REDACTED } from '@cad110/contracts';
 
 /** Prefix of every sealed value. */
 export const SEALED_PREFIX = 'sealed:v1:';
@@ -124,7 +125,7 @@ type Visit = (node: Record<string, unknown>, last: string, path: readonly string
 
 /** Calls `visit` for every personal field of `type` present in a copy of `data`; returns the copy. */
 function eachPersonalField(type: string, data: unknown, visit: Visit): unknown {
-  const paths = PERSONAL_FIELDS[type];
+  const paths = SEALED_FIELDS[type];
   if (!paths || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
   const out = structuredClone(data) as Record<string, unknown>;
   for (const path of paths) {

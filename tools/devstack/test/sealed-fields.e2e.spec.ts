@@ -4,8 +4,9 @@
  *
  * One call with a caller name, an address and a narrative carrying a token unique to this run,
  * handed to dispatch; the dispatcher adds a note. Then:
- * - no raw message value on the calls or dispatch topic contains any of those strings, and the
- *   messages of the personal event types carry `sealed:v1:` values;
+ * - no raw message value on the calls, dispatch or cases topic contains any of those strings (nor
+ *   the case narrative and disposition note records publishes), and those event types carry
+ *   `sealed:v1:` values;
  * - statistics' database (every row of every table, as text) has no trace of them (nor of a sealed value);
  * - dispatch's and records' APIs still show the clear address, narrative and note (the desks work);
  * - a message sealed with a key the stack does not hold is dead-lettered by dispatch and records
@@ -34,6 +35,8 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
     address: `7 ${token} Lindenstrasse`,
     narrative: `the caller ${token}n says a man is shouting at the door`,
     note: `dispatcher ${token}x called back the neighbour`,
+    caseNarrative: `officer ${token}c spoke to both neighbours`,
+    dispositionNote: `mediated by ${token}d on the doorstep`,
   };
   const kafka = new Kafka({ clientId: 'sealed-fields-e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 
@@ -91,6 +94,7 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
 
   let callId: string;
   let incidentId: string;
+  let caseId: string;
 
   beforeAll(async () => {
     stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: prefix, dbPrefix: uniqueId('cad110e2sf_'), fresh: true, timeZone: 'Asia/Shanghai', env: { LOG_LEVEL: 'warn' } });
@@ -128,7 +132,17 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
       },
       { timeoutMs: 40_000, message: 'records has the dispatcher note' },
     );
-    await waitFor(async () => (await statsDb.query(`SELECT 1 FROM processed_messages LIMIT 1`)).rowCount! > 0, { timeoutMs: 40_000, message: 'statistics consumed' });
+    // the case file's free text (published on cases.v1, which statistics reads)
+    const cases = await http<{ items: { id: string; callId: string }[] }>('GET', `${stack.url('records')}/cases?limit=50`, analyst);
+    caseId = cases.items.find((x) => x.callId === callId)!.id;
+    await http('POST', `${stack.url('records')}/cases/${caseId}/narratives`, dispatcher, { text: personal.caseNarrative });
+    await http('POST', `${stack.url('records')}/cases/${caseId}/disposition`, dispatcher, { codes: ['dispute-mediated'], note: personal.dispositionNote });
+    const recordsDb = new Pool({ connectionString: stack.databaseUrl('records'), max: 1 });
+    const written = (
+      await recordsDb.query<{ id: string }>(`SELECT event_id::text AS id FROM events WHERE stream_id = $1 AND type IN ('CaseNarrativeAdded', 'DispositionRecorded')`, [`case-${caseId}`]).finally(() => recordsDb.end())
+    ).rows.map((r) => r.id);
+    expect(written).toHaveLength(2);
+    await waitFor(async () => (await statsDb.query('SELECT 1 FROM processed_messages WHERE event_id = ANY($1::uuid[])', [written])).rowCount === 2, { timeoutMs: 40_000, message: 'statistics consumed the case events' });
   });
 
   afterAll(async () => {
@@ -137,17 +151,18 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
     await stack?.dropDatabases();
   });
 
-  it('no clear personal value in any message of the calls and dispatch topics; the personal event types carry sealed values', async () => {
-    const values = await messagesOf([topicName('calls', prefix), topicName('dispatch', prefix)]);
+  it('no clear personal value or case file text in any message of the calls, dispatch and cases topics; those event types carry sealed values', async () => {
+    const values = await messagesOf([topicName('calls', prefix), topicName('dispatch', prefix), topicName('cases', prefix)]);
     const types = values.map((v) => (JSON.parse(v) as { type: string }).type);
-    expect(types).toEqual(expect.arrayContaining(['CallerRecorded', 'CallLocated', 'CallNarrativeAppended', 'CallHandedToDispatch', 'IncidentOpened', 'IncidentNoteAdded']));
+    expect(types).toEqual(expect.arrayContaining(['CallerRecorded', 'CallLocated', 'CallNarrativeAppended', 'CallHandedToDispatch', 'IncidentOpened', 'IncidentNoteAdded', 'CaseNarrativeAdded', 'DispositionRecorded']));
     for (const [name, v] of Object.entries(personal)) expect({ name, found: values.filter((m) => m.includes(v) || m.includes(token)).length }).toEqual({ name, found: 0 });
     for (const v of values) {
       const env = JSON.parse(v) as { type: string; data: Record<string, unknown> & { location?: { address?: unknown; district?: unknown } } };
       if (env.type === 'CallLocated') expect(env.data.address).toMatch(/^sealed:v1:stack1:/);
       if (env.type === 'CallNarrativeAppended') expect(env.data.text).toMatch(/^sealed:v1:stack1:/);
       if (env.type === 'CallHandedToDispatch' || env.type === 'IncidentOpened') expect(env.data.location).toMatchObject({ address: expect.stringMatching(/^sealed:v1:stack1:/), district: 'dongcheng' });
-      if (env.type === 'IncidentNoteAdded') expect(env.data.text).toMatch(/^sealed:v1:stack1:/);
+      if (env.type === 'IncidentNoteAdded' || env.type === 'CaseNarrativeAdded') expect(env.data.text).toMatch(/^sealed:v1:stack1:/);
+      if (env.type === 'DispositionRecorded') expect(env.data).toMatchObject({ codes: ['dispute-mediated'], note: expect.stringMatching(/^sealed:v1:stack1:/) });
     }
   });
 
@@ -162,10 +177,8 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
     const incident = await http<{ address: string | null; narrative?: { text: string }[] }>('GET', `${stack.url('dispatch')}/incidents/${incidentId}`, dispatcher);
     expect(incident.address).toBe(personal.address);
     expect(JSON.stringify(incident)).toContain(personal.note);
-    const cases = await http<{ items: { id: string; callId: string }[] }>('GET', `${stack.url('records')}/cases?limit=50`, analyst);
-    const c = cases.items.find((x) => x.callId === callId)!;
-    const timeline = JSON.stringify(await http('GET', `${stack.url('records')}/cases/${c.id}/timeline`, analyst));
-    for (const v of [personal.address, personal.narrative, personal.note]) expect(timeline).toContain(v);
+    const timeline = JSON.stringify(await http('GET', `${stack.url('records')}/cases/${caseId}/timeline`, analyst));
+    for (const v of [personal.address, personal.narrative, personal.note, personal.caseNarrative, personal.dispositionNote]) expect(timeline).toContain(v);
     expect(timeline).not.toContain('sealed:v1:');
   });
 

@@ -6,7 +6,7 @@
  */
 export const securityZh = {
   sessionsTitle: '在线用户（已登录会话）',
-  sessionsNote: '强制下线后，该用户的所有会话立即失效，无法续期；其控制台最迟在访问令牌有效期（约5分钟）内退出。每次操作记入审计日志。',
+  sessionsNote: '强制下线后，该用户的所有会话立即失效，无法续期；其控制台最迟在访问令牌有效期（数分钟）内退出。每次操作记入审计日志。',
   sessionsReload: '刷新',
   sessionRole: '角色',
   signedInAt: '登录时间',
@@ -47,7 +47,7 @@ export const securityZh = {
 
 export const securityEn: Record<keyof typeof securityZh, string> = {
   sessionsTitle: 'Signed-in users (open sessions)',
-  sessionsNote: "Revoking ends every session of the user at once: they cannot renew, and their console signs out within the access token lifetime (about 5 minutes). Each revocation is recorded in the audit trail.",
+  sessionsNote: "Revoking ends every session of the user at once: they cannot renew, and their console signs out within the access token lifetime (minutes). Each revocation is recorded in the audit trail.",
   sessionsReload: 'Reload',
   sessionRole: 'Role',
   signedInAt: 'Signed in',

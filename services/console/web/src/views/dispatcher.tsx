@@ -83,11 +83,13 @@ export function DispatcherView({ taxonomy, geojson }: { taxonomy: TaxonomyFile |
   // never silently stale: every reconnect of the live stream re-reads everything (events sent
   // while it was down are not replayed), and so does a quiet 30 s
   // (read three times: the first read can race the gateway's own start, and a failed read is not retried)
+  // (a reconnect replaces the re-reads of the one before; all are cleared when the view unmounts)
   const rereads = useRef<ReturnType<typeof setTimeout>[]>([]);
   useLiveReconnect(() => {
     reloadLists();
     setRecomputeNonce((n) => n + 1);
-    rereads.current = [...rereads.current.filter(Boolean), ...REREAD_AFTER_RECONNECT_MS.map((ms) => setTimeout(reloadLists, ms))].slice(-6);
+    rereads.current.forEach(clearTimeout);
+    rereads.current = REREAD_AFTER_RECONNECT_MS.map((ms) => setTimeout(reloadLists, ms));
   });
   useEffect(() => () => rereads.current.forEach(clearTimeout), []);
   useEffect(() => {

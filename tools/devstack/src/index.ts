@@ -11,3 +11,4 @@ export * from './chaos/private-pg';
 export * from './chaos/faults';
 export * from './chaos/load';
 export * from './chaos/verify';
+export * from './topic-reader';

@@ -22,7 +22,7 @@ import { Pool } from 'pg';
 import { topicSpecs } from '@cad110/contracts';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId, waitFor } from '@cad110/testkit';
-import { Stack } from '../src';
+import { readTopicValues, Stack } from '../src';
 
 jest.setTimeout(420_000);
 
@@ -77,40 +77,7 @@ describe('a call past the retention period can no longer be read in clear anywhe
   /** Every message still readable on the stack's topics (offset low → high of each partition), as text. */
   async function readableMessages(): Promise<string[]> {
     const topics = topicSpecs(prefix).map((t) => t.topic);
-    const admin = kafka.admin();
-    await admin.connect();
-    const pending = new Map<string, bigint>();
-    try {
-      for (const topic of topics) for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) pending.set(`${topic}|${o.partition}`, BigInt(o.high));
-    } finally {
-      await admin.disconnect();
-    }
-    if (pending.size === 0) return [];
-    const values: string[] = [];
-    const consumer = kafka.consumer({ groupId: uniqueId(`${prefix}pd-read-`), maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    try {
-      for (const topic of new Set([...pending.keys()].map((k) => k.split('|')[0]!))) await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`topics not read to their end in 30 s: ${[...pending.keys()].join(', ')}`)), 30_000);
-        consumer
-          .run({
-            eachMessage: async ({ topic, partition, message }) => {
-              values.push(message.value?.toString('utf8') ?? '');
-              const k = `${topic}|${partition}`;
-              if (pending.has(k) && BigInt(message.offset) + 1n >= pending.get(k)!) pending.delete(k);
-              if (pending.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return values;
+    return readTopicValues(kafka, topics, { groupPrefix: `${prefix}pd-read-` });
   }
 
   /** Which personal strings occur in readable Kafka messages. */

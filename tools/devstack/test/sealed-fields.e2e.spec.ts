@@ -18,7 +18,7 @@ import { Pool } from 'pg';
 import { topicName } from '@cad110/contracts';
 import { generateKeyringEntry, kafkaBrokers, parseKeyring, sealMessageValue } from '@cad110/kafka';
 import { uniqueId, waitFor } from '@cad110/testkit';
-import { Stack } from '../src';
+import { readTopicValues, Stack } from '../src';
 
 jest.setTimeout(300_000);
 
@@ -48,40 +48,7 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
 
   /** Every message value of the topics (each partition from its low to its high offset), as text. */
   async function messagesOf(topics: string[]): Promise<string[]> {
-    const admin = kafka.admin();
-    await admin.connect();
-    const pending = new Map<string, bigint>();
-    try {
-      for (const topic of topics) for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) pending.set(`${topic}|${o.partition}`, BigInt(o.high));
-    } finally {
-      await admin.disconnect();
-    }
-    const values: string[] = [];
-    if (pending.size === 0) return values;
-    const consumer = kafka.consumer({ groupId: uniqueId(`${prefix}sf-read-`), maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    try {
-      for (const topic of new Set([...pending.keys()].map((k) => k.split('|')[0]!))) await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`topics not read to their end in 30 s: ${[...pending.keys()].join(', ')}`)), 30_000);
-        consumer
-          .run({
-            eachMessage: async ({ topic, partition, message }) => {
-              values.push(message.value?.toString('utf8') ?? '');
-              const k = `${topic}|${partition}`;
-              if (pending.has(k) && BigInt(message.offset) + 1n >= pending.get(k)!) pending.delete(k);
-              if (pending.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return values;
+    return readTopicValues(kafka, topics, { groupPrefix: `${prefix}sf-read-` });
   }
 
   /** Every row of every table of statistics' database, as text. */

@@ -1,3 +1,4 @@
 export * from './event-store';
 export * from './command-handler';
 export * from './redact';
+export * from './batch';

@@ -172,6 +172,22 @@ export function problemOf(err: unknown): ProblemError | undefined {
 }
 
 /**
+ * One item of a batch request as it would have been answered alone: `{status, body}` with the
+ * item's success status and value, or the problem+json body its error maps to
+ * ({@link problemOf}; anything else is 500 "Internal error" without internals, logged).
+ * @param outcome `{ok: true, value}` or `{ok: false, error}` (libs/eventstore `BatchItemOutcome`)
+ */
+export function batchItemResponse<R>(outcome: { ok: true; value: R } | { ok: false; error: unknown }, okStatus: number, logger?: { error: (o: object, m: string) => void }): { status: number; body: unknown } {
+  if (outcome.ok) return { status: okStatus, body: outcome.value };
+  let p = problemOf(outcome.error);
+  if (!p) {
+    logger?.error({ err: outcome.error }, 'unhandled error in a batch item');
+    p = new ProblemError(500, 'Internal error', 'The command could not be completed.');
+  }
+  return { status: p.status, body: { type: TYPE_BASE + slug(p.title), title: p.title, status: p.status, ...(p.detail ? { detail: p.detail } : {}), ...p.extra } };
+}
+
+/**
  * The version of `If-Match: "3"` (also `3` or `W/"3"`), the expected version of a command.
  * @returns undefined when the header is absent or `*` (no precondition)
  * @throws ProblemError 400 when it is not a version

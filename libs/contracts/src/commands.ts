@@ -89,6 +89,17 @@ export class FutureTimeError extends Error {
 }
 
 /**
+ * A command of a batch was not run because the earlier command it depends on (`after`, its
+ * index in the batch, 0-based) did not succeed (HTTP 424 Failed Dependency for that item).
+ */
+export class DependencyFailedError extends Error {
+  constructor(readonly after: number) {
+    super(`command ${after} of the batch, which this one depends on, did not succeed`);
+    this.name = 'DependencyFailedError';
+  }
+}
+
+/**
  * How far a client-supplied event time (`at`) may be ahead of the service clock, ms: the clock
  * skew of consoles and terminals (NTP-synchronised clocks agree within well under a second; 5 s
  * also covers a slow round trip). One setting for every service.

@@ -15,6 +15,7 @@
  * one transaction; each failure costs at most one rerun of the items before it.
  */
 import type { RunInTransaction, Sql } from '@cad110/db';
+import { DependencyFailedError } from '@cad110/contracts';
 import { runCommand } from './command-handler';
 
 /** The outcome of one item of a batch: its value, or the error it ended with (nothing of it written). */
@@ -30,51 +31,84 @@ class ItemFailed extends Error {
   }
 }
 
+/** Options of {@link runBatch}. */
+export interface BatchOptions<I> {
+  /**
+   * The index (0-based) of an earlier item this one depends on: when that item did not succeed
+   * this one is not run and ends with DependencyFailedError (libs/contracts; HTTP 424). E.g. the
+   * en-route report of a unit whose dispatch in the same batch was refused.
+   */
+  after?: (item: I, index: number) => number | undefined;
+}
+
 /**
  * Runs `one` for every item in order, all-or-nothing per item, in as few transactions as possible
  * (see the module comment). `one` must do all its reads and writes with the `tx` it is given.
  * @param run the service's transaction runner (`rt.db.transaction`)
  * @param afterCommit called after each commit that wrote at least one item (e.g. nudge the outbox relay)
  * @returns one outcome per item, in the items' order
+ * @throws only what BEGIN or COMMIT of a pass throws (e.g. the database is down); an item's own error is its outcome
  */
-export async function runBatch<I, R>(run: RunInTransaction, items: readonly I[], one: (tx: Sql, item: I, index: number) => Promise<R>, afterCommit?: () => void): Promise<BatchItemOutcome<R>[]> {
+export async function runBatch<I, R>(
+  run: RunInTransaction,
+  items: readonly I[],
+  one: (tx: Sql, item: I, index: number) => Promise<R>,
+  afterCommit?: () => void,
+  opts: BatchOptions<I> = {},
+): Promise<BatchItemOutcome<R>[]> {
   const out: BatchItemOutcome<R>[] = new Array(items.length);
-  let from = 0;
-  while (from < items.length) {
-    const start = from;
-    try {
-      const values = await run(async (tx) => {
-        const vs: R[] = [];
-        for (let i = start; i < items.length; i++) {
+  /** the dependency of item i when it did not succeed (`inPass`: the outcomes of the current pass, from `start`) */
+  const dependencyFailed = (i: number, start: number, inPass: readonly BatchItemOutcome<R>[]): number | undefined => {
+    const d = opts.after?.(items[i]!, i);
+    if (d === undefined || d < 0 || d >= i) return undefined;
+    const o = d < start ? out[d] : inPass[d - start];
+    return o && !o.ok ? d : undefined;
+  };
+  const pass = async (start: number, end: number): Promise<void> => {
+    let from = start;
+    while (from < end) {
+      const first = from;
+      try {
+        const values = await run(async (tx) => {
+          const vs: BatchItemOutcome<R>[] = [];
+          for (let i = first; i < end; i++) {
+            const d = dependencyFailed(i, first, vs);
+            if (d !== undefined) {
+              vs.push({ ok: false, error: new DependencyFailedError(d) });
+              continue;
+            }
+            try {
+              vs.push({ ok: true, value: await one(tx, items[i]!, i) });
+            } catch (error) {
+              throw new ItemFailed(i, error);
+            }
+          }
+          return vs;
+        });
+        values.forEach((o, k) => (out[first + k] = o));
+        from = end;
+        if (values.some((o) => o.ok)) afterCommit?.();
+      } catch (e) {
+        if (!(e instanceof ItemFailed)) throw e; // BEGIN or COMMIT failed: nothing of this pass was written
+        const k = e.index;
+        // the items before the failing one, again in one transaction (one of them may fail now: the same again)
+        if (k > first) await pass(first, k);
+        const d = dependencyFailed(k, k, []);
+        if (d !== undefined) out[k] = { ok: false, error: new DependencyFailedError(d) };
+        else {
+          // the failing item alone, with the lost-race retry of a single command
           try {
-            vs.push(await one(tx, items[i]!, i));
+            out[k] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[k]!, k)) };
+            afterCommit?.();
           } catch (error) {
-            throw new ItemFailed(i, error);
+            out[k] = { ok: false, error };
           }
         }
-        return vs;
-      });
-      values.forEach((value, k) => (out[start + k] = { ok: true, value }));
-      from = items.length;
-      afterCommit?.();
-    } catch (e) {
-      if (!(e instanceof ItemFailed)) throw e; // BEGIN or COMMIT failed: the caller's error (nothing of this pass written)
-      const k = e.index;
-      if (k > start) {
-        // the items before the failing one, again in one transaction (they may now fail too: loop)
-        const before = await runBatch(run, items.slice(start, k), (tx, item, i) => one(tx, item, start + i), afterCommit);
-        before.forEach((o, i) => (out[start + i] = o));
+        from = k + 1;
       }
-      // the failing item alone, with the lost-race retry of a single command
-      try {
-        out[k] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[k]!, k)) };
-        afterCommit?.();
-      } catch (error) {
-        out[k] = { ok: false, error };
-      }
-      from = k + 1;
     }
-  }
+  };
+  await pass(0, items.length);
   return out;
 }
 

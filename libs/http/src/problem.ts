@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { CommandRejected, ConcurrencyError, FutureTimeError, NotFoundError, StaleVersionError } from '@cad110/contracts';
+import { CommandRejected, ConcurrencyError, DependencyFailedError, FutureTimeError, NotFoundError, StaleVersionError } from '@cad110/contracts';
 
 /** One bad field of a request: its JSON path (dot-separated) and what is wrong with it. */
 export interface FieldError {
@@ -159,7 +159,8 @@ export function rejectBadText(req: Request, _res: Response, next: NextFunction):
  * The one mapping of a command's errors (libs/contracts/src/commands.ts) to problem+json:
  * NotFoundError → 404; CommandRejected → 409 with `code` (and `params`); StaleVersionError →
  * 412 with `currentVersion`; ConcurrencyError (retries spent) → 409 `concurrent-change`;
- * FutureTimeError → 400 naming the field. @returns undefined for any other error
+ * FutureTimeError → 400 naming the field; DependencyFailedError (a batch item whose earlier item
+ * failed) → 424 `dependency-failed`. @returns undefined for any other error
  */
 export function problemOf(err: unknown): ProblemError | undefined {
   if (err instanceof ProblemError) return err;
@@ -167,6 +168,7 @@ export function problemOf(err: unknown): ProblemError | undefined {
   if (err instanceof CommandRejected) return ProblemError.conflict(err.message, { code: err.code, ...(err.params ? { params: err.params } : {}) });
   if (err instanceof StaleVersionError) return ProblemError.preconditionFailed(err.message, err.currentVersion);
   if (err instanceof ConcurrencyError) return ProblemError.conflict('changed concurrently; read it again and retry', { code: 'concurrent-change' });
+  if (err instanceof DependencyFailedError) return new ProblemError(424, 'Failed dependency', err.message, { code: 'dependency-failed', after: err.after });
   if (err instanceof FutureTimeError) return ProblemError.validation([{ field: err.field, message: 'must not be in the future' }]);
   return undefined;
 }

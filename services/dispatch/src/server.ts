@@ -9,7 +9,7 @@ export type { DispatchRuntime };
 /** Builds dispatch's express app from its route table, with `GET /openapi.json` (used by main.ts and by the API tests). */
 export function createServer(rt: DispatchRuntime, ctx: DispatchContext = createDispatchContext(rt)): { app: Express; ctx: DispatchContext } {
   const app = createBaseApp({ service: 'dispatch', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
-  serveRoutes(app, dispatchRoutes(ctx, rt.db), {
+  serveRoutes(app, dispatchRoutes(ctx, rt.db, rt.logger), {
     authorize: authorizeRoutes(),
     info: {
       title: 'cad110 dispatch API',

@@ -14,6 +14,11 @@ const ListQuery = z
   .object({
     status: IncidentStatus.optional(),
     callId: z.uuid().optional().describe('the incident of this intake call'),
+    callIds: z
+      .string()
+      .regex(/^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,199}$/, 'up to 200 call ids (UUIDs), comma-separated')
+      .optional()
+      .describe('the incidents of these intake calls (up to 200 UUIDs, comma-separated; e.g. a replay looking up a batch of calls)'),
     externalSource: z.string().max(64).optional().describe('with externalId: the incident of a replayed source call'),
     externalId: z.string().max(64).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100).describe('at most this many items (1–500)'),
@@ -90,6 +95,12 @@ export function incidentRoutes(ctx: DispatchContext, db: Sql): RouteSpec[] {
             ['external_id', q.externalId],
           ] as const
         ).flatMap(([col, v]) => (v === undefined ? [] : [`${col} = $${params.push(v)}`]));
+        if (q.callIds !== undefined) {
+          const ids = q.callIds.split(',');
+          const bad = ids.findIndex((id) => !z.uuid().safeParse(id).success);
+          if (bad >= 0) throw ProblemError.validation([{ field: 'callIds', message: `item ${bad + 1} is not a UUID` }]);
+          conds.push(`call_id = ANY($${params.push(ids)}::uuid[])`);
+        }
         const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
         const [rows, [count]] = await Promise.all([
           db.select<Incident>(`SELECT * FROM incidents ${where} ORDER BY ${ORDER} LIMIT ${q.limit}`, params),

@@ -215,6 +215,8 @@ export const ROUTES: Record<Target, RouteCase[]> = {
       fresh: async (api) => ({ incidentId: await api.pendingIncident(), unitId: await api.newUnit() }),
       pools: { incidents: 1 },
     },
+    // a batch of one dispatch command: the unit goes out of service (200 overall; the item's own status is the route's)
+    { route: 'POST /commands/batch', path: () => '/commands/batch', body: (fx) => ({ commands: [{ type: 'changeUnitStatus', unitId: fx.unitId, status: 'out-of-service' }] }), fresh: freshUnit },
     { route: 'POST /incidents/:id/cancel', path: (fx) => `/incidents/${fx.incidentId}/cancel`, body: () => ({ reason: 'caller called back: no help needed' }), fresh: freshIncident, pools: { incidents: 1 } },
     { route: 'POST /incidents/:id/close', path: (fx) => `/incidents/${fx.incidentId}/close`, body: () => ({ disposition: 'resolved-by-phone', note: 'role matrix' }), fresh: freshIncident, pools: { incidents: 1 } },
     { route: 'POST /incidents/:id/notes', path: (fx) => `/incidents/${fx.incidentId}/notes`, body: () => ({ text: 'caller called back: suspect left northbound' }), fresh: freshIncident, pools: { incidents: 1 } },

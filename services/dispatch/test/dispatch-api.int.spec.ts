@@ -190,6 +190,61 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     await status('OMP-4', { status: 'available' }).expect(200);
   });
 
+  it('runs a batch of commands in order, each as its single route would, one refused without undoing the others', async () => {
+    for (const id of ['BT-1', 'BT-2']) {
+      await request(app).post('/units').set('authorization', supervisor).send({ id, callSign: id, type: 'mutual-aid', district: 'Precinct 1', homeStation: 'batch test', crewSize: 2 }).expect(201);
+    }
+    const a = await openIncident({ ...post('AVP-1'), district: 'Precinct 1' });
+    const b = await openIncident({ ...post('AVP-1'), district: 'Precinct 1' });
+    const at = (s: number) => new Date(now - 3_600_000 + s * 1000).toISOString();
+    const batch = (commands: object[], auth = dispatcher) => request(app).post('/commands/batch').set('authorization', auth).send({ commands });
+    const r = await batch([
+      { type: 'assignUnit', incidentId: a.incidentId, unitId: 'BT-1', at: at(0) },
+      { type: 'changeUnitStatus', unitId: 'BT-1', status: 'en-route', at: at(30), incidentId: a.incidentId, after: 0 },
+      { type: 'assignUnit', incidentId: b.incidentId, unitId: 'BT-1', at: at(40) }, // busy on a: 409, nothing of it written
+      { type: 'assignUnit', incidentId: a.incidentId, unitId: 'NOPE', at: at(50) }, // 404
+      { type: 'changeUnitStatus', unitId: 'NOPE', status: 'en-route', at: at(55), after: 3 }, // its dispatch failed: 424, not run
+      { type: 'changeUnitStatus', unitId: 'BT-1', status: 'on-scene', at: at(60), after: 1 },
+      { type: 'assignUnit', incidentId: b.incidentId, unitId: 'BT-2', at: at(70) },
+      { type: 'changeUnitStatus', unitId: 'BT-1', status: 'cleared', at: at(600), after: 5 }, // the last unit on a: a closes
+    ]).expect(200);
+    expect(r.body.results.map((x: { status: number }) => x.status)).toEqual([201, 200, 409, 404, 424, 200, 201, 200]);
+    expect(r.body.results[0].body).toMatchObject({ incidentId: a.incidentId, unitId: 'BT-1', status: 'dispatched', events: ['UnitDispatched', 'UnitStatusChanged'] });
+    expect(r.body.results[2].body).toMatchObject({ status: 409, code: 'busy', params: { unitId: 'BT-1', incidentId: a.incidentId } });
+    expect(r.body.results[4].body).toMatchObject({ status: 424, code: 'dependency-failed', after: 3 });
+    expect(r.body.results[7].body.events).toEqual(['UnitStatusChanged', 'IncidentClosed']);
+    // the streams hold exactly what the single routes would have written, at the times given
+    expect(await types(`incident-${a.incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'IncidentClosed']);
+    expect(await types(`incident-${b.incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched']);
+    expect(await types('unit-BT-1')).toEqual(['UnitRegistered', 'UnitStatusChanged', 'UnitStatusChanged', 'UnitStatusChanged', 'UnitStatusChanged']);
+    const onScene = await q<{ occurred_at: Date }>("SELECT occurred_at FROM events WHERE stream_id = 'unit-BT-1' AND data->>'to' = 'on-scene'");
+    expect(onScene.map((e) => e.occurred_at.toISOString())).toEqual([at(60)]);
+    expect((await rt.db.select<Incident>('SELECT * FROM incidents WHERE id = $1::uuid', [a.incidentId]))[0]!.status).toBe('closed');
+    // a malformed batch is refused whole, naming the field; the role is the single routes'
+    const bad = await batch([{ type: 'changeUnitStatus', unitId: 'BT-2', status: 'en-route' }, { type: 'changeUnitStatus', unitId: 'BT-2', status: 'on-scene', after: 1 }]).expect(400);
+    expect(bad.body.errors).toEqual([{ field: 'commands.1.after', message: expect.any(String) }]);
+    const unknown = await batch([{ type: 'launchRocket', unitId: 'BT-2' }]).expect(400);
+    expect(unknown.body.errors[0].field).toMatch(/^commands\.0/);
+    await batch([{ type: 'changeUnitStatus', unitId: 'BT-2', status: 'en-route' }], bearer('call_taker')).expect(403);
+    expect((await rt.db.select<Unit>("SELECT * FROM units WHERE id = 'BT-2'"))[0]).toMatchObject({ status: 'dispatched' });
+    await batch([
+      { type: 'changeUnitStatus', unitId: 'BT-2', status: 'cleared' },
+      { type: 'changeUnitStatus', unitId: 'BT-2', status: 'available', after: 0 },
+      { type: 'changeUnitStatus', unitId: 'BT-1', status: 'available' },
+    ]).expect(200);
+  });
+
+  it('finds the incidents of many calls at once (GET /incidents?callIds=)', async () => {
+    const a = await openIncident();
+    const b = await openIncident();
+    const r = await request(app).get(`/incidents?callIds=${a.callId},${b.callId},${randomUUID()}&limit=500`).set('authorization', dispatcher).expect(200);
+    expect(r.body.items.map((i: { id: string }) => i.id).sort()).toEqual([a.incidentId, b.incidentId].sort());
+    expect(r.body.total).toBe(2);
+    const bad = await request(app).get(`/incidents?callIds=${a.callId},not-a-uuid`).set('authorization', dispatcher).expect(400);
+    expect(bad.body.errors[0].field).toBe('callIds');
+    for (const id of [a.incidentId, b.incidentId]) await request(app).post(`/incidents/${id}/cancel`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
+  });
+
   it('cancels an incident and clears the units on it', async () => {
     const { incidentId } = await openIncident({ ...post('OMP-5'), district: 'Precinct 4 North PSA' });
     await assign(incidentId, { unitId: 'OMP-5' }).expect(201);

@@ -3,7 +3,7 @@ import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult, type 
 
 /**
  * The `planned` dispatch-history replay (the default): fast, and still every step through
- * dispatch's commands (`POST /incidents/{id}/assignments`, `POST /units/{id}/status`), so the
+ * dispatch's commands (assignUnit and changeUnitStatus, in batches: `POST /commands/batch`), so the
  * events are those of live dispatching.
  *
  * 1. Each responding unit of a call becomes a *response* with its own steps (dispatched, en route
@@ -16,11 +16,18 @@ import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult, type 
  *    of a call-per-row source go to replay units `MA-<n>` by interval scheduling (a free unit
  *    whose last response cleared at or before the new dispatch, else a new one).
  * 3. Every step goes on one timeline by source time (clears first at equal times); a step waits
- *    only for the earlier steps of the same unit and of the same incident, so independent units
- *    and incidents run concurrently (`concurrency` requests in flight) and the outcome equals the
- *    one-step-at-a-time replay. A dispatch after every earlier unit of the incident cleared
+ *    only for the earlier steps of the same unit and of the same incident, so the outcome equals
+ *    the one-step-at-a-time replay. A dispatch after every earlier unit of the incident cleared
  *    reopens it (dispatch records IncidentReopened).
+ * 4. Steps go to dispatch in batches (`POST /commands/batch`, up to `batchSize` commands run in
+ *    order, one transaction when none is refused), up to 4 batches in flight: a step joins a batch
+ *    when every step it waits for is done or earlier in the same batch, so batches in flight at
+ *    the same time never share a unit or an incident. The incidents are looked up 200 calls a
+ *    request (`GET /incidents?callIds=`). Each step is still one dispatch command with its events.
  */
+
+/** call ids per incident look-up (`GET /incidents?callIds=` takes up to 200) */
+const LOOKUP_CHUNK = 200;
 
 const KIND_RANK: Record<StepKind, number> = { cleared: 0, dispatched: 1, 'en-route': 2, 'on-scene': 3 };
 
@@ -44,8 +51,11 @@ interface Step {
   kind: StepKind;
   at: string;
   response: Response;
+  /** earlier steps (of its unit or incident) not yet done */
   waits: number;
   next: Step[];
+  /** put in a batch (sent or skipped) */
+  sent?: boolean;
 }
 
 async function call(method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
@@ -121,43 +131,70 @@ export async function replayPlanned(calls: readonly MappedCall[], accepted: read
     const plan: CallPlan = { externalSource: c.body.externalRef.source, externalId, ...(callId ? { callId } : {}), responses: [], skip: false };
     plan.responses = usable.map((r) => {
       const resp: Response = { call: plan, unitId: r.unit ? replayUnitId(r.unit) : '', source: r.unit ? 'source' : 'mutual-aid', steps: [], failed: false };
-      resp.steps = r.steps.map((s) => ({ ...s, response: resp, waits: 0, next: [] }));
+      resp.steps = r.steps.map((s): Step => ({ ...s, response: resp, waits: 0, next: [] }));
       return resp;
     });
     plans.push(plan);
   }
 
-  // 2. the incidents dispatch opened from the calls (it consumes intake's events)
+  // 2. the incidents dispatch opened from the calls (it consumes intake's events): 200 calls a
+  //    request (`GET /incidents?callIds=`), the ones not opened yet asked again until the timeout
   const deadline = Date.now() + (opts.incidentTimeoutMs ?? 180_000);
-  let nextLookup = 0;
-  const lookup = async () => {
-    for (;;) {
-      const plan = plans[nextLookup++];
-      if (!plan) return;
-      for (;;) {
-        const by = plan.callId ? `callId=${plan.callId}` : `externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}`;
-        const r = await call('GET', `${base}/incidents?${by}&limit=1`, headers);
-        const inc = r.status === 200 ? (r.body.items?.[0] as { id: string; activeUnits: number; firstDispatchedAt: string | null; status: string; district: string | null } | undefined) : undefined;
-        if (inc) {
-          if (inc.firstDispatchedAt || inc.activeUnits > 0 || inc.status === 'closed' || inc.status === 'cancelled') {
-            plan.skip = true;
-            result.skipped.push({ externalId: plan.externalId, reason: `incident already ${inc.firstDispatchedAt ? 'dispatched' : inc.status} (replayed before?)` });
-          } else {
-            plan.incidentId = inc.id;
-            plan.district = inc.district;
-          }
-          break;
-        }
-        if (!plan.callId || Date.now() > deadline) {
-          plan.skip = true;
-          result.skipped.push({ externalId: plan.externalId, reason: plan.callId ? 'no incident opened by dispatch before the timeout' : 'no incident for this source call (not posted to intake?)' });
-          break;
-        }
-        await new Promise((res) => setTimeout(res, 200));
-      }
+  type Found = { id: string; callId: string; activeUnits: number; firstDispatchedAt: string | null; status: string; district: string | null };
+  const settle = (plan: CallPlan, inc: Found) => {
+    if (inc.firstDispatchedAt || inc.activeUnits > 0 || inc.status === 'closed' || inc.status === 'cancelled') {
+      plan.skip = true;
+      result.skipped.push({ externalId: plan.externalId, reason: `incident already ${inc.firstDispatchedAt ? 'dispatched' : inc.status} (replayed before?)` });
+    } else {
+      plan.incidentId = inc.id;
+      plan.district = inc.district;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, lookup));
+  let waiting = plans.filter((p) => p.callId);
+  while (waiting.length) {
+    const notYet: CallPlan[] = [];
+    const chunks: CallPlan[][] = [];
+    for (let i = 0; i < waiting.length; i += LOOKUP_CHUNK) chunks.push(waiting.slice(i, i + LOOKUP_CHUNK));
+    await drain(chunks, Math.min(4, concurrency), async (chunk) => {
+      const r = await call('GET', `${base}/incidents?callIds=${chunk.map((p) => p.callId).join(',')}&limit=500`, headers);
+      if (r.status !== 200 && r.status !== 0 && r.status < 500) {
+        for (const plan of chunk) {
+          plan.skip = true;
+          result.skipped.push({ externalId: plan.externalId, reason: `incident look-up answered ${r.status}: ${String(r.body?.detail ?? '').slice(0, 200)}` });
+        }
+        return;
+      }
+      const found = new Map<string, Found>(r.status === 200 ? (r.body.items as Found[]).map((i) => [i.callId, i]) : []);
+      for (const plan of chunk) {
+        const inc = found.get(plan.callId!);
+        if (inc) settle(plan, inc);
+        else notYet.push(plan);
+      }
+    });
+    if (notYet.length && Date.now() > deadline) {
+      for (const plan of notYet) {
+        plan.skip = true;
+        result.skipped.push({ externalId: plan.externalId, reason: 'no incident opened by dispatch before the timeout' });
+      }
+      break;
+    }
+    if (notYet.length) await new Promise((res) => setTimeout(res, 250));
+    waiting = notYet;
+  }
+  // calls not posted by this run (no call id): their incident by the source's reference, once
+  await drain(
+    plans.filter((p) => !p.callId),
+    concurrency,
+    async (plan) => {
+      const r = await call('GET', `${base}/incidents?externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}&limit=1`, headers);
+      const inc = r.status === 200 ? (r.body.items?.[0] as Found | undefined) : undefined;
+      if (inc) settle(plan, inc);
+      else {
+        plan.skip = true;
+        result.skipped.push({ externalId: plan.externalId, reason: 'no incident for this source call (not posted to intake?)' });
+      }
+    },
+  );
   const live = plans.filter((p) => !p.skip && p.incidentId);
   result.incidents = live.length;
   const responses = live.flatMap((p) => p.responses);
@@ -246,43 +283,83 @@ export async function replayPlanned(calls: readonly MappedCall[], accepted: read
     r.failed = true;
   };
   let done = 0;
-  const execute = async (s: Step) => {
+  /** What dispatch answered one step: the counts of the one-step replay. */
+  const record = (s: Step, x: { status: number; body: any }) => {
     const r = s.response;
-    if (!r.failed) {
-      if (unregistered.has(r.unitId)) fail(r, s.kind, { status: 0, body: { detail: 'the replay unit could not be registered' } });
-      else if (s.kind === 'dispatched') {
-        const x = await call('POST', `${base}/incidents/${r.call.incidentId}/assignments`, headers, { unitId: r.unitId, at: s.at });
-        if (x.status !== 201) fail(r, 'dispatched', x);
-        else {
-          result.dispatched++;
-          if (r.source === 'source') result.sourceUnitAssignments++;
-          else result.mutualAidAssignments++;
-          if ((x.body?.events as string[] | undefined)?.includes('IncidentReopened')) result.reopened++;
-        }
-      } else {
-        const x = await call('POST', `${base}/units/${encodeURIComponent(r.unitId)}/status`, headers, { status: s.kind, at: s.at, incidentId: r.call.incidentId });
-        if (x.status !== 200) fail(r, s.kind, x);
-        else if (s.kind === 'en-route') result.enRoute++;
-        else if (s.kind === 'on-scene') result.onScene++;
-        else result.cleared++;
+    if (s.kind === 'dispatched') {
+      if (x.status !== 201) fail(r, 'dispatched', x);
+      else {
+        result.dispatched++;
+        if (r.source === 'source') result.sourceUnitAssignments++;
+        else result.mutualAidAssignments++;
+        if ((x.body?.events as string[] | undefined)?.includes('IncidentReopened')) result.reopened++;
       }
-    }
-    done++;
-    if (opts.progressEvery && done % opts.progressEvery === 0) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps\n`);
-    const ready: Step[] = [];
-    for (const n of s.next) if (--n.waits === 0) ready.push(n);
-    return ready;
+    } else if (x.status !== 200) fail(r, s.kind, x);
+    else if (s.kind === 'en-route') result.enRoute++;
+    else if (s.kind === 'on-scene') result.onScene++;
+    else result.cleared++;
   };
+  /**
+   * Sends one batch (`POST /commands/batch`, run in order in one transaction by dispatch). A step
+   * of a response that already failed is not sent; a step after its response's previous step in
+   * the same batch names it in `after`, so a refused dispatch skips that unit's later reports (424).
+   */
+  const send = async (batch: Step[]) => {
+    const commands: object[] = [];
+    const sentSteps: Step[] = [];
+    const indexOf = new Map<Step, number>();
+    for (const s of batch) {
+      const r = s.response;
+      if (r.failed) continue;
+      if (unregistered.has(r.unitId)) {
+        fail(r, s.kind, { status: 0, body: { detail: 'the replay unit could not be registered' } });
+        continue;
+      }
+      const prev = r.steps[r.steps.indexOf(s) - 1];
+      const after = prev ? indexOf.get(prev) : undefined;
+      indexOf.set(s, commands.length);
+      sentSteps.push(s);
+      commands.push(
+        s.kind === 'dispatched'
+          ? { type: 'assignUnit', incidentId: r.call.incidentId, unitId: r.unitId, at: s.at, ...(after !== undefined ? { after } : {}) }
+          : { type: 'changeUnitStatus', unitId: r.unitId, status: s.kind, at: s.at, incidentId: r.call.incidentId, ...(after !== undefined ? { after } : {}) },
+      );
+    }
+    if (commands.length) {
+      const x = await call('POST', `${base}/commands/batch`, headers, { commands });
+      const results = x.status === 200 ? (x.body?.results as { status: number; body: any }[] | undefined) : undefined;
+      sentSteps.forEach((s, i) => record(s, results?.[i] ?? x));
+    }
+    done += batch.length;
+    if (opts.progressEvery && Math.floor(done / opts.progressEvery) > Math.floor((done - batch.length) / opts.progressEvery)) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps\n`);
+  };
+  // batches of up to `batchSize` steps, `inFlight` at once: a step joins a batch when every earlier
+  // step it waits for is done or earlier in the same batch (dispatch runs a batch in order), so
+  // batches in flight together never hold steps of the same unit or incident
+  const batchSize = Math.max(1, Math.min(opts.batchSize ?? 250, 400));
+  const inFlightMax = Math.max(1, Math.min(4, concurrency));
   const queue = order.filter((s) => s.waits === 0);
   await new Promise<void>((resolve, reject) => {
     let inFlight = 0;
     const pump = () => {
-      while (inFlight < concurrency && queue.length) {
-        const s = queue.shift()!;
+      while (inFlight < inFlightMax && queue.length) {
+        const batch: Step[] = [];
+        const inBatch = new Map<Step, number>();
+        const local: Step[] = [];
+        while (batch.length < batchSize && (local.length || queue.length)) {
+          const s = local.length ? local.shift()! : queue.shift()!;
+          s.sent = true;
+          batch.push(s);
+          for (const n of s.next) {
+            const c = (inBatch.get(n) ?? 0) + 1;
+            inBatch.set(n, c);
+            if (c === n.waits) local.push(n);
+          }
+        }
         inFlight++;
-        execute(s).then((more) => {
+        send(batch).then(() => {
           inFlight--;
-          queue.push(...more);
+          for (const s of batch) for (const n of s.next) if (--n.waits === 0 && !n.sent) queue.push(n);
           pump();
         }, reject);
       }

@@ -25,8 +25,10 @@ export interface ReplayDispatchOptions {
    * unit at each assignment (call-per-row sources only; slow: one timeline).
    */
   mode?: 'planned' | 'roster';
-  /** requests in flight at once in `planned` mode (default 32) */
+  /** requests in flight at once in `planned` mode (default 32; batches in flight: at most 4) */
   concurrency?: number;
+  /** `planned` mode: steps per `POST /commands/batch` request (default 250, at most 400) */
+  batchSize?: number;
 }
 
 export interface ReplayDispatchResult {

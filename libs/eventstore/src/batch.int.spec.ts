@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { ConcurrencyError, DependencyFailedError, NotFoundError } from '@cad110/contracts';
+import { pgTransaction, type RunInTransaction, type Sql } from '@cad110/db';
+import { tempDatabase } from '@cad110/testkit';
+import { runBatch } from './batch';
+
+// any service's migrations make a database; the batch writes a scratch table of its own
+const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
+
+describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-nothing', () => {
+  let db: Awaited<ReturnType<typeof tempDatabase>>;
+  let pool: Pool;
+  let begun = 0;
+  let run: RunInTransaction;
+
+  beforeAll(async () => {
+    db = await tempDatabase(MIGRATIONS);
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    await pool.query('CREATE TABLE batch_items (n int PRIMARY KEY, note text)');
+    const inner = pgTransaction(pool);
+    run = (fn) => {
+      begun++;
+      return inner(fn);
+    };
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+  beforeEach(async () => {
+    begun = 0;
+    await pool.query('TRUNCATE batch_items');
+  });
+
+  const rows = async () => (await pool.query<{ n: number }>('SELECT n FROM batch_items ORDER BY n')).rows.map((r) => r.n);
+  /** writes its row, then fails when the item says so (after writing: the write must be undone) */
+  const insert = async (tx: Sql, item: { n: number; fail?: 'refused' | 'duplicate' }) => {
+    await tx.query('INSERT INTO batch_items (n) VALUES ($1)', [item.n]);
+    if (item.fail === 'refused') throw new NotFoundError(`thing ${item.n}`);
+    if (item.fail === 'duplicate') await tx.query('INSERT INTO batch_items (n) VALUES ($1)', [item.n]); // unique violation: the transaction is aborted
+    return item.n * 10;
+  };
+
+  it('commits a batch with no failure in one transaction, values in order', async () => {
+    let commits = 0;
+    const out = await runBatch(run, [1, 2, 3, 4].map((n) => ({ n })), insert, () => commits++);
+    expect(out).toEqual([10, 20, 30, 40].map((value) => ({ ok: true, value })));
+    expect(await rows()).toEqual([1, 2, 3, 4]);
+    expect(begun).toBe(1);
+    expect(commits).toBe(1);
+  });
+
+  it('leaves nothing of a refused item (a thrown error or a failed statement) and commits all the others', async () => {
+    const items = [{ n: 1 }, { n: 2, fail: 'refused' as const }, { n: 3 }, { n: 4, fail: 'duplicate' as const }, { n: 5 }];
+    const out = await runBatch(run, items, insert);
+    expect(out.map((o) => o.ok)).toEqual([true, false, true, false, true]);
+    expect((out[1] as { error: unknown }).error).toBeInstanceOf(NotFoundError);
+    expect((out[3] as { error: { code?: string } }).error.code).toBe('23505');
+    expect(await rows()).toEqual([1, 3, 5]);
+    // 1st pass fails at 2 → [1] again, 2 alone; [3,4,5] fails at 4 → [3] again, 4 alone; [5]
+    expect(begun).toBe(7);
+  });
+
+  it('runs an item again alone with the lost-race retry of a single command', async () => {
+    let tries = 0;
+    const out = await runBatch(run, [{ n: 1 }, { n: 2 }], async (tx, item) => {
+      if (item.n === 2 && tries++ < 2) throw new ConcurrencyError('s', 1);
+      return insert(tx, item);
+    });
+    expect(out).toEqual([{ ok: true, value: 10 }, { ok: true, value: 20 }]);
+    expect(await rows()).toEqual([1, 2]);
+  });
+
+  it('does not run an item whose dependency failed, nor the items depending on it', async () => {
+    const items = [{ n: 1 }, { n: 2, fail: 'refused' as const }, { n: 3, after: 1 }, { n: 4, after: 2 }, { n: 5, after: 0 }];
+    const out = await runBatch(run, items, insert, undefined, { after: (i) => i.after });
+    expect(out.map((o) => o.ok)).toEqual([true, false, false, false, true]);
+    expect((out[2] as { error: DependencyFailedError }).error).toEqual(new DependencyFailedError(1));
+    expect((out[3] as { error: DependencyFailedError }).error.after).toBe(2);
+    expect(await rows()).toEqual([1, 5]);
+  });
+
+  it('throws when the database refuses the transaction itself, having written nothing of that pass', async () => {
+    const broken: RunInTransaction = () => Promise.reject(new Error('connection terminated'));
+    await expect(runBatch(broken, [{ n: 1 }], insert)).rejects.toThrow('connection terminated');
+    expect(await rows()).toEqual([]);
+  });
+});

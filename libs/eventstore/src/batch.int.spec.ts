@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { ConcurrencyError, DependencyFailedError, NotFoundError } from '@cad110/contracts';
 import { pgTransaction, type RunInTransaction, type Sql } from '@cad110/db';
-import { tempDatabase } from '@cad110/testkit';
-import { runBatch } from './batch';
+import { tempDatabase, useInMemoryTracing } from '@cad110/testkit';
+import { context, createContextKey } from '@opentelemetry/api';
+import { groupCommit, runBatch } from './batch';
 
 // any service's migrations make a database; the batch writes a scratch table of its own
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
@@ -60,6 +61,10 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
     expect(await rows()).toEqual([1, 3, 5]);
     // 1st pass fails at 2 → [1] again, 2 alone; [3,4,5] fails at 4 → [3] again, 4 alone; [5]
     expect(begun).toBe(7);
+    // one item alone: one transaction, no rerun when it fails
+    begun = 0;
+    expect((await runBatch(run, [{ n: 9, fail: 'refused' as const }], insert))[0]!.ok).toBe(false);
+    expect(begun).toBe(1);
   });
 
   it('runs an item again alone with the lost-race retry of a single command', async () => {
@@ -81,9 +86,36 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
     expect(await rows()).toEqual([1, 5]);
   });
 
-  it('throws when the database refuses the transaction itself, having written nothing of that pass', async () => {
+  it('throws when the database refuses the transaction itself, having written nothing of that pass (one item: its outcome)', async () => {
     const broken: RunInTransaction = () => Promise.reject(new Error('connection terminated'));
-    await expect(runBatch(broken, [{ n: 1 }], insert)).rejects.toThrow('connection terminated');
+    await expect(runBatch(broken, [{ n: 1 }, { n: 2 }], insert)).rejects.toThrow('connection terminated');
+    const [alone] = await runBatch(broken, [{ n: 1 }], insert);
+    expect(alone).toEqual({ ok: false, error: new Error('connection terminated') });
     expect(await rows()).toEqual([]);
+  });
+
+  it('group commit: concurrent single commands share transactions, each answered as if alone, in its own trace context', async () => {
+    useInMemoryTracing(); // registers the async-hooks context manager the services run with
+    const key = createContextKey('request');
+    const seen = new Map<number, unknown>();
+    let commits = 0;
+    const submit = groupCommit(
+      run,
+      async (tx, item: { n: number; fail?: 'refused' }) => {
+        seen.set(item.n, context.active().getValue(key));
+        return insert(tx, item);
+      },
+      { maxBatch: 8, maxInFlight: 1, afterCommit: () => commits++ },
+    );
+    const answers = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => context.with(context.active().setValue(key, `req-${i + 1}`), () => submit({ n: i + 1, ...(i + 1 === 7 ? { fail: 'refused' as const } : {}) }))),
+    );
+    expect(answers.map((a) => (a.status === 'fulfilled' ? a.value : 'refused'))).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1 === 7 ? 'refused' : (i + 1) * 10)));
+    expect((answers[6] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError);
+    expect(await rows()).toEqual(Array.from({ length: 20 }, (_, i) => i + 1).filter((n) => n !== 7));
+    // the first alone (nothing was in flight), then the 19 waiting in batches of at most 8 (+ the reruns around 7)
+    expect(begun).toBeLessThan(10);
+    expect(commits).toBeLessThan(8);
+    for (let n = 1; n <= 20; n++) expect(seen.get(n)).toBe(`req-${n}`);
   });
 });

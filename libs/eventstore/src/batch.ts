@@ -13,7 +13,10 @@
  * retry on a lost race) and the rest of the batch goes on the same way. An item that fails alone
  * gets its error as its outcome; the others are committed. With no failure the whole batch costs
  * one transaction; each failure costs at most one rerun of the items before it.
+ *
+ * {@link groupCommit} does the same for single commands that arrive concurrently (group commit).
  */
+import { context, type Context } from '@opentelemetry/api';
 import type { RunInTransaction, Sql } from '@cad110/db';
 import { DependencyFailedError } from '@cad110/contracts';
 import { runCommand } from './command-handler';
@@ -68,6 +71,20 @@ export async function runBatch<I, R>(
     let from = start;
     while (from < end) {
       const first = from;
+      if (end - first === 1) {
+        // one item: its own transaction with the lost-race retry of a single command (no rerun when it fails)
+        const d = dependencyFailed(first, first, []);
+        if (d !== undefined) out[first] = { ok: false, error: new DependencyFailedError(d) };
+        else {
+          try {
+            out[first] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[first]!, first)) };
+            afterCommit?.();
+          } catch (error) {
+            out[first] = { ok: false, error };
+          }
+        }
+        return;
+      }
       try {
         const values = await run(async (tx) => {
           const vs: BatchItemOutcome<R>[] = [];
@@ -119,4 +136,53 @@ export async function runBatch<I, R>(
  */
 export function inTransaction<Tx extends Sql>(tx: Tx): RunInTransaction<Tx> {
   return (<T>(fn: (t: Tx) => Promise<T>) => fn(tx)) as RunInTransaction<Tx>;
+}
+
+/** Options of {@link groupCommit}. */
+export interface GroupCommitOptions {
+  /** the most items one transaction takes (default 64) */
+  maxBatch?: number;
+  /** transactions in flight at once (default 2: one committing while the next one runs) */
+  maxInFlight?: number;
+  /** called after each commit that wrote at least one item */
+  afterCommit?: () => void;
+}
+
+/**
+ * Group commit for single commands that arrive concurrently (e.g. `POST /calls` from many call
+ * takers): each caller awaits its own item's value or error, exactly as if it had run alone in
+ * its own transaction, while the items waiting at the same moment share one transaction
+ * ({@link runBatch}: an item that fails is rolled back and run alone; the others commit).
+ * With nothing in flight an item starts at once, alone (no added latency when the load is low);
+ * items that arrive while `maxInFlight` transactions run wait for the next one and go together.
+ * Each item runs in the OpenTelemetry context it was submitted in, so its spans and its events'
+ * `traceparent` belong to its own request's trace (one trace per call).
+ * @returns `submit(item)`: resolves with `one`'s value for that item, rejects with its error
+ */
+export function groupCommit<I, R>(run: RunInTransaction, one: (tx: Sql, item: I) => Promise<R>, opts: GroupCommitOptions = {}): (item: I) => Promise<R> {
+  const maxBatch = Math.max(1, opts.maxBatch ?? 64);
+  const maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
+  type Waiting = { item: I; ctx: Context; resolve: (r: R) => void; reject: (e: unknown) => void };
+  const queue: Waiting[] = [];
+  let inFlight = 0;
+  const flush = () => {
+    while (inFlight < maxInFlight && queue.length) {
+      const batch = queue.splice(0, maxBatch);
+      inFlight++;
+      runBatch(run, batch, (tx, w) => context.with(w.ctx, () => one(tx, w.item)), opts.afterCommit)
+        .then(
+          (outcomes) => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error))),
+          (err) => batch.forEach((w) => w.reject(err)),
+        )
+        .finally(() => {
+          inFlight--;
+          flush();
+        });
+    }
+  };
+  return (item: I) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, ctx: context.active(), resolve, reject });
+      flush();
+    });
 }

@@ -4,7 +4,10 @@ import { ConcurrencyError, DependencyFailedError, NotFoundError } from '@cad110/
 import { pgTransaction, type RunInTransaction, type Sql } from '@cad110/db';
 import { tempDatabase, useInMemoryTracing } from '@cad110/testkit';
 import { context, createContextKey } from '@opentelemetry/api';
+import { randomUUID } from 'node:crypto';
+import { callStreamId, eventRegistry } from '@cad110/contracts';
 import { groupCommit, runBatch } from './batch';
+import { handleCommand, loadStream, type StreamType } from './command-handler';
 
 // any service's migrations make a database; the batch writes a scratch table of its own
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
@@ -117,5 +120,36 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
     expect(begun).toBeLessThan(10);
     expect(commits).toBeLessThan(8);
     for (let n = 1; n <= 20; n++) expect(seen.get(n)).toBe(`req-${n}`);
+  });
+
+  it('loads a stream once per transaction: later commands of the batch on it read no row and see the earlier appends', async () => {
+    type Ev = { type: string; data: { callId: string; text?: string } };
+    const calls: StreamType<{ notes: number }, Ev> = {
+      streamType: 'call',
+      source: 'intake',
+      initialState: () => ({ notes: 0 }),
+      evolve: (st, e) => (e.type === 'CallNarrativeAppended' ? { notes: st.notes + 1 } : st),
+      snapshotTag: 'test.v1',
+      routing: (id) => ({ partitionKey: id, correlationId: id }),
+    };
+    const callId = randomUUID();
+    const streamId = callStreamId(callId);
+    const by = { actor: { id: 'u1', role: 'call_taker' } } as never;
+    const received = { type: 'CallReceived', data: { callId, channel: '110', answeredAt: '2026-11-29T08:00:00.000Z', createdAt: '2026-11-29T08:00:01.000Z' } } as never;
+    const note = (text: string) => ({ type: 'CallNarrativeAppended', data: { callId, text } });
+    await run((tx) => handleCommand(tx, eventRegistry, calls, streamId, () => [received], { by, isNew: true }));
+    let loads = 0;
+    // one counting Sql per transaction (it is what keys the transaction's streams)
+    const counting: RunInTransaction = (fn) =>
+      run((tx) => fn({ ...tx, query: (q: string, p?: readonly unknown[]) => (q.includes('FROM streams s') && loads++, tx.query(q, p)) } as Sql));
+    const out = await runBatch(counting, ['a', 'b', 'c'], async (tx, text) => {
+      const loaded = await loadStream(tx, eventRegistry, calls, streamId);
+      const r = await handleCommand(tx, eventRegistry, calls, streamId, () => [note(text)], { by, loaded });
+      return [r.version, r.after.notes];
+    });
+    expect(loads).toBe(1);
+    expect(out).toEqual([{ ok: true, value: [2, 1] }, { ok: true, value: [3, 2] }, { ok: true, value: [4, 3] }]);
+    // a new transaction reads the stream again, with every append
+    expect((await run((tx) => loadStream(tx, eventRegistry, calls, streamId))).version).toBe(4);
   });
 });

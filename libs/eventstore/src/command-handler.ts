@@ -10,7 +10,7 @@
  *   new version and ends in 412, without it the command applies to the new state.
  *
  * Cost per command: one statement loads and locks the stream (its `streams` row `FOR UPDATE`,
- * its snapshot and the events after it), then the append's one (streams, events and outbox rows in one statement) and
+ * its snapshot and the events after it; none when this transaction already holds it), then the append's one (streams, events and outbox rows in one statement) and
  * the projection's own; the snapshot travels in the append's `UPDATE streams`.
  */
 import {
@@ -98,6 +98,8 @@ const COLS = 'e.event_id, e.stream_id, e.version, e.type, e.schema_version, e.da
  * @returns version 0 and the initial state when the stream does not exist
  */
 export async function loadStream<S, E extends DecidedEvent>(tx: Sql, registry: EventRegistry, type: StreamType<S, E>, streamId: string, opts: { lock?: boolean } = {}): Promise<LoadedStream<S>> {
+  const held = LOCKED.get(tx)?.get(streamId);
+  if (held && held.streamType === type.streamType) return held.loaded as LoadedStream<S>;
   const snap = type.snapshotTag !== undefined;
   const rows = await tx.query<LoadRow>(
     `SELECT s.version AS stream_version, ${snap ? 's.snapshot' : 'NULL::jsonb AS snapshot'}, ${COLS}
@@ -119,7 +121,25 @@ export async function loadStream<S, E extends DecidedEvent>(tx: Sql, registry: E
     tail = (await readStream(tx, registry, streamId, type.source)).events;
   }
   for (const e of tail) state = type.evolve(state, e as unknown as E);
-  return { streamId, state, version: first.stream_version };
+  const loaded = { streamId, state, version: first.stream_version };
+  if (opts.lock !== false) holdStream(tx, type.streamType, loaded);
+  return loaded;
+}
+
+/**
+ * The streams a transaction has locked, as loaded and kept current by {@link handleCommand}:
+ * a later command of the same transaction (a batch, a consumer's chunk) that loads one of them
+ * gets it without a statement — the row lock is already held, and nothing but this
+ * transaction's own appends can change it. Keyed by the transaction's `Sql` (one per
+ * transaction: `pgTransaction`), so it goes with the transaction; cad110 uses no savepoints,
+ * so a transaction's state never rolls back partly.
+ */
+const LOCKED = new WeakMap<Sql, Map<string, { streamType: string; loaded: LoadedStream<unknown> }>>();
+
+function holdStream(tx: Sql, streamType: string, loaded: LoadedStream<unknown>): void {
+  let m = LOCKED.get(tx);
+  if (!m) LOCKED.set(tx, (m = new Map()));
+  m.set(loaded.streamId, { streamType, loaded });
 }
 
 /** The outcome of {@link handleCommand}. */
@@ -187,8 +207,10 @@ export async function handleCommand<S, E extends DecidedEvent>(
   for (const e of envelopes) after = type.evolve(after, e as unknown as E);
   const change: StreamChange<S, E> = { streamId, before, after, events, envelopes, version: envelopes.at(-1)!.streamVersion };
   if (type.project) await type.project(tx, change);
-  // the caller may go on with this stream in the same transaction
-  if (opts.loaded) Object.assign(opts.loaded, { state: after, version: change.version });
+  // the caller (and later commands of this transaction, through loadStream) may go on with this stream
+  const current = opts.loaded ?? (LOCKED.get(tx)?.get(streamId)?.loaded as LoadedStream<S> | undefined);
+  if (current) Object.assign(current, { state: after, version: change.version });
+  holdStream(tx, type.streamType, current ?? { streamId, state: after, version: change.version });
   return change;
 }
 

@@ -1,8 +1,8 @@
-import { caseStreamId, type ActingUser, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
-import { handleCommand, readStream, runCommand } from '@cad110/eventstore';
-import type { RunInTransaction } from '@cad110/db';
+import { caseStreamId, NotFoundError, type ActingUser, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
+import { handleCommand, loadStream, readStream, runBatch, runCommand, type BatchItemOutcome, type LoadedStream } from '@cad110/eventstore';
+import type { RunInTransaction, Sql } from '@cad110/db';
 import type { Logger } from '@cad110/logging';
-import { CaseRejected, decide, foldCase, type CaseCommand, type CaseEvent, type CaseState } from './case';
+import { CaseRejected, decide, foldCase, type CaseCommand, type CaseEvent, type CaseState, type RecordDisposition } from './case';
 import { caseStream } from './stream';
 
 export type { ActingUser };
@@ -22,6 +22,28 @@ export interface CommandResult {
   events: string[];
 }
 
+/** A command on an existing case (every command but OpenCase, which records issues itself). */
+export type OfficerCommand = Exclude<CaseCommand, { type: 'OpenCase' }>;
+
+/** One item of {@link CaseService.recordDispositions}: a call's disposition and whether to close its case. */
+export interface DispositionItem {
+  /** the call whose case takes the disposition (its newest case when the call has several) */
+  callId: string;
+  disposition: Omit<RecordDisposition, 'type'>;
+  /** close the case after recording (CaseClosed at the disposition's `at`) */
+  close: boolean;
+  /**
+   * when `disposition.at` is earlier than the case's opening (source clocks that disagree by
+   * seconds), record and close at the opening instead of refusing (409 time-before)
+   */
+  clampToOpening: boolean;
+}
+
+/** The outcome of one {@link DispositionItem}: the command result, and whether `at` was moved to the opening. */
+export interface DispositionItemResult extends CommandResult {
+  clamped: boolean;
+}
+
 /** The officers' use cases on the case aggregate (narrative, party, disposition, close, reopen). */
 export class CaseService {
   constructor(private readonly deps: CaseServiceDeps) {}
@@ -34,23 +56,66 @@ export class CaseService {
    * Personal fields of parties are never logged: only ids, types and versions are.
    * @throws NotFoundError (404), StaleVersionError (412), CommandRejected (409)
    */
-  async execute(caseId: string, command: Exclude<CaseCommand, { type: 'OpenCase' }>, by: ActingUser, ifMatch?: number): Promise<CommandResult> {
+  async execute(caseId: string, command: OfficerCommand, by: ActingUser, ifMatch?: number): Promise<CommandResult> {
+    const r = await runCommand(this.deps.transaction, (tx) => this.executeIn(tx, caseId, command, by, { ...(ifMatch !== undefined ? { ifMatch } : {}) }));
+    this.deps.published();
+    return r;
+  }
+
+  /**
+   * One command on one case inside the caller's transaction `tx` (the body of {@link execute},
+   * also run by the batch routes): decide with the case's state as loaded (or `loaded`, the
+   * stream already loaded and locked in `tx`, kept up to date for a next command), append,
+   * project. Logs the command applied or rejected (ids, types, versions only).
+   * @throws NotFoundError (404), StaleVersionError (412), CommandRejected (409), ConcurrencyError (lost race)
+   */
+  async executeIn(tx: Sql, caseId: string, command: OfficerCommand, by: ActingUser, opts: { ifMatch?: number; loaded?: LoadedStream<CaseState> } = {}): Promise<CommandResult> {
     try {
-      const r = await runCommand(this.deps.transaction, (tx) =>
-        handleCommand(tx, this.deps.registry, caseStream(this.deps.registry), caseStreamId(caseId), (state) => decide(command, state, { now: new Date().toISOString() }) as unknown as CaseEvent[], {
-          by,
-          what: `case ${caseId}`,
-          mustExist: true,
-          ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}),
-        }),
-      );
-      this.deps.published();
+      const r = await handleCommand(tx, this.deps.registry, caseStream(this.deps.registry), caseStreamId(caseId), (state) => decide(command, state, { now: new Date().toISOString() }) as unknown as CaseEvent[], {
+        by,
+        what: `case ${caseId}`,
+        mustExist: true,
+        ...(opts.ifMatch !== undefined ? { expectedVersion: opts.ifMatch } : {}),
+        ...(opts.loaded ? { loaded: opts.loaded } : {}),
+      });
       this.deps.logger.info({ caseId, command: command.type, version: r.version, actor: by.actor.id }, 'case command applied');
       return { caseId, version: r.version, events: r.envelopes.map((e) => e.type) };
     } catch (err) {
       if (err instanceof CaseRejected) this.deps.logger.info({ caseId, command: command.type, code: err.code }, 'case command rejected');
       throw err;
     }
+  }
+
+  /**
+   * Records many calls' dispositions (and closes their cases) in as few transactions as possible
+   * (libs/eventstore `runBatch`): per item, the call's case is found (NotFoundError — 404 — while
+   * the pipeline has not opened it yet), then RecordDisposition and, with `close`, CloseCase run
+   * through {@link executeIn} exactly as `POST /cases/{id}/disposition` and `/close` would, on the
+   * stream loaded and locked once. Each item is all-or-nothing: a refused close leaves no
+   * disposition behind. A case already closed refuses the disposition (409 `case-closed`).
+   * @returns one outcome per item, in order (the error of a failed item: NotFoundError,
+   *   CommandRejected, ConcurrencyError, ...)
+   */
+  async recordDispositions(items: readonly DispositionItem[], by: ActingUser): Promise<BatchItemOutcome<DispositionItemResult>[]> {
+    const stream = caseStream(this.deps.registry);
+    return runBatch(
+      this.deps.transaction,
+      items,
+      async (tx, item) => {
+        const [row] = await tx.query<{ id: string }>('SELECT id FROM cases WHERE call_id = $1::uuid ORDER BY opened_at DESC LIMIT 1', [item.callId]);
+        if (!row) throw new NotFoundError(`a case of call ${item.callId}`);
+        const loaded = await loadStream(tx, this.deps.registry, stream, caseStreamId(row.id));
+        let at = item.disposition.at;
+        const openedAt = loaded.state.openedAt;
+        const clamped = item.clampToOpening && at !== undefined && openedAt !== undefined && Date.parse(at) < Date.parse(openedAt);
+        if (clamped) at = new Date(openedAt!).toISOString();
+        const recorded = await this.executeIn(tx, row.id, { type: 'RecordDisposition', ...item.disposition, ...(at ? { at } : {}) }, by, { loaded });
+        if (!item.close) return { ...recorded, clamped };
+        const closed = await this.executeIn(tx, row.id, { type: 'CloseCase', ...(at ? { at } : {}) }, by, { loaded });
+        return { caseId: row.id, version: closed.version, events: [...recorded.events, ...closed.events], clamped };
+      },
+      this.deps.published,
+    );
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { loadTaxonomy, localParts, type EventRegistry } from '@cad110/contracts';
 import { actorOf } from '@cad110/auth';
-import { IdParams, ifMatchVersion, parseOr400, parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
+import { batchItemResponse, IdParams, ifMatchVersion, parseOr400, parseQuery, ProblemError, type RouteSpec } from '@cad110/http';
 import type { Logger } from '@cad110/logging';
 import type { Sql } from '@cad110/db';
 import type { Case, CaseParty, TimelineEntry } from '../generated/prisma/client';
@@ -13,7 +13,7 @@ import type { CaseCommand } from './case';
 import { writeCasesCsv } from './case-export';
 import { callIdsWithText, CASE_ORDER, caseWhere } from './case-query';
 import { CaseService } from './case-service';
-import { CaseDetail, caseDto, CaseList, CloseBody, CommandResult, DispositionBody, Eido, ExportQuery, GetCaseQuery, ListQuery, NarrativeBody, PartyBody, ReopenBody, Timeline } from './schemas';
+import { CaseDetail, caseDto, CaseList, CloseBody, CommandResult, DispositionBatchBody, DispositionBatchResult, DispositionBody, Eido, ExportQuery, GetCaseQuery, ListQuery, NarrativeBody, PartyBody, ReopenBody, Timeline } from './schemas';
 
 const READERS = ['dispatcher', 'supervisor', 'analyst'] as const;
 const WRITERS = ['dispatcher', 'supervisor'] as const;
@@ -212,6 +212,30 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
           }
         }
         res.type('application/json').json(eido);
+      },
+    },
+    {
+      method: 'post',
+      path: '/cases/dispositions',
+      operationId: 'recordCaseDispositions',
+      summary: 'Many calls\' dispositions (DispositionRecorded), each closing its case when asked (CaseClosed): imports',
+      description: [
+        'Body `{items: [{callId, codes, suspectsCaught?, peopleRescued?, note?, sourceCode?, at?, close?, clampToOpening?}]}`, 1..300 items (64 kB body limit: ~250 typical items).',
+        "Each item finds the call's case (its newest) and runs the commands of `POST /cases/{id}/disposition` and, with `close: true`, `POST /cases/{id}/close` (same events, same checks, same roles), all-or-nothing per item, in the order given; the batch is committed in as few transactions as possible (one when no item fails).",
+        '`at`: UTC ISO-8601, not in the future, default now; the close uses the same `at`. `clampToOpening: true`: an `at` earlier than the case opening is replaced by the opening (`clamped: true` in the result) instead of refused (409 time-before).',
+        "Always 200 `{results: [{status, body}]}`, one per item in order: 200 `{caseId, version, events, clamped}`; 404 problem when the call has no case (yet: the pipeline opens it after the call's hand-over, so retry later); 409 problem with `code` (case-closed: already closed, time-before, concurrent-change); 500 problem. A malformed item makes the whole request 400 (`errors[].field` like `items.3.codes`), nothing recorded.",
+      ].join(' '),
+      tags: ['cases'],
+      roles: WRITERS,
+      body: DispositionBatchBody,
+      responses: { 200: { description: 'Each item\'s outcome, in order', schema: DispositionBatchResult } },
+      handler: async (req, res) => {
+        const { items } = parseOr400(DispositionBatchBody, req.body ?? {});
+        const outcomes = await service.recordDispositions(
+          items.map(({ callId, close, clampToOpening, ...disposition }) => ({ callId, close, clampToOpening, disposition })),
+          actorOf(req),
+        );
+        res.json({ results: outcomes.map((o) => batchItemResponse(o, 200, deps.logger)) });
       },
     },
     command(WRITERS, 'narratives', 'addCaseNarrative', '接处警 narrative by the signed-in officer (CaseNarrativeAdded)', 'The author is the token subject.', NarrativeBody, (b: z.infer<typeof NarrativeBody>, req) => ({ type: 'AddNarrative', text: b.text, author: actorOf(req).actor.id }), 201),

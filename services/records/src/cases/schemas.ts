@@ -31,19 +31,39 @@ export const PartyBody = z
     address: z.string().trim().min(1).max(300).optional().describe('personal data'),
   })
   .strict();
-export const DispositionBody = z
+/** The fields of a disposition (POST /cases/{id}/disposition and each item of POST /cases/dispositions). */
+const DispositionFields = {
+  codes: z.array(DispositionCode).min(1).max(9),
+  suspectsCaught: z.number().int().min(0).max(10_000).default(0),
+  peopleRescued: z.number().int().min(0).max(10_000).default(0),
+  note: z.string().trim().min(1).max(2000).optional(),
+  sourceCode: z.string().trim().min(1).max(64).optional().describe("the source system's disposition code (imports)"),
+  at: PastUtc.optional(),
+};
+/** Codes and counts that disagree (case.ts `dispositionProblems`) as 400 field errors. */
+const consistentDisposition = (d: { codes: z.infer<typeof DispositionCode>[]; suspectsCaught: number; peopleRescued: number }, ctx: z.RefinementCtx) => {
+  for (const p of dispositionProblems(d)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
+};
+export const DispositionBody = z.object(DispositionFields).strict().superRefine(consistentDisposition);
+
+/** Most items of one POST /cases/dispositions (the JSON body limit, 64 kB, holds ~250 typical items). */
+export const MAX_BATCH_ITEMS = 300;
+
+/** One item of POST /cases/dispositions: a call's disposition, as POST /cases/{id}/disposition takes it, and whether to close its case. */
+export const DispositionBatchItem = z
   .object({
-    codes: z.array(DispositionCode).min(1).max(9),
-    suspectsCaught: z.number().int().min(0).max(10_000).default(0),
-    peopleRescued: z.number().int().min(0).max(10_000).default(0),
-    note: z.string().trim().min(1).max(2000).optional(),
-    sourceCode: z.string().trim().min(1).max(64).optional().describe("the source system's disposition code (imports)"),
-    at: PastUtc.optional(),
+    callId: z.uuid().describe("the call whose case takes the disposition (the call's newest case)"),
+    ...DispositionFields,
+    close: z.boolean().default(false).describe('also close the case (CaseClosed at `at`), all-or-nothing with the disposition'),
+    clampToOpening: z
+      .boolean()
+      .default(false)
+      .describe("an `at` earlier than the case's opening is recorded (and closed) at the opening instead of refused with 409 time-before; the result says `clamped: true` (replays of sources whose clocks disagree by seconds)"),
   })
   .strict()
-  .superRefine((d, ctx) => {
-    for (const p of dispositionProblems(d)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
-  });
+  .superRefine(consistentDisposition);
+export type DispositionBatchItem = z.infer<typeof DispositionBatchItem>;
+export const DispositionBatchBody = z.object({ items: z.array(DispositionBatchItem).min(1).max(MAX_BATCH_ITEMS).describe(`1..${MAX_BATCH_ITEMS} items, run in order`) }).strict();
 export const CloseBody = z.object({ at: PastUtc.optional() }).strict();
 export const ReopenBody = z.object({ reason: z.string().trim().min(1).max(500), at: PastUtc.optional() }).strict();
 
@@ -161,5 +181,24 @@ export const CommandResult = z
     partyId: z.uuid().optional().describe('POST /cases/{id}/parties: the new party'),
   })
   .meta({ id: 'CaseCommandResult' });
+
+/** The answer of POST /cases/dispositions: each item's status and body as it would have been answered alone. */
+export const DispositionBatchResult = z
+  .object({
+    results: z
+      .array(
+        z.object({
+          status: z.number().int().describe('200 recorded (and closed); 404 the call has no case (yet: retry later); 409 refused by the case (`code`: case-closed, time-before, no-disposition, concurrent-change); 500 internal'),
+          body: z
+            .union([
+              CommandResult.omit({ partyId: true }).extend({ clamped: z.boolean().describe('`at` was earlier than the opening and was replaced by it (clampToOpening)') }),
+              z.object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string().optional(), code: z.string().optional() }).loose().describe('problem details (RFC 9457)'),
+            ])
+            .describe('status 200: `{caseId, version, events, clamped}`; otherwise the problem'),
+        }),
+      )
+      .describe('one per item, in the order of the items'),
+  })
+  .meta({ id: 'CaseDispositionBatchResult' });
 
 export const Eido = z.object({}).loose().describe('EmergencyIncidentDataObjectType (NENA-STA-021 JSON)').meta({ id: 'Eido' });

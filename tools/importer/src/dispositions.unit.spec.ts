@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
@@ -91,5 +93,58 @@ describe('replayDispositions without a records service', () => {
     );
     expect(r).toMatchObject({ recorded: 0, closed: 0, skipped: 2, unmapped: [{ externalId: 'U1', sourceCode: 'DEF' }] });
     expect(r.failed).toEqual([{ externalId: 'F1', status: 0, detail: 'close time 2031-01-01T00:00:00.000Z is in the future: refused' }]);
+  });
+});
+
+describe('replayDispositions against a stand-in records batch route', () => {
+  const call = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const outcome = (n: number, at?: string) => ({ externalId: `E${n}`, callId: call(n), handedToDispatch: true, disposition: { kind: 'outcome' as const, sourceCode: ' RPT ', outcome: { codes: ['solved' as const], suspectsCaught: 0, peopleRescued: 0 }, ...(at ? { at } : {}) } });
+
+  it('sends batches, retries calls with no case yet, counts closed, already closed, clamped and refused items, and splits a batch refused whole', async () => {
+    const bodies: { callId: string; sourceCode?: string; at?: string; close: boolean; clampToOpening: boolean }[][] = [];
+    const asked = new Map<string, number>();
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        expect([req.method, req.url, req.headers.authorization]).toEqual(['POST', '/cases/dispositions', 'Bearer t']);
+        const items = (JSON.parse(raw) as { items: (typeof bodies)[number] }).items;
+        bodies.push(items);
+        const bad = items.findIndex((i) => i.callId === call(6));
+        if (bad >= 0) {
+          res.writeHead(400, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 400, errors: [{ field: `items.${bad}.codes`, message: 'bad code' }] }));
+          return;
+        }
+        const results = items.map((i) => {
+          const n = Number(i.callId.slice(-12));
+          asked.set(i.callId, (asked.get(i.callId) ?? 0) + 1);
+          if (n === 2 && asked.get(i.callId)! < 3) return { status: 404, body: { status: 404, detail: 'no case yet' } };
+          if (n === 3) return { status: 409, body: { status: 409, code: 'case-closed' } };
+          if (n === 4) return { status: 409, body: { status: 409, code: 'concurrent-change', detail: 'changed concurrently' } };
+          if (n === 7) return { status: 404, body: { status: 404 } };
+          return { status: 200, body: { caseId: i.callId, version: 3, events: ['DispositionRecorded', 'CaseClosed'], clamped: n === 5 } };
+        });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await replayDispositions([1, 2, 3, 4, 5, 6, 7, 8].map((n) => outcome(n, '2026-01-01T00:00:00.000Z')), { recordsUrl: url, headers: { authorization: 'Bearer t' }, batchSize: 3, concurrency: 2, caseTimeoutMs: 1_500 });
+      expect(r).toMatchObject({ recorded: 4, closed: 4, alreadyClosed: 1, clampedToOpening: 1, skipped: 0, unmapped: [] });
+      expect(r.failed).toEqual(
+        expect.arrayContaining([
+          { externalId: 'E4', status: 409, detail: 'changed concurrently' },
+          { externalId: 'E6', status: 400, detail: 'codes: bad code' },
+          { externalId: 'E7', status: 0, detail: `no case for call ${call(7)} after 1500 ms` },
+        ]),
+      );
+      expect(r.failed).toHaveLength(3);
+      expect(asked.get(call(2))).toBe(3); // asked again until its case was there
+      expect(bodies.every((b) => b.length <= 3)).toBe(true);
+      expect(bodies[0]![0]).toEqual({ callId: call(1), codes: ['solved'], suspectsCaught: 0, peopleRescued: 0, sourceCode: 'RPT', at: '2026-01-01T00:00:00.000Z', close: true, clampToOpening: true });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -268,6 +268,18 @@ export const ROUTES: Record<Target, RouteCase[]> = {
     { route: 'GET /cases/:id', path: (fx) => `/cases/${fx.caseId}` },
     { route: 'GET /cases/:id/timeline', path: (fx) => `/cases/${fx.caseId}/timeline` },
     { route: 'GET /cases/:id/eido', path: (fx) => `/cases/${fx.caseId}/eido` },
+    {
+      route: 'POST /cases/dispositions',
+      path: () => '/cases/dispositions',
+      // one item on a case of its own, recorded and closed (200 with the item's 200)
+      body: (fx) => ({ items: [{ callId: fx.callId, ...DISPOSITION, close: true }] }),
+      fresh: async (api) => {
+        const caseId = await api.openCase();
+        const { callId } = (await api.admin('records', 'GET', `/cases/${caseId}`)) as { callId: string };
+        return { caseId, callId };
+      },
+      pools: { cases: 1 },
+    },
     { route: 'POST /cases/:id/narratives', path: (fx) => `/cases/${fx.caseId}/narratives`, body: () => ({ text: 'unit on scene, parties spoken to' }), ok: 201, fresh: freshCase, pools: { cases: 1 } },
     { route: 'POST /cases/:id/parties', path: (fx) => `/cases/${fx.caseId}/parties`, body: () => ({ role: 'witness', name: 'Role Matrix' }), ok: 201, fresh: freshCase, pools: { cases: 1 } },
     { route: 'POST /cases/:id/disposition', path: (fx) => `/cases/${fx.caseId}/disposition`, body: () => DISPOSITION, fresh: freshCase, pools: { cases: 1 } },

@@ -144,7 +144,8 @@ describe('replayDispositions against a stand-in records batch route', () => {
       expect(bodies.every((b) => b.length <= 3)).toBe(true);
       expect(bodies[0]![0]).toEqual({ callId: call(1), codes: ['solved'], suspectsCaught: 0, peopleRescued: 0, sourceCode: 'RPT', at: '2026-01-01T00:00:00.000Z', close: true, clampToOpening: true });
     } finally {
-      server.close();
+      server.closeAllConnections(); // fetch's keep-alive sockets
+      await new Promise((r) => server.close(r));
     }
   });
 });

@@ -27,7 +27,7 @@ export type OfficerCommand = Exclude<CaseCommand, { type: 'OpenCase' }>;
 
 /** One item of {@link CaseService.recordDispositions}: a call's disposition and whether to close its case. */
 export interface DispositionItem {
-  /** the call whose case takes the disposition (its newest case when the call has several) */
+  /** the call whose case takes the disposition (a call has at most one case) */
   callId: string;
   disposition: Omit<RecordDisposition, 'type'>;
   /** close the case after recording (CaseClosed at the disposition's `at`) */
@@ -102,7 +102,7 @@ export class CaseService {
       this.deps.transaction,
       items,
       async (tx, item) => {
-        const [row] = await tx.query<{ id: string }>('SELECT id FROM cases WHERE call_id = $1::uuid ORDER BY opened_at DESC LIMIT 1', [item.callId]);
+        const [row] = await tx.query<{ id: string }>('SELECT id FROM cases WHERE call_id = $1::uuid', [item.callId]);
         if (!row) throw new NotFoundError(`a case of call ${item.callId}`);
         const loaded = await loadStream(tx, this.deps.registry, stream, caseStreamId(row.id));
         let at = item.disposition.at;

@@ -221,7 +221,7 @@ export function caseRoutes(deps: CaseRoutesDeps): RouteSpec[] {
       summary: 'Many calls\' dispositions (DispositionRecorded), each closing its case when asked (CaseClosed): imports',
       description: [
         'Body `{items: [{callId, codes, suspectsCaught?, peopleRescued?, note?, sourceCode?, at?, close?, clampToOpening?}]}`, 1..300 items (64 kB body limit: ~250 typical items).',
-        "Each item finds the call's case (its newest) and runs the commands of `POST /cases/{id}/disposition` and, with `close: true`, `POST /cases/{id}/close` (same events, same checks, same roles), all-or-nothing per item, in the order given; the batch is committed in as few transactions as possible (one when no item fails).",
+        "Each item finds the call's case and runs the commands of `POST /cases/{id}/disposition` and, with `close: true`, `POST /cases/{id}/close` (same events, same checks, same roles), all-or-nothing per item, in the order given; the batch is committed in as few transactions as possible (one when no item fails).",
         '`at`: UTC ISO-8601, not in the future, default now; the close uses the same `at`. `clampToOpening: true`: an `at` earlier than the case opening is replaced by the opening (`clamped: true` in the result) instead of refused (409 time-before).',
         "Always 200 `{results: [{status, body}]}`, one per item in order: 200 `{caseId, version, events, clamped}`; 404 problem when the call has no case (yet: the pipeline opens it after the call's hand-over, so retry later); 409 problem with `code` (case-closed: already closed, time-before, concurrent-change); 500 problem. A malformed item makes the whole request 400 (`errors[].field` like `items.3.codes`), nothing recorded.",
       ].join(' '),

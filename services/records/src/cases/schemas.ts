@@ -52,7 +52,7 @@ export const MAX_BATCH_ITEMS = 300;
 /** One item of POST /cases/dispositions: a call's disposition, as POST /cases/{id}/disposition takes it, and whether to close its case. */
 export const DispositionBatchItem = z
   .object({
-    callId: z.uuid().describe("the call whose case takes the disposition (the call's newest case)"),
+    callId: z.uuid().describe('the call whose case takes the disposition (a call has at most one case)'),
     ...DispositionFields,
     close: z.boolean().default(false).describe('also close the case (CaseClosed at `at`), all-or-nothing with the disposition'),
     clampToOpening: z

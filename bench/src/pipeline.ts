@@ -99,7 +99,8 @@ export interface ThroughputResult {
  * fully processed/s = calls ÷ (last stage time of any call − first CallReceived).
  */
 export async function throughput(stack: Stack, calls: MappedCall[], token: string, concurrency: number, onProgress: (stage: string, done: number) => void): Promise<ThroughputResult & { times: CallTimes[] }> {
-  const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), concurrency, progress: false, headers: { authorization: `Bearer ${token}` } });
+  // batchSize 1: the live path, one POST /calls per call as call takers send them (the importer batches)
+  const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), concurrency, batchSize: 1, progress: false, headers: { authorization: `Bearer ${token}` } });
   onProgress('accepted', posted.accepted.length);
   const handed = posted.accepted.length; // every bench call is handed to dispatch (see sources.ts)
   const completed = await waitComplete(stack, handed, 600_000, (d) => onProgress('processed', d));
@@ -135,7 +136,7 @@ export interface LatencyResult {
  * → counted, in milliseconds, from the stored times.
  */
 export async function latencyAt(stack: Stack, calls: MappedCall[], rate: number, token: string): Promise<LatencyResult> {
-  const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), rate, concurrency: Math.max(16, Math.ceil(rate / 4)), progress: false, headers: { authorization: `Bearer ${token}` } });
+  const posted = await postCalls(calls, { intakeUrl: stack.url('intake'), rate, concurrency: Math.max(16, Math.ceil(rate / 4)), batchSize: 1, progress: false, headers: { authorization: `Bearer ${token}` } });
   const before = posted.accepted.map((a) => a.callId);
   await waitCompleteFor(stack, before, 300_000);
   const times = await stageTimes(stack, before);

@@ -1,4 +1,4 @@
-import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -99,4 +99,25 @@ export function currentTraceCarrier(ctx: Context = context.active()): { tracepar
 /** Trace id (32 hex) from a traceparent header, or undefined. */
 export function traceIdOf(traceparent: string | undefined): string | undefined {
   return traceparent?.split('-')[1];
+}
+
+/**
+ * Runs `fn` in a new root span `name`: a trace of its own, linked to the span active when it is
+ * called. For one request that carries many independent things, each of which must have its own
+ * trace (intake's `POST /calls/batch`: one trace per call, as with `POST /calls`); spans and
+ * appended events inside `fn` belong to the new trace. The span ends when `fn` settles (status
+ * ERROR when it throws).
+ */
+export function inOwnTrace<T>(name: string, attributes: Record<string, string | number | boolean>, fn: () => Promise<T>): Promise<T> {
+  const parent = trace.getActiveSpan();
+  return tracer().startActiveSpan(name, { root: true, kind: SpanKind.INTERNAL, attributes, ...(parent ? { links: [{ context: parent.spanContext() }] } : {}) }, async (span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }

@@ -32,7 +32,7 @@ export function createServer(
     flagScore: env('DUPLICATE_FLAG_PERCENT', 80) / 100,
     doubleSubmitSeconds: env('DOUBLE_SUBMIT_SECONDS', 10),
   });
-  const routes = [...callRoutes(calls, rt.db, taxonomy, finder), ...deskRoutes(rt.db, rt.registry), ...revealAuditRoutes(rt.db)];
+  const routes = [...callRoutes(calls, rt.db, taxonomy, finder, rt.logger), ...deskRoutes(rt.db, rt.registry), ...revealAuditRoutes(rt.db)];
   const app = createBaseApp({ service: 'intake', logger: rt.logger, metrics: rt.metrics, readiness: rt.readiness });
   // request id: the causation id of the events a request appends
   app.use((req, res, next) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { callStreamId, maskPhone, type ActingUser, type EventEnvelope, type EventRegistry, type Taxonomy } from '@cad110/contracts';
-import { handleCommand, readStream, runCommand } from '@cad110/eventstore';
+import { handleCommand, readStream, runBatch, runCommand, type BatchItemOutcome } from '@cad110/eventstore';
+import { inOwnTrace } from '@cad110/telemetry';
 import { isUniqueViolation, type RunInTransaction, type Sql } from '@cad110/db';
 import { claimKey, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
 import type { DuplicateFinder, FindResult } from '../duplicates/finder';
@@ -28,6 +29,25 @@ export const DEFAULT_FLAG_SCORE = 0.8;
 export const DEFAULT_DOUBLE_SUBMIT_SECONDS = 10;
 
 export type { ActingUser };
+
+/** What a create takes from the request (the body of `POST /calls`, parsed). */
+export type CreateInput = Omit<CreateCall, 'type' | 'callId' | 'now' | 'by'>;
+
+/** A create whose input passed the checks outside the transaction. */
+interface PreparedCreate {
+  callId: string;
+  now: string;
+  by: ActingUser;
+  input: CreateInput;
+}
+
+/** A create's error as the route answers it: a unique violation on the externalRef index is the `duplicate-external-ref` rejection. */
+function createError(err: unknown, input: CreateInput): unknown {
+  if (isUniqueViolation(err) && input.externalRef) {
+    return new CallRejected('duplicate-external-ref', `a call with externalRef ${input.externalRef.source}/${input.externalRef.id} already exists`);
+  }
+  return err;
+}
 
 /** What a command appended. */
 export interface CommandResult {
@@ -70,42 +90,96 @@ export class CallService {
    * @throws CallRejected (409) when the decider refuses, e.g. a duplicate externalRef
    * @throws ProblemError 422 when the Idempotency-Key was used for another request
    */
-  async create(input: Omit<CreateCall, 'type' | 'callId' | 'now' | 'by'>, by: ActingUser, respond: Respond, idempotency?: IdempotencyRequest): Promise<HttpOutcome> {
-    const callId = randomUUID();
-    const now = new Date().toISOString();
-    const ctx = { taxonomy: this.deps.taxonomy };
-    decide({ type: 'CreateCall', callId, now, by: by.actor.id, ...input }, initialCallState, ctx); // refuse bad input before the transaction
+  async create(input: CreateInput, by: ActingUser, respond: Respond, idempotency?: IdempotencyRequest): Promise<HttpOutcome> {
+    const prepared = this.prepareCreate(input, by); // refuse bad input before the transaction
     try {
-      const out = await runCommand(this.deps.transaction, async (tx) => {
-        if (idempotency) {
-          const replay = await claimKey(tx, idempotency);
-          if (replay) return replay;
-        }
-        const found = this.deps.finder && !input.externalRef ? await this.deps.finder.find(tx, this.subjectOf(input, now)) : undefined;
-        const best = found?.candidates[0];
-        const suspect = best && best.score >= (this.deps.flagScore ?? DEFAULT_FLAG_SCORE) ? best : undefined;
-        const command: CreateCall = {
-          type: 'CreateCall',
-          callId,
-          now,
-          by: by.actor.id,
-          ...input,
-          ...(suspect ? { suspectedDuplicate: { callId: suspect.callId, score: suspect.score, matchedOn: suspect.reasons, distanceMetres: suspect.distanceMetres, secondsApart: suspect.secondsApart } } : {}),
-        };
-        const r = await handleCommand(tx, this.deps.registry, callStream, callStreamId(callId), () => decide(command, initialCallState, ctx) as CallEvent[], { by, isNew: true });
-        const result: CommandResult = { callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type), ...(found ? { duplicateCandidates: found } : {}) };
-        const res = await respond(result, tx, r.after);
-        if (idempotency) await saveResponse(tx, idempotency, res);
-        return res;
-      });
+      const out = await runCommand(this.deps.transaction, (tx) => this.createIn(tx, prepared, respond, idempotency));
       if (!out.replayed) this.deps.published();
       return out;
     } catch (err) {
-      if (isUniqueViolation(err) && input.externalRef) {
-        throw new CallRejected('duplicate-external-ref', `a call with externalRef ${input.externalRef.source}/${input.externalRef.id} already exists`);
-      }
-      throw err;
+      throw createError(err, input);
     }
+  }
+
+  /**
+   * Many creates of one request (`POST /calls/batch`), each exactly {@link create} with its own
+   * Idempotency-Key (same checks, events, duplicate lookup, idempotency), in one transaction with
+   * libs/eventstore's `runBatch`: an item that fails is rerun alone and its error becomes its
+   * outcome (nothing of it written); the others are committed. Each item runs in its own root
+   * span (`POST /calls (batch item)`, linked to the batch request's span), so the events of each
+   * call carry that call's own trace context: one trace per call, as with `POST /calls`.
+   * @param items each item's input (already parsed) and idempotency identity, or the error it was
+   *   refused with before it got here (a 400: passed through as its outcome, never run)
+   * @returns one outcome per item, in order: the HTTP outcome (201, or the stored one on a replay), or its error
+   */
+  async createMany(items: readonly ({ input: CreateInput; idempotency: IdempotencyRequest } | { error: unknown })[], by: ActingUser, respond: Respond): Promise<BatchItemOutcome<HttpOutcome>[]> {
+    const out: BatchItemOutcome<HttpOutcome>[] = new Array(items.length);
+    const runnable: { index: number; input: CreateInput; prepared: PreparedCreate; idempotency: IdempotencyRequest }[] = [];
+    items.forEach((item, index) => {
+      if ('error' in item) {
+        out[index] = { ok: false, error: item.error };
+        return;
+      }
+      try {
+        runnable.push({ index, input: item.input, prepared: this.prepareCreate(item.input, by), idempotency: item.idempotency });
+      } catch (error) {
+        out[index] = { ok: false, error }; // refused before the transaction, as the single route refuses it
+      }
+    });
+    const outcomes = await runBatch(
+      this.deps.transaction,
+      runnable,
+      (tx, item) => inOwnTrace('POST /calls (batch item)', { 'cad110.call_id': item.prepared.callId }, () => this.createIn(tx, item.prepared, respond, item.idempotency)),
+      () => this.deps.published(),
+    );
+    outcomes.forEach((o, k) => {
+      const item = runnable[k]!;
+      out[item.index] = o.ok ? o : { ok: false, error: createError(o.error, item.input) };
+    });
+    return out;
+  }
+
+  /**
+   * The create's checks outside any transaction: a new call id and `now`, and the decider run
+   * once on the input alone.
+   * @throws CallRejected when the decider refuses the input
+   */
+  private prepareCreate(input: CreateInput, by: ActingUser): PreparedCreate {
+    const callId = randomUUID();
+    const now = new Date().toISOString();
+    decide({ type: 'CreateCall', callId, now, by: by.actor.id, ...input }, initialCallState, { taxonomy: this.deps.taxonomy });
+    return { callId, now, by, input };
+  }
+
+  /**
+   * The create itself, in the caller's transaction `tx` (the one function behind `POST /calls`
+   * and every item of `POST /calls/batch`): claim the key (a replay returns the stored response,
+   * nothing appended), the duplicate lookup, decide, append with the outbox rows, respond, store
+   * the response under the key.
+   */
+  private async createIn(tx: Sql, p: PreparedCreate, respond: Respond, idempotency: IdempotencyRequest | undefined): Promise<HttpOutcome> {
+    const { callId, now, by, input } = p;
+    if (idempotency) {
+      const replay = await claimKey(tx, idempotency);
+      if (replay) return replay;
+    }
+    const found = this.deps.finder && !input.externalRef ? await this.deps.finder.find(tx, this.subjectOf(input, now)) : undefined;
+    const best = found?.candidates[0];
+    const suspect = best && best.score >= (this.deps.flagScore ?? DEFAULT_FLAG_SCORE) ? best : undefined;
+    const command: CreateCall = {
+      type: 'CreateCall',
+      callId,
+      now,
+      by: by.actor.id,
+      ...input,
+      ...(suspect ? { suspectedDuplicate: { callId: suspect.callId, score: suspect.score, matchedOn: suspect.reasons, distanceMetres: suspect.distanceMetres, secondsApart: suspect.secondsApart } } : {}),
+    };
+    const ctx = { taxonomy: this.deps.taxonomy };
+    const r = await handleCommand(tx, this.deps.registry, callStream, callStreamId(callId), () => decide(command, initialCallState, ctx) as CallEvent[], { by, isNew: true });
+    const result: CommandResult = { callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type), ...(found ? { duplicateCandidates: found } : {}) };
+    const res = await respond(result, tx, r.after);
+    if (idempotency) await saveResponse(tx, idempotency, res);
+    return res;
   }
 
   /** The double-submit window in seconds (0 = off). */
@@ -113,7 +187,7 @@ export class CallService {
     return this.deps.doubleSubmitSeconds ?? DEFAULT_DOUBLE_SUBMIT_SECONDS;
   }
 
-  private subjectOf(input: Omit<CreateCall, 'type' | 'callId' | 'now' | 'by'>, now: string) {
+  private subjectOf(input: CreateInput, now: string) {
     const sub = input.classification ? this.deps.taxonomy.subtype(input.classification.subtype) : undefined;
     return {
       at: input.answeredAt ?? now,

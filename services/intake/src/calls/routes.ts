@@ -1,18 +1,21 @@
 import { z } from 'zod';
 import type { Request, Response } from 'express';
 import { actorOf, maySeeCallerNumbers, type Role } from '@cad110/auth';
-import { parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
+import { batchItemResponse, parseOr400, ProblemError, type RouteSpec } from '@cad110/http';
 import type { Taxonomy } from '@cad110/contracts';
 import type { Db } from '@cad110/db';
 import type { DuplicateFinder } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
 import { recordReveal } from '../audit/reveals';
-import { claimKey, doubleSubmitKey, idempotencyOf, saveResponse, type HttpOutcome } from '../http/idempotency';
-import { CallRejected, CallService, type CommandResult, type Respond } from './call-service';
+import { claimKey, doubleSubmitKey, idempotencyOf, itemIdempotency, saveResponse, type HttpOutcome } from '../http/idempotency';
+import { CallRejected, CallService, type CommandResult, type CreateInput, type Respond } from './call-service';
 import type { CallCommand, CallState } from './call';
 import { listCalls } from './call-list';
 import {
   AppendNarrativeBody,
+  CALL_BATCH_MAX_ITEMS,
+  callBatchEnvelope,
+  CallBatchResponse,
   CallIdParams,
   CallListResponse,
   CallResponse,
@@ -21,6 +24,7 @@ import {
   CloseCallBody,
   CommandResponse,
   ConfirmNewBody,
+  createCallBatchBody,
   createCallBody,
   duplicateSearchBody,
   DuplicatesQuery,
@@ -58,17 +62,33 @@ function send(res: Response, out: HttpOutcome): void {
   res.json(out.body);
 }
 
-function rethrow(err: unknown): never {
-  if (err instanceof CallRejected) throw ProblemError.conflict(err.message, { code: err.code });
-  throw err;
+/** A decider's rejection as the routes answer it: 409 with its `code`; other errors unchanged. */
+function asProblem(err: unknown): unknown {
+  return err instanceof CallRejected ? ProblemError.conflict(err.message, { code: err.code }) : err;
 }
+
+function rethrow(err: unknown): never {
+  throw asProblem(err);
+}
+
+/** The parsed body of `POST /calls` as the create's input (`classification.category` is only checked, not kept). */
+function createInput(body: z.infer<ReturnType<typeof createCallBody>>): CreateInput {
+  const { category: _c, ...classification } = body.classification ?? { subtype: '' };
+  const input = { ...body, ...(body.classification ? { classification } : {}) };
+  if (!body.classification) delete (input as { classification?: unknown }).classification;
+  return input;
+}
+
+/** The answer of a created call (201 with ETag and Location), stored under its Idempotency-Key. */
+const created: Respond = (r: CommandResult) => ({ status: 201, body: r, headers: { ETag: `"${r.version}"`, Location: `/calls/${r.callId}` } });
 
 /**
  * Intake's call routes (see services/intake/README.md "API"). Every route is declared once with
  * its schemas; the same table registers the express handlers and generates /openapi.json.
  */
-export function callRoutes(service: CallService, db: Db, taxonomy: Taxonomy, finder: DuplicateFinder): RouteSpec[] {
+export function callRoutes(service: CallService, db: Db, taxonomy: Taxonomy, finder: DuplicateFinder, logger?: { error: (o: object, m: string) => void }): RouteSpec[] {
   const createBody = createCallBody(taxonomy);
+  const createBatchBody = createCallBatchBody(taxonomy);
   const classifyBody = classificationInput(taxonomy);
   const searchBody = duplicateSearchBody(taxonomy);
 
@@ -140,15 +160,45 @@ export function callRoutes(service: CallService, db: Db, taxonomy: Taxonomy, fin
         409: { description: 'Rejected, e.g. a call with the same externalRef exists' },
       },
       handler: async (req, res) => {
-        const body = parseOr400(createBody, req.body);
+        const input = createInput(parseOr400(createBody, req.body));
         const by = actorOf(req);
-        const { category: _c, ...classification } = body.classification ?? { subtype: '' };
-        const input = { ...body, ...(body.classification ? { classification } : {}) };
-        if (!body.classification) delete (input as { classification?: unknown }).classification;
-        const respond: Respond = (r: CommandResult) => ({ status: 201, body: r, headers: { ETag: `"${r.version}"`, Location: `/calls/${r.callId}` } });
         const key = idempotencyOf(req, by.actor.id) ?? (service.doubleSubmitSeconds > 0 ? doubleSubmitKey(req.body, by.actor.id, service.doubleSubmitSeconds) : undefined);
-        const out = await service.create(input, by, respond, key).catch(rethrow);
+        const out = await service.create(input, by, created, key).catch(rethrow);
         send(res, out);
+      },
+    },
+    {
+      method: 'post',
+      path: '/calls/batch',
+      operationId: 'createCalls',
+      summary: 'Create up to 100 calls in one request (bulk import)',
+      description:
+        `Body \`{items: [{idempotencyKey, call}]}\`, 1 to ${CALL_BATCH_MAX_ITEMS} items; \`call\` is exactly the body of POST /calls. Each item is exactly a POST /calls with header \`Idempotency-Key: <idempotencyKey>\`: the same validation, decider, duplicate lookup, events (CallReceived … CallHandedToDispatch) and idempotency — an item whose key and call were sent before (in a batch or as POST /calls) answers the stored result and creates nothing; a key sent before with another call answers 422. The items run in order in one transaction (group commit); an item that fails is rerun alone and answers its own error (400 naming the fields of \`call\`, 409 with \`code\`, 422 …) with nothing of it written, and the others are created. ` +
+        'Answer 200 `{results: [{status, body, replayed?}]}`, one per item in order: `status` and `body` are what POST /calls would have answered (201 and the CommandResult, or problem details). Each call has its own trace (a root span `POST /calls (batch item)` linked to the request\'s span), so its events carry its own trace context as with POST /calls. ' +
+        'The request as a whole answers 400 only when the envelope is malformed (not 1–100 items of `{idempotencyKey: string, call}`) or a string anywhere in the body holds NUL or a lone surrogate, and 413 beyond the 64 kB body limit (about 100 imported calls). There is no double-submit folding (every item has a key); an `Idempotency-Key` header on the request itself is not used.',
+      tags: ['calls'],
+      roles: WRITERS,
+      body: createBatchBody,
+      responses: {
+        200: { description: 'One result per item, in order', schema: CallBatchResponse },
+      },
+      handler: async (req, res) => {
+        const { items } = parseOr400(callBatchEnvelope, req.body);
+        const by = actorOf(req);
+        const parsed = items.map((item) => {
+          try {
+            const input = createInput(parseOr400(createBody, item.call)); // the single route checks the body first, then the key
+            return { input, idempotency: itemIdempotency(by.actor.id, item.idempotencyKey, 'POST', '/calls', item.call) };
+          } catch (error) {
+            return { error };
+          }
+        });
+        const outcomes = await service.createMany(parsed, by, created);
+        res.json({
+          results: outcomes.map((o) =>
+            o.ok ? { status: o.value.status, body: o.value.body, ...(o.value.replayed ? { replayed: true } : {}) } : batchItemResponse({ ok: false, error: asProblem(o.error) }, 500, logger),
+          ),
+        });
       },
     },
     {

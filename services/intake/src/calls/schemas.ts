@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CallChannel, CallKind, CancelReason, IsoUtc, LocationSource, NARRATIVE_MAX_CHARS, Priority, SopAnswer, TransferTarget, type Taxonomy } from '@cad110/contracts';
+import { ProblemSchema } from '@cad110/http';
 import { CALL_STATUSES } from './call';
 
 /** Allowed clock skew for client-supplied timestamps, milliseconds. */
@@ -104,6 +105,44 @@ export function createCallBody(taxonomy: Taxonomy) {
     .refine((b) => !b.ringingAt || !b.answeredAt || b.ringingAt <= b.answeredAt, { message: 'must not be later than answeredAt', path: ['ringingAt'] })
     .refine((b) => !b.handedAt || !b.answeredAt || b.handedAt >= b.answeredAt, { message: 'must not be earlier than answeredAt', path: ['handedAt'] });
 }
+
+/** Most items in one `POST /calls/batch`. */
+export const CALL_BATCH_MAX_ITEMS = 100;
+
+/**
+ * The body of `POST /calls/batch` as documented: 1 to {@link CALL_BATCH_MAX_ITEMS} items, each an
+ * Idempotency-Key and the body `POST /calls` takes. The handler checks only the envelope with
+ * {@link callBatchEnvelope} and each item's key and call on their own, so a bad item answers its
+ * own 400 and the others go on.
+ */
+export function createCallBatchBody(taxonomy: Taxonomy) {
+  return z
+    .object({
+      items: z
+        .array(
+          z
+            .object({
+              idempotencyKey: z.string().regex(/^[\x21-\x7e]{1,255}$/).describe('this call\'s Idempotency-Key (1–255 visible ASCII characters), as the header of POST /calls'),
+              call: createCallBody(taxonomy).describe('exactly the body of POST /calls'),
+            })
+            .strict(),
+        )
+        .min(1)
+        .max(CALL_BATCH_MAX_ITEMS)
+        .describe(`1 to ${CALL_BATCH_MAX_ITEMS} calls, created in this order`),
+    })
+    .strict();
+}
+
+/** What the handler checks of a batch before looking at its items: the envelope, not the calls. */
+export const callBatchEnvelope = z
+  .object({
+    items: z
+      .array(z.object({ idempotencyKey: z.string(), call: z.unknown() }).strict())
+      .min(1)
+      .max(CALL_BATCH_MAX_ITEMS, `at most ${CALL_BATCH_MAX_ITEMS} items`),
+  })
+  .strict();
 
 export const CallIdParams = z.object({ id: z.uuid({ error: 'must be a UUID' }).describe('call id') }).strict();
 
@@ -286,3 +325,17 @@ export const CallListResponse = z
   .meta({ id: 'CallList' });
 
 export const TaxonomyResponse = z.object({ taxonomyVersion: z.string(), kinds: z.array(z.object({}).loose()), flags: z.array(z.object({}).loose()), categories: z.array(z.object({}).loose()) }).loose().meta({ id: 'Taxonomy' });
+
+export const CallBatchResponse = z
+  .object({
+    results: z
+      .array(
+        z.object({
+          status: z.number().int().describe('the status POST /calls would have answered: 201, or 400 / 409 / 422 …'),
+          body: z.union([CommandResponse, ProblemSchema]).describe('201: the created call (CommandResult); otherwise RFC 9457 problem details'),
+          replayed: z.literal(true).optional().describe('the stored answer of an earlier request with this Idempotency-Key (the header Idempotency-Replayed of POST /calls)'),
+        }),
+      )
+      .describe('one result per item, in the items\' order'),
+  })
+  .meta({ id: 'CallBatchResult' });

@@ -58,10 +58,25 @@ export function idempotencyOf(req: Request, actorId: string): IdempotencyRequest
   const key = req.header('idempotency-key');
   if (key === undefined) return undefined;
   if (!KEY.test(key)) throw ProblemError.validation([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
-  const hash = createHash('sha256')
-    .update(`${req.method} ${req.baseUrl}${req.path}\n${req.header('if-match') ?? ''}\n${canonicalJson(req.body ?? null)}`)
+  return { actorId, key, hash: requestHash(req.method, `${req.baseUrl}${req.path}`, req.header('if-match'), req.body) };
+}
+
+/** The request hash a key is stored with: SHA-256 (hex) of method, path, If-Match and the canonical JSON body. */
+export function requestHash(method: string, path: string, ifMatch: string | undefined, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method} ${path}\n${ifMatch ?? ''}\n${canonicalJson(body ?? null)}`)
     .digest('hex');
-  return { actorId, key, hash };
+}
+
+/**
+ * The idempotency identity of one item of a batch (`POST /calls/batch`): exactly the one a
+ * `POST /calls` with header `Idempotency-Key: <key>` and the item's body would have, so an item
+ * and a single post with the same key and body answer each other's stored response.
+ * @throws ProblemError 400 when the key is not 1–255 visible ASCII characters
+ */
+export function itemIdempotency(actorId: string, key: string, method: string, path: string, body: unknown): IdempotencyRequest {
+  if (!KEY.test(key)) throw ProblemError.validation([{ field: 'idempotencyKey', message: 'must be 1 to 255 visible ASCII characters' }]);
+  return { actorId, key, hash: requestHash(method, path, undefined, body) };
 }
 
 /**

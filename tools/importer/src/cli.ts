@@ -4,7 +4,7 @@
  *
  *   npm run import -- --infer <csv> [--zone America/Chicago] [--out my-agency.jsonc] [--source my-agency]
  *   npm run import -- --mapping <name|file> [--file <csv>] --dry-run [--report report.json]
- *   npm run import -- --mapping <name|file> [--file <csv>] [--limit N] [--rate R] [--concurrency C]
+ *   npm run import -- --mapping <name|file> [--file <csv>] [--limit N] [--rate R] [--concurrency C] [--batch-size B]
  *                     [--with-dispatch-history] [--with-dispositions] [--allow-rejected]
  *
  * --infer F   looks at F's header and a sample of its values and writes a starting mapping (JSON
@@ -16,6 +16,8 @@
  *             local day, suspicious locations; --report FILE also writes it as JSON
  * --limit N   replay the earliest N calls (by answer time) of the whole file
  * --rate      offered calls per second (default 0 = as fast as intake accepts)
+ * --batch-size B  calls per request (default 100): batches of up to B calls (and under 60 kB) to
+ *             POST /calls/batch, at most 4 in flight; 1 = one POST /calls per call, --concurrency in flight
  * --with-dispatch-history
  *             after posting, replay the source's dispatch times into dispatch: every unit's history
  *             for unit-per-row sources, else the first unit's (see replay-dispatch.ts)
@@ -123,7 +125,7 @@ async function main(): Promise<number> {
   const reasons = rejectionSummary(rejected);
   for (const r of reasons) say(`[import] rejected ${r.count}× ${r.reason} (first lines ${r.firstLines.join(', ')}; e.g. ${r.example})`);
 
-  const posted = await postCalls(calls, { intakeUrl: serviceUrl('intake'), rate: Number(arg('rate', '0')), concurrency: Number(arg('concurrency', '32')), headers: { authorization: `Bearer ${token('CAD110_TOKEN', 'call_taker')}` } });
+  const posted = await postCalls(calls, { intakeUrl: serviceUrl('intake'), rate: Number(arg('rate', '0')), concurrency: Number(arg('concurrency', '32')), batchSize: Number(arg('batch-size', '100')), headers: { authorization: `Bearer ${token('CAD110_TOKEN', 'call_taker')}` } });
   say(`[import] phase calls: ${posted.accepted.length} accepted, ${posted.failed.length} failed in ${posted.seconds.toFixed(1)} s = ${rate(posted.accepted.length, posted.seconds)} calls/s`);
   if (posted.failed.length) say(`[import] first failures: ${JSON.stringify(posted.failed.slice(0, 5))}`);
   const summary: Record<string, unknown> = {

@@ -64,7 +64,7 @@ const BATCH_TIMEOUT_MS = 60_000;
  */
 export async function postCalls(calls: readonly MappedCall[], opts: PostOptions): Promise<PostResult> {
   const concurrency = Math.max(1, opts.concurrency ?? 16);
-  const batchSize = Math.min(BATCH_MAX_CALLS, Math.max(1, Math.floor(opts.batchSize ?? BATCH_MAX_CALLS)));
+  const batchSize = Math.min(BATCH_MAX_CALLS, Math.max(1, Math.floor(Number.isFinite(opts.batchSize) ? opts.batchSize! : BATCH_MAX_CALLS)));
   const rate = opts.rate ?? 0;
   const attempts = Math.max(1, opts.attempts ?? 8);
   const showBar = opts.progress ?? process.stderr.isTTY;

@@ -23,6 +23,7 @@
  * To add a route: declare it (with its roles) in the service's route table, add one request line
  * here (and a `fresh` fixture if it writes).
  */
+import { randomUUID } from 'node:crypto';
 
 /** The shared fixtures, made through the APIs before the matrix runs. */
 export interface Fixtures {
@@ -162,6 +163,8 @@ const figureCases: RouteCase[] = FIGURES.flatMap(({ path, query }) => [
 export const ROUTES: Record<Target, RouteCase[]> = {
   intake: [
     { route: 'POST /calls', path: () => '/calls', body: () => CALL_BODY, ok: 201 },
+    // a batch of one call, a new Idempotency-Key each time (200 overall; the item's own status is POST /calls')
+    { route: 'POST /calls/batch', path: () => '/calls/batch', body: () => ({ items: [{ idempotencyKey: randomUUID(), call: CALL_BODY }] }) },
     { route: 'GET /calls', path: () => '/calls' },
     { route: 'GET /calls/:id', path: (fx) => `/calls/${fx.callId}` },
     { route: 'GET /calls/:id', path: (fx) => `/calls/${fx.callId}?reveal=caller` },

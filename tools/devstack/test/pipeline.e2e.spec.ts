@@ -38,7 +38,11 @@ describe('walking skeleton: real calls through intake → dispatch → records �
     stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: prefix, dbPrefix: uniqueId('cad110e2e_'), fresh: true, otlpEndpoint: tapUrl, timeZone: mapping.timeZone, env: { LOG_LEVEL: 'warn' } });
     await stack.start();
     const { calls } = await readCalls(BUNDLED_SLICE, mapping, taxonomy, ROWS);
-    posted = await postCalls(calls, { intakeUrl: stack.url('intake'), concurrency: 8, progress: false, headers: { authorization: `Bearer ${stack.token('call_taker', 'importer')}` } });
+    // half in batches (POST /calls/batch), half as single POST /calls, 8 at once (intake's group commit)
+    const opts = { intakeUrl: stack.url('intake'), concurrency: 8, progress: false, headers: { authorization: `Bearer ${stack.token('call_taker', 'importer')}` } };
+    const half = Math.floor(calls.length / 2);
+    const [batched, single] = await Promise.all([postCalls(calls.slice(0, half), opts), postCalls(calls.slice(half), { ...opts, batchSize: 1 })]);
+    posted = { ...batched, accepted: [...batched.accepted, ...single.accepted], failed: [...batched.failed, ...single.failed], retried: batched.retried + single.retried };
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { callStreamId, maskPhone, type ActingUser, type EventEnvelope, type EventRegistry, type Taxonomy } from '@cad110/contracts';
-import { handleCommand, readStream, runBatch, runCommand, type BatchItemOutcome } from '@cad110/eventstore';
+import { groupCommit, handleCommand, readStream, runBatch, runCommand, type BatchItemOutcome } from '@cad110/eventstore';
 import { inOwnTrace } from '@cad110/telemetry';
 import { isUniqueViolation, type RunInTransaction, type Sql } from '@cad110/db';
 import { claimKey, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
@@ -77,7 +77,17 @@ export interface ExecuteOptions {
 
 /** The call taker's use cases on the call aggregate. */
 export class CallService {
-  constructor(private readonly deps: CallServiceDeps) {}
+  /**
+   * Group commit of `POST /calls` (issue 17): creates that arrive while two create transactions
+   * are running wait and then share one transaction (up to 32), each answered exactly as if it
+   * had run alone (libs/eventstore `groupCommit`: a failing one is rolled back and run alone; each
+   * runs in its own request's trace context). At low load a create starts at once, alone.
+   */
+  private readonly commitCreate: (w: { prepared: PreparedCreate; respond: Respond; idempotency: IdempotencyRequest | undefined }) => Promise<HttpOutcome>;
+
+  constructor(private readonly deps: CallServiceDeps) {
+    this.commitCreate = groupCommit(deps.transaction, (tx, w) => this.createIn(tx, w.prepared, w.respond, w.idempotency), { maxBatch: 32, maxInFlight: 2 });
+  }
 
   /**
    * Creates a call (CallReceived and, when given, CallerRecorded / CallLocated / CallClassified /
@@ -85,7 +95,8 @@ export class CallService {
    * its outbox rows and, when an Idempotency-Key (or the implicit double-submit key) is given, the
    * stored response. The duplicate lookup runs in the same transaction; its candidates are in the
    * result (`duplicateCandidates`) and the best one, when it scores at least `flagScore`, is
-   * recorded (CallDuplicateSuspected) before the hand-over.
+   * recorded (CallDuplicateSuspected) before the hand-over. Creates arriving at the same moment
+   * share a transaction (group commit, {@link commitCreate}), each still all-or-nothing.
    * @returns the HTTP outcome (`respond`'s, or the stored one on an idempotent replay)
    * @throws CallRejected (409) when the decider refuses, e.g. a duplicate externalRef
    * @throws ProblemError 422 when the Idempotency-Key was used for another request
@@ -93,7 +104,7 @@ export class CallService {
   async create(input: CreateInput, by: ActingUser, respond: Respond, idempotency?: IdempotencyRequest): Promise<HttpOutcome> {
     const prepared = this.prepareCreate(input, by); // refuse bad input before the transaction
     try {
-      const out = await runCommand(this.deps.transaction, (tx) => this.createIn(tx, prepared, respond, idempotency));
+      const out = await this.commitCreate({ prepared, respond, idempotency });
       if (!out.replayed) this.deps.published();
       return out;
     } catch (err) {

@@ -67,24 +67,25 @@ export async function runBatch<I, R>(
     const o = d < start ? out[d] : inPass[d - start];
     return o && !o.ok ? d : undefined;
   };
+  /** Item i in its own transaction, with the lost-race retry of a single command (or its failed dependency). */
+  const alone = async (i: number): Promise<void> => {
+    const d = dependencyFailed(i, i, []);
+    if (d !== undefined) {
+      out[i] = { ok: false, error: new DependencyFailedError(d) };
+      return;
+    }
+    try {
+      out[i] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[i]!, i)) };
+      afterCommit?.();
+    } catch (error) {
+      out[i] = { ok: false, error };
+    }
+  };
   const pass = async (start: number, end: number): Promise<void> => {
     let from = start;
     while (from < end) {
       const first = from;
-      if (end - first === 1) {
-        // one item: its own transaction with the lost-race retry of a single command (no rerun when it fails)
-        const d = dependencyFailed(first, first, []);
-        if (d !== undefined) out[first] = { ok: false, error: new DependencyFailedError(d) };
-        else {
-          try {
-            out[first] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[first]!, first)) };
-            afterCommit?.();
-          } catch (error) {
-            out[first] = { ok: false, error };
-          }
-        }
-        return;
-      }
+      if (end - first === 1) return alone(first); // one item: once, no rerun when it fails
       try {
         const values = await run(async (tx) => {
           const vs: BatchItemOutcome<R>[] = [];
@@ -110,17 +111,7 @@ export async function runBatch<I, R>(
         const k = e.index;
         // the items before the failing one, again in one transaction (one of them may fail now: the same again)
         if (k > first) await pass(first, k);
-        const d = dependencyFailed(k, k, []);
-        if (d !== undefined) out[k] = { ok: false, error: new DependencyFailedError(d) };
-        else {
-          // the failing item alone, with the lost-race retry of a single command
-          try {
-            out[k] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[k]!, k)) };
-            afterCommit?.();
-          } catch (error) {
-            out[k] = { ok: false, error };
-          }
-        }
+        await alone(k);
         from = k + 1;
       }
     }

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { parse } from 'csv-parse/sync';
 import { trace } from '@opentelemetry/api';
 import { Kafka, logLevel } from 'kafkajs';
-import { bearer, uniqueId, useInMemoryTracing, waitFor, itWithShared } from '@cad110/testkit';
+import { bearer, uniqueId, waitFor, itWithShared } from '@cad110/testkit';
 import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { topicName } from '@cad110/contracts';
@@ -15,7 +15,7 @@ import { buildEido } from '../src/eido/export';
 import { loadEidoSchema, describeErrors } from '../src/eido/schema';
 import { loadTaxonomy } from '@cad110/contracts';
 import { timelineOf } from '../src/cases/routes';
-import { openIncident } from './helpers';
+import { openIncident, startRecords, stopRecords } from './helpers';
 
 jest.setTimeout(120_000);
 process.env.LOG_LEVEL ??= 'warn';
@@ -30,18 +30,11 @@ describe('records case API', () => {
   const analyst = bearer('analyst');
 
   beforeAll(async () => {
-    useInMemoryTracing();
-    process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
-    process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
-    app = createServer(rt, { timeZone: TZ, validateEido: false });
+    ({ rt, app } = await startRecords(TZ));
   });
 
   afterAll(async () => {
-    await rt.relay.stop();
-    await rt.producer.disconnect();
-    await rt.pool.end();
-    await dropDatabase(rt.databaseUrl);
+    await stopRecords(rt);
   });
 
   it('runs narrative → party → disposition → close → reopen with ETags, the actor in the metadata and the read model updated', async () => {

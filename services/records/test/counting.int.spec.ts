@@ -10,12 +10,10 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { parse } from 'csv-parse/sync';
 import type { EventEnvelope } from '@cad110/contracts';
-import { dropDatabase } from '@cad110/db';
-import { createRuntime } from '@cad110/runtime';
-import { bearer, uniqueId, useInMemoryTracing } from '@cad110/testkit';
-import { createServer, type RecordsRuntime } from '../src/server';
+import { bearer } from '@cad110/testkit';
+import type { RecordsRuntime } from '../src/server';
 import { onEvent } from '../src/cases/on-event';
-import { envelope } from './helpers';
+import { envelope, startRecords, stopRecords } from './helpers';
 
 jest.setTimeout(120_000);
 process.env.LOG_LEVEL ??= 'warn';
@@ -59,18 +57,11 @@ describe('records counts a case as statistics counts its call', () => {
   };
 
   beforeAll(async () => {
-    useInMemoryTracing();
-    process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
-    process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
-    app = createServer(rt, { timeZone: TZ, validateEido: false });
+    ({ rt, app } = await startRecords(TZ));
   });
 
   afterAll(async () => {
-    await rt.relay.stop();
-    await rt.producer.disconnect();
-    await rt.pool.end();
-    await dropDatabase(rt.databaseUrl);
+    await stopRecords(rt);
   });
 
   it('lists a case reclassified after the hand-over under the new category, in list and export', async () => {

@@ -6,14 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
-import { bearer, uniqueId, useInMemoryTracing } from '@cad110/testkit';
-import { dropDatabase } from '@cad110/db';
+import { bearer } from '@cad110/testkit';
 import type { EventEnvelope } from '@cad110/contracts';
-import { createRuntime } from '@cad110/runtime';
-import { createServer, type RecordsRuntime } from '../src/server';
+import type { RecordsRuntime } from '../src/server';
 import type { Case } from '../src/generated/prisma/client';
 import { CaseService } from '../src/cases/case-service';
-import { openIncident } from './helpers';
+import { openIncident, startRecords, stopRecords } from './helpers';
 
 jest.setTimeout(120_000);
 process.env.LOG_LEVEL ??= 'warn';
@@ -27,19 +25,12 @@ describe('records POST /cases/dispositions', () => {
   const analyst = bearer('analyst');
 
   beforeAll(async () => {
-    useInMemoryTracing();
-    process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
-    process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
-    rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
-    app = createServer(rt, { timeZone: TZ, validateEido: false });
+    ({ rt, app } = await startRecords(TZ));
     service = new CaseService({ transaction: rt.db.transaction, registry: rt.registry, logger: rt.logger, published: () => undefined });
   });
 
   afterAll(async () => {
-    await rt.relay.stop();
-    await rt.producer.disconnect();
-    await rt.pool.end();
-    await dropDatabase(rt.databaseUrl);
+    await stopRecords(rt);
   });
 
   const caseRow = async (id: string) => (await rt.db.select<Case>('SELECT * FROM cases WHERE id = $1::uuid', [id]))[0]!;

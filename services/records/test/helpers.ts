@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, SourceService } from '@cad110/contracts';
-import type { RecordsRuntime } from '../src/server';
+import type { Express } from 'express';
+import { dropDatabase } from '@cad110/db';
+import { createRuntime } from '@cad110/runtime';
+import { uniqueId, useInMemoryTracing } from '@cad110/testkit';
+import { createServer, type RecordsRuntime } from '../src/server';
 import type { Case } from '../src/generated/prisma/client';
 import { onEvent } from '../src/cases/on-event';
 
@@ -56,4 +60,24 @@ export async function openIncident(rt: RecordsRuntime, timeZone: string, s: Inci
   const [c] = await rt.db.select<Case>('SELECT * FROM cases WHERE call_id = $1::uuid', [callId]);
   if (!c) throw new Error(`no case for call ${callId}`);
   return { callId, incidentId, case: c };
+}
+
+/**
+ * Records on a fresh PostgreSQL database (random name) and a random Kafka topic prefix on the real
+ * broker, with in-memory tracing; its express app for `timeZone` (EIDO validation off).
+ */
+export async function startRecords(timeZone: string): Promise<{ rt: RecordsRuntime; app: Express }> {
+  useInMemoryTracing();
+  process.env.CAD110_DB_PREFIX = uniqueId('cad110t_');
+  process.env.KAFKA_TOPIC_PREFIX = `${uniqueId('t')}.`;
+  const rt = await createRuntime({ name: 'records', serviceDir: `${__dirname}/..` });
+  return { rt, app: createServer(rt, { timeZone, validateEido: false }) };
+}
+
+/** Stops what {@link startRecords} started and drops its database. */
+export async function stopRecords(rt: RecordsRuntime): Promise<void> {
+  await rt.relay.stop();
+  await rt.producer.disconnect();
+  await rt.pool.end();
+  await dropDatabase(rt.databaseUrl);
 }

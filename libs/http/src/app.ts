@@ -76,7 +76,12 @@ export function finishApp(app: Express, logger: Logger): Express {
   return app;
 }
 
-const ReadyBody = z.object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.boolean()).describe('each readiness check and whether it passed') });
+const ReadyBody = z.object({
+  status: z.enum(['ready', 'not ready']),
+  checks: z.record(z.string(), z.boolean()).describe('each readiness check and whether it passed'),
+  service: z.string(),
+  pid: z.number().int().describe('the answering process: a supervisor (the devstack) checks the process it started is the one listening on the port'),
+});
 
 /** The probes and metrics every service has (public: no token). */
 function baseRoutes(opts: BaseAppOptions): RouteSpec[] {
@@ -102,7 +107,7 @@ function baseRoutes(opts: BaseAppOptions): RouteSpec[] {
       handler: async (_req, res) => {
         const results = await Promise.all(opts.readiness.map(async (c) => [c.name, await c.check().catch(() => false)] as const));
         const ready = results.every(([, ok]) => ok);
-        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results), service: opts.service, pid: process.pid });
       },
     },
     {

@@ -130,7 +130,9 @@ export function consumerSettings(env: RuntimeEnv): { chunkSize: number; restartW
 
 /**
  * Listens on `PORT` (or `defaultPort`), starts the relay, and stops everything cleanly on
- * SIGINT/SIGTERM (HTTP, consumers, relay, producer, pool, telemetry) within 10 s.
+ * SIGINT/SIGTERM (HTTP, consumers, relay, producer, pool, telemetry) within 10 s. A port it
+ * cannot take (EADDRINUSE, EACCES) ends the process with exit code 1 and a fatal log line
+ * naming the code, so its supervisor sees it.
  */
 export async function serve(
   rt: ServiceRuntime,
@@ -140,8 +142,13 @@ export async function serve(
 ): Promise<Server> {
   if (rt.outbox) rt.relay.start();
   const port = rt.env.PORT ?? defaultPort;
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(port, () => resolve(s));
+  // express 5 hands a listen error (EADDRINUSE: another process holds the port) to this callback:
+  // a service that cannot take its port must not run on without one
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, (err?: Error) => (err ? reject(err) : resolve(s)));
+  }).catch((err: NodeJS.ErrnoException) => {
+    rt.logger.fatal({ port, code: err.code }, `${rt.name} cannot listen on port ${port}: ${err.code ?? err.message}`);
+    process.exit(1);
   });
   rt.logger.info({ port }, `${rt.name} listening`);
   let stopping = false;

@@ -26,7 +26,11 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** where service logs go (default .cad110/logs/<prefix>) */
   logDir?: string;
-  /** extra node options for the service processes (e.g. `--cpu-prof`) */
+  /**
+   * extra node options for the service processes (e.g. `--cpu-prof`); default the words of
+   * `CAD110_NODE_ARGS` (e.g. `CAD110_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run demo`:
+   * Node refuses `--cpu-prof` in NODE_OPTIONS)
+   */
   nodeArgs?: string[];
   /**
    * token keys (ES256): the console signs with the private key, every service verifies with the
@@ -72,6 +76,9 @@ export interface RunningService {
   ready?: boolean;
 }
 
+/** A service could not listen on its port: another process holds it. */
+class PortTakenError extends Error {}
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -100,6 +107,8 @@ export class Stack {
   readonly instances = new Map<StackProcessName, (RunningService | undefined)[]>();
   readonly logDir: string;
   private readonly ports = new Map<string, number>();
+  /** ports picked by freePort() that no start has listened on yet (another may be picked when taken) */
+  private readonly unconfirmed = new Set<string>();
   readonly authKeys: AuthKeys;
   /** the key ring sealing personal fields on this stack's topics (intake, dispatch and records hold it) */
   readonly personalDataKeys: string;
@@ -159,7 +168,11 @@ export class Stack {
     mkdirSync(this.logDir, { recursive: true });
     const names: StackProcessName[] = this.opts.console ? [...SERVICES, CONSOLE] : [...SERVICES];
     if (this.opts.fresh) await Promise.all(names.map((s) => dropDatabase(this.databaseUrl(s))));
-    for (const name of names) this.ports.set(name, this.opts.ports?.[name] ?? (await freePort()));
+    for (const name of names) {
+      const given = this.opts.ports?.[name];
+      this.ports.set(name, given ?? (await freePort()));
+      if (given === undefined) this.unconfirmed.add(name);
+    }
     // intake first: it creates the topics the others subscribe to
     await this.startService('intake', timeoutMs);
     await Promise.all(SERVICES.filter((s) => s !== 'intake').map((s) => this.startService(s, timeoutMs)));
@@ -174,18 +187,43 @@ export class Stack {
    */
   async startService(name: StackProcessName, timeoutMs = 90_000, index = 0): Promise<RunningService> {
     const portKey = index ? `${name}#${index}` : name;
-    const port = this.ports.get(portKey) ?? (await freePort());
+    // a port picked here (not given, not held from an earlier start) can be taken by another
+    // process between freePort() and the service's listen: then the service exits (EADDRINUSE)
+    // or another process answers /readyz (another pid), and the start is tried again on a new port
+    if (!this.ports.has(portKey) && this.opts.ports?.[name] === undefined) this.unconfirmed.add(portKey);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const svc = await this.startOnce(name, portKey, index, timeoutMs);
+        this.unconfirmed.delete(portKey); // a restart comes back on this port
+        return svc;
+      } catch (err) {
+        if (!(err instanceof PortTakenError) || !this.unconfirmed.has(portKey) || attempt >= 3) throw err;
+        this.ports.set(portKey, await freePort());
+      }
+    }
+  }
+
+  private async startOnce(name: StackProcessName, portKey: string, index: number, timeoutMs: number): Promise<RunningService> {
+    const port = this.ports.get(portKey) ?? this.opts.ports?.[name] ?? (await freePort());
     this.ports.set(portKey, port);
     const env = this.envFor(name, port);
     delete env.DATABASE_URL;
-    const log = createWriteStream(join(this.logDir, index ? `${name}-${index + 1}.log` : `${name}.log`), { flags: 'a' });
+    mkdirSync(this.logDir, { recursive: true });
+    const logFile = join(this.logDir, index ? `${name}-${index + 1}.log` : `${name}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
     const app = this.opts.appRoot;
     const entry = app ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')];
-    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), ...entry], {
+    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? (process.env.CAD110_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)), ...entry], {
       cwd: join(app ?? ROOT, 'services', name),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let inUse = false;
+    const watch = (chunk: Buffer): void => {
+      if (chunk.includes('EADDRINUSE')) inUse = true;
+    };
+    child.stdout!.on('data', watch);
+    child.stderr!.on('data', watch);
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     const svc: RunningService = { name, index, port, url: `http://127.0.0.1:${port}`, process: child };
@@ -194,20 +232,34 @@ export class Stack {
     list[index] = svc;
     this.instances.set(name, list);
     const deadline = Date.now() + timeoutMs;
+    let stranger: number | undefined;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start-up; see ${join(this.logDir, `${name}.log`)}`);
+      if (child.exitCode !== null) {
+        if (inUse || stranger !== undefined) throw new PortTakenError(`${name}: port ${port} is taken${stranger !== undefined ? ` (pid ${stranger} answers it)` : ''}`);
+        throw new Error(`${name} exited with code ${child.exitCode} during start-up; see ${logFile}`);
+      }
       try {
         const r = await fetch(`${svc.url}/readyz`);
-        if (r.ok) {
+        const body = (await r.json().catch(() => ({}))) as { pid?: number };
+        // another process on this port (not the one just started) is not this service being ready
+        if (body.pid !== undefined && body.pid !== child.pid) {
+          stranger = body.pid;
+          if (inUse) {
+            child.kill('SIGKILL');
+            throw new PortTakenError(`${name}: port ${port} is taken (pid ${stranger} answers it)`);
+          }
+        } else if (r.ok) {
           svc.ready = true;
           return svc;
         }
-      } catch {
+      } catch (err) {
+        if (err instanceof PortTakenError) throw err;
         // not listening yet
       }
       await sleep(250);
     }
-    throw new Error(`${name} not ready after ${timeoutMs} ms; see ${join(this.logDir, `${name}.log`)}`);
+    child.kill('SIGKILL');
+    throw new Error(`${name} not ready after ${timeoutMs} ms${stranger !== undefined ? ` (port ${port} answered by pid ${stranger})` : ''}; see ${logFile}`);
   }
 
   /**

@@ -555,16 +555,17 @@ describe('dispatcher desk in the browser', () => {
     // the page itself notes when the live stream reopens and when the row appears (performance.now(),
     // milliseconds): what the dispatcher sees, not how long the test's own round trips to a busy
     // browser take (a CI run saw the row resolved visible and still timed out at 5 s)
-    await p.evaluate((id) => {
-      const w = window as unknown as { __reconnect: { open: number | null; row: number | null } };
-      w.__reconnect = { open: null, row: null };
-      const check = (): void => {
-        const r = w.__reconnect;
+    // (a string: this file is compiled without the DOM library)
+    await p.evaluate(`(() => {
+      const id = ${JSON.stringify(incidentId)};
+      window.__reconnect = { open: null, row: null };
+      const check = () => {
+        const r = window.__reconnect;
         if (r.open === null && document.querySelector('[data-testid=live][data-state=open]')) r.open = performance.now();
-        if (r.row === null && document.querySelector(`[data-testid=incident-row][data-incident-id="${id}"]`)) r.row = performance.now();
+        if (r.row === null && document.querySelector('[data-testid=incident-row][data-incident-id="' + id + '"]')) r.row = performance.now();
       };
       new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'data-incident-id'] });
-    }, incidentId);
+    })()`);
     try {
       await stack.startService('console');
       note('gateway ready');

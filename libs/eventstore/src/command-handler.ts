@@ -136,6 +136,17 @@ export async function loadStream<S, E extends DecidedEvent>(tx: Sql, registry: E
  */
 const LOCKED = new WeakMap<Sql, Map<string, { streamType: string; loaded: LoadedStream<unknown> }>>();
 
+/**
+ * A stream this transaction has already loaded and locked (and kept current), without a
+ * statement; undefined when it has not (then {@link loadStream} it). For a command that needs a
+ * read-model fact only to choose its lock order (which incident a unit is on): when both
+ * streams are held there is no lock to order and the stream's own state is the current fact.
+ */
+export function heldStream<S>(tx: Sql, streamType: string, streamId: string): LoadedStream<S> | undefined {
+  const held = LOCKED.get(tx)?.get(streamId);
+  return held && held.streamType === streamType ? (held.loaded as LoadedStream<S>) : undefined;
+}
+
 function holdStream(tx: Sql, streamType: string, loaded: LoadedStream<unknown>): void {
   let m = LOCKED.get(tx);
   if (!m) LOCKED.set(tx, (m = new Map()));

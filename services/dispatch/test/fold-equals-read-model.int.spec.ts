@@ -175,6 +175,9 @@ describe('read model = fold of the stream (random command sequences, PostgreSQL)
         });
         const active = (await pool.query('SELECT unit_id FROM incident_units WHERE incident_id = $1 AND active ORDER BY unit_id', [id])).rows.map((r) => r.unit_id);
         expect(active).toEqual(working.sort());
+        // the counters written with each incident_units row (one statement) equal the rows' aggregate
+        const agg = (await pool.query('SELECT min(dispatched_at) AS d, min(on_scene_at) AS o FROM incident_units WHERE incident_id = $1', [id])).rows[0];
+        expect({ firstDispatched: iso(row.first_dispatched_at), firstOnScene: iso(row.first_on_scene_at) }).toEqual({ firstDispatched: iso(agg.d), firstOnScene: iso(agg.o) });
       }
       // duty levels
       for (const d of districts) {

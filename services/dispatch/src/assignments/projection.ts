@@ -4,42 +4,70 @@
  * on an incident) and the incident projection (a unit reassigned away), in their transactions.
  */
 import type { UnitStatus } from '@cad110/contracts';
-import { insertRow, updateRows, type Sql } from '@cad110/db';
+import type { Sql } from '@cad110/db';
 
-const COLUMN: Partial<Record<UnitStatus, string>> = { 'en-route': 'enRouteAt', 'on-scene': 'onSceneAt', transporting: 'transportingAt', cleared: 'clearedAt' };
+/** The incident_units column a status change stamps (snake_case: the SQL below is written by hand). */
+const COLUMN: Partial<Record<UnitStatus, string>> = { 'en-route': 'en_route_at', 'on-scene': 'on_scene_at', transporting: 'transporting_at', cleared: 'cleared_at' };
 
-/** incident_units and the incident's counters for one status change of a unit on an incident. */
-export async function projectAssignmentStatus(tx: Sql, unit: { unitId: string; callSign: string; unitType: string }, incidentId: string, to: UnitStatus, at: string): Promise<void> {
-  const t = new Date(at);
-  if (to === 'dispatched') {
-    await insertRow(tx, 'incident_units', { incidentId, unitId: unit.unitId, callSign: unit.callSign, unitType: unit.unitType, status: 'dispatched', dispatchedAt: t });
-  } else {
-    const column = COLUMN[to];
-    await updateRows(tx, 'incident_units', { incidentId, unitId: unit.unitId, active: true }, { status: to, ...(column ? { [column]: t } : {}), ...(to === 'cleared' ? { active: false } : {}) });
-  }
-  await refreshIncidentCounters(tx, incidentId);
-}
-
-/** The unit's row on the incident it was reassigned away from ends as `reassigned`. */
-export async function projectReassignedAway(tx: Sql, fromIncidentId: string, unitId: string, at: string): Promise<void> {
-  await updateRows(tx, 'incident_units', { incidentId: fromIncidentId, unitId, active: true }, { active: false, status: 'reassigned', reassignedAt: new Date(at) });
-  await refreshIncidentCounters(tx, fromIncidentId);
+/**
+ * The incident's counters from its incident_units rows after the write `w` (a CTE returning the
+ * written rows' `active, dispatched_at, on_scene_at`): the rows the write did not touch
+ * (`untouched`, a condition on `o`) as the statement's snapshot holds them, plus the written rows
+ * as they are now — a statement's own writes are not visible to its other parts, so the new
+ * versions come from RETURNING. Active units, first dispatch and on-scene times, pending ⇄ assigned
+ * (closed and cancelled stay). Parameters: $1 the incident id, $2 updated_at.
+ */
+function countersAfter(untouched: string): string {
+  return `, s AS (
+      SELECT count(*) FILTER (WHERE active)::int AS active, min(dispatched_at) AS first_dispatched, min(on_scene_at) AS first_on_scene
+        FROM (SELECT o.active, o.dispatched_at, o.on_scene_at FROM incident_units o WHERE o.incident_id = $1::uuid AND ${untouched}
+              UNION ALL SELECT active, dispatched_at, on_scene_at FROM w) x)
+    UPDATE incidents i
+       SET active_units = s.active, first_dispatched_at = s.first_dispatched, first_on_scene_at = s.first_on_scene,
+           status = CASE WHEN i.status IN ('pending', 'assigned') THEN CASE WHEN s.active > 0 THEN 'assigned' ELSE 'pending' END ELSE i.status END,
+           updated_at = $2
+      FROM s
+     WHERE i.id = $1::uuid`;
 }
 
 /**
- * The incident's counters from its incident_units rows, in one statement: active units, the
- * first dispatch and on-scene times, and pending ⇄ assigned (closed and cancelled stay).
+ * incident_units and the incident's counters for one status change of a unit on an incident, in
+ * one statement (the row written and the counters refreshed from it: half the round trips of a
+ * write then a refresh, on every status report and every step of a history replay).
  */
-export async function refreshIncidentCounters(tx: Sql, incidentId: string): Promise<void> {
+export async function projectAssignmentStatus(tx: Sql, unit: { unitId: string; callSign: string; unitType: string }, incidentId: string, to: UnitStatus, at: string): Promise<void> {
+  const t = new Date(at);
+  if (to === 'dispatched') {
+    await tx.exec(
+      `WITH w AS (
+         INSERT INTO incident_units (incident_id, unit_id, call_sign, unit_type, status, dispatched_at)
+         VALUES ($1::uuid, $3, $4, $5, 'dispatched', $6::timestamptz)
+         RETURNING active, dispatched_at, on_scene_at)
+       ${countersAfter('true')}`,
+      [incidentId, new Date(), unit.unitId, unit.callSign, unit.unitType, t],
+    );
+    return;
+  }
+  const column = COLUMN[to];
   await tx.exec(
-    `UPDATE incidents i
-        SET active_units = s.active, first_dispatched_at = s.first_dispatched, first_on_scene_at = s.first_on_scene,
-            status = CASE WHEN i.status IN ('pending', 'assigned') THEN CASE WHEN s.active > 0 THEN 'assigned' ELSE 'pending' END ELSE i.status END,
-            updated_at = $2
-       FROM (SELECT count(*) FILTER (WHERE active)::int AS active, min(dispatched_at) AS first_dispatched, min(on_scene_at) AS first_on_scene
-               FROM incident_units WHERE incident_id = $1::uuid) s
-      WHERE i.id = $1::uuid`,
-    [incidentId, new Date()],
+    `WITH w AS (
+       UPDATE incident_units SET status = $4${column ? `, ${column} = $5::timestamptz` : ''}${to === 'cleared' ? ', active = false' : ''}
+        WHERE incident_id = $1::uuid AND unit_id = $3 AND active
+       RETURNING active, dispatched_at, on_scene_at)
+     ${countersAfter('NOT (o.unit_id = $3 AND o.active)')}`,
+    [incidentId, new Date(), unit.unitId, to, ...(column ? [t] : [])],
+  );
+}
+
+/** The unit's row on the incident it was reassigned away from ends as `reassigned` (and the counters with it, one statement). */
+export async function projectReassignedAway(tx: Sql, fromIncidentId: string, unitId: string, at: string): Promise<void> {
+  await tx.exec(
+    `WITH w AS (
+       UPDATE incident_units SET active = false, status = 'reassigned', reassigned_at = $4::timestamptz
+        WHERE incident_id = $1::uuid AND unit_id = $3 AND active
+       RETURNING active, dispatched_at, on_scene_at)
+     ${countersAfter('NOT (o.unit_id = $3 AND o.active)')}`,
+    [fromIncidentId, new Date(), unitId, new Date(at)],
   );
 }
 

@@ -1,12 +1,12 @@
 import { NotFoundError, StaleVersionError, CommandRejected, type ActingUser, type UnitStatus } from '@cad110/contracts';
-import { handleCommand, loadStream, runCommand } from '@cad110/eventstore';
+import { handleCommand, heldStream, loadStream, runCommand } from '@cad110/eventstore';
 import { activeUnitIds } from '../assignments/projection';
 import { assignUnit, peekUnit } from '../assignments/assign';
 import { atOf, type DispatchContext } from '../context';
 import { decide as decideIncident } from '../incidents/incident';
 import { incidentStream, incidentStreamId } from '../incidents/stream';
 import { unitStream, unitStreamId } from './stream';
-import { decide } from './unit';
+import { decide, type UnitState } from './unit';
 
 /**
  * A unit's status report (en-route, on-scene, transporting, cleared, available, out-of-service).
@@ -29,7 +29,11 @@ export async function changeUnitStatus(
   }
   const given = input.at === undefined ? undefined : atOf(ctx, input.at); // a client time is checked before any lock
   const out = await runCommand(ctx.transaction, async (tx) => {
-    const peek = await peekUnit(tx, unitId);
+    // in a batch or a consumer chunk that already holds the unit's stream (and its incident's)
+    // the unit's own state says where it is: no read-model statement, no lock to order
+    const held = heldStream<UnitState>(tx, 'unit', unitStreamId(unitId));
+    const both = held && (!held.state.incidentId || heldStream(tx, 'incident', incidentStreamId(held.state.incidentId)));
+    const peek = both ? { incident_id: held.state.incidentId } : await peekUnit(tx, unitId);
     if (!peek) throw new NotFoundError(`unit ${unitId}`);
     // the incident's stream first (the lock order of every multi-stream command)
     const incident = peek.incident_id ? await loadStream(tx, ctx.registry, incidentStream, incidentStreamId(peek.incident_id)) : null;

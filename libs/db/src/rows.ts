@@ -40,15 +40,26 @@ export async function insertRow(tx: Sql, table: string, row: Record<string, unkn
  * @returns rows updated
  */
 export async function updateRows(tx: Sql, table: string, where: Record<string, unknown>, patch: Record<string, unknown>): Promise<number> {
+  const u = updateStatement(table, where, patch);
+  return u ? tx.exec(u.sql, u.values) : 0;
+}
+
+/**
+ * The statement {@link updateRows} runs, with its parameters numbered from `firstParam` — for a
+ * caller that puts it in a larger statement (a data-modifying `WITH`) after parameters of its own.
+ * @returns undefined when `patch` sets nothing
+ */
+export function updateStatement(table: string, where: Record<string, unknown>, patch: Record<string, unknown>, firstParam = 1): { sql: string; values: unknown[] } | undefined {
   if (!SAFE.test(table)) throw new Error(`unsafe table name ${table}`);
   const set = columns(patch);
-  if (set.cols.length === 0) return 0;
+  if (set.cols.length === 0) return undefined;
   const cond = columns(where);
   const n = set.values.length;
-  return tx.exec(
-    `UPDATE "${table}" SET ${set.cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE ${cond.cols.map((c, i) => `${c} = $${n + i + 1}`).join(' AND ')}`,
-    [...set.values, ...cond.values],
-  );
+  const p = firstParam - 1;
+  return {
+    sql: `UPDATE "${table}" SET ${set.cols.map((c, i) => `${c} = $${p + i + 1}`).join(', ')} WHERE ${cond.cols.map((c, i) => `${c} = $${p + n + i + 1}`).join(' AND ')}`,
+    values: [...set.values, ...cond.values],
+  };
 }
 
 /**

@@ -33,30 +33,37 @@ function countersAfter(untouched: string): string {
 /**
  * incident_units and the incident's counters for one status change of a unit on an incident, in
  * one statement (the row written and the counters refreshed from it: half the round trips of a
- * write then a refresh, on every status report and every step of a history replay).
+ * write then a refresh, on every status report and every step of a history replay). `also` adds
+ * one more write to the statement (the unit's `units` row), its parameters numbered from the
+ * number it is given.
  */
-export async function projectAssignmentStatus(tx: Sql, unit: { unitId: string; callSign: string; unitType: string }, incidentId: string, to: UnitStatus, at: string): Promise<void> {
+export async function projectAssignmentStatus(
+  tx: Sql,
+  unit: { unitId: string; callSign: string; unitType: string },
+  incidentId: string,
+  to: UnitStatus,
+  at: string,
+  also?: (firstParam: number) => { sql: string; values: unknown[] } | undefined,
+): Promise<void> {
   const t = new Date(at);
-  if (to === 'dispatched') {
-    await tx.exec(
-      `WITH w AS (
-         INSERT INTO incident_units (incident_id, unit_id, call_sign, unit_type, status, dispatched_at)
-         VALUES ($1::uuid, $3, $4, $5, 'dispatched', $6::timestamptz)
-         RETURNING active, dispatched_at, on_scene_at)
-       ${countersAfter('true')}`,
-      [incidentId, new Date(), unit.unitId, unit.callSign, unit.unitType, t],
-    );
-    return;
-  }
   const column = COLUMN[to];
-  await tx.exec(
-    `WITH w AS (
-       UPDATE incident_units SET status = $4${column ? `, ${column} = $5::timestamptz` : ''}${to === 'cleared' ? ', active = false' : ''}
-        WHERE incident_id = $1::uuid AND unit_id = $3 AND active
-       RETURNING active, dispatched_at, on_scene_at)
-     ${countersAfter('NOT (o.unit_id = $3 AND o.active)')}`,
-    [incidentId, new Date(), unit.unitId, to, ...(column ? [t] : [])],
-  );
+  const [write, params, untouched] =
+    to === 'dispatched'
+      ? [
+          `INSERT INTO incident_units (incident_id, unit_id, call_sign, unit_type, status, dispatched_at)
+           VALUES ($1::uuid, $3, $4, $5, 'dispatched', $6::timestamptz)`,
+          [incidentId, new Date(), unit.unitId, unit.callSign, unit.unitType, t],
+          'true',
+        ]
+      : [
+          `UPDATE incident_units SET status = $4${column ? `, ${column} = $5::timestamptz` : ''}${to === 'cleared' ? ', active = false' : ''}
+            WHERE incident_id = $1::uuid AND unit_id = $3 AND active`,
+          [incidentId, new Date(), unit.unitId, to, ...(column ? [t] : [])],
+          'NOT (o.unit_id = $3 AND o.active)',
+        ];
+  // another write of the same projection (the unit's own row) rides in the same statement
+  const extra = also?.(params.length + 1);
+  await tx.exec(`WITH ${extra ? `a AS (${extra.sql}), ` : ''}w AS (${write} RETURNING active, dispatched_at, on_scene_at) ${countersAfter(untouched)}`, [...params, ...(extra?.values ?? [])]);
 }
 
 /** The unit's row on the incident it was reassigned away from ends as `reassigned` (and the counters with it, one statement). */

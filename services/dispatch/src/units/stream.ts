@@ -3,9 +3,9 @@
  * (`units` incl. the roster columns, `unit_alerts`, and through assignments/projection.ts `incident_units`), run by the
  * command pipeline of libs/eventstore in the command's transaction.
  */
-import { unitStreamId, type DutyLevel } from '@cad110/contracts';
+import { unitStreamId, type DutyLevel, type UnitStatus } from '@cad110/contracts';
 import { type StreamChange, type StreamType } from '@cad110/eventstore';
-import { insertRow, json, updateRows, type Sql } from '@cad110/db';
+import { insertRow, json, updateRows, updateStatement, type Sql } from '@cad110/db';
 import { projectAssignmentStatus } from '../assignments/projection';
 import type { DispatchContext } from '../context';
 import { DUTY_RANK } from '../duty/duty';
@@ -24,6 +24,7 @@ async function projectUnit(ctx: Pick<DispatchContext, 'clock'>, tx: Sql, change:
   const patch: Record<string, unknown> = { version: change.version };
   let state = change.before;
   let registered = false;
+  let onIncident: { unit: { unitId: string; callSign: string; unitType: string }; incidentId: string; to: UnitStatus; at: string } | undefined;
   for (const [i, e] of change.events.entries()) {
     state = evolve(state, e);
     switch (e.type) {
@@ -60,7 +61,12 @@ async function projectUnit(ctx: Pick<DispatchContext, 'clock'>, tx: Sql, change:
       case 'UnitStatusChanged': {
         const d = e.data;
         Object.assign(patch, { status: d.to, statusSince: new Date(d.at), statusRecordedAt: ctx.clock(), incidentId: state.incidentId, callId: state.callId, alertsInStatus: 0 });
-        if (d.incidentId) await projectAssignmentStatus(tx, { unitId: d.unitId, callSign: state.callSign!, unitType: state.unitType! }, d.incidentId, d.to, d.at);
+        if (d.incidentId) {
+          // kept for the end, where it goes with the units row in one statement (a second status
+          // change on an incident in the same command writes the first one now)
+          if (onIncident) await projectAssignmentStatus(tx, onIncident.unit, onIncident.incidentId, onIncident.to, onIncident.at);
+          onIncident = { unit: { unitId: d.unitId, callSign: state.callSign!, unitType: state.unitType! }, incidentId: d.incidentId, to: d.to, at: d.at };
+        }
         break;
       }
       case 'UnitPositionUpdated':
@@ -97,7 +103,9 @@ async function projectUnit(ctx: Pick<DispatchContext, 'clock'>, tx: Sql, change:
     }
   }
   if (registered && change.events.length === 1) return;
-  await updateRows(tx, 'units', { id: state.unitId }, { ...patch, updatedAt: new Date() });
+  const unitRow = { ...patch, updatedAt: new Date() };
+  if (onIncident) await projectAssignmentStatus(tx, onIncident.unit, onIncident.incidentId, onIncident.to, onIncident.at, (first) => updateStatement('units', { id: state.unitId }, unitRow, first));
+  else await updateRows(tx, 'units', { id: state.unitId }, unitRow);
 }
 
 /** The unit stream type for the command pipeline (snapshots on: AVL fixes make unit streams long). */

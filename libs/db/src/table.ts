@@ -59,6 +59,30 @@ export async function lockRow<R>(sql: Sql, spec: TableSpec<R>, empty: R): Promis
   return rowFromDb(spec, rows[0]!);
 }
 
+/**
+ * {@link lockRow} for many rows in one statement: each row with the key of one of `empties` is
+ * locked for update, created from it first when missing. Rows are locked in key order (as
+ * {@link upsertRows} writes), so concurrent transactions cannot deadlock on them.
+ * @param empties rows with distinct keys
+ * @returns the current rows, in key order
+ */
+export async function lockRows<R>(sql: Sql, spec: TableSpec<R>, empties: readonly R[]): Promise<R[]> {
+  if (empties.length === 0) return [];
+  if (empties.length === 1) return [await lockRow(sql, spec, empties[0]!)];
+  const cols = spec.cols;
+  const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
+  const sorted = [...empties].sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
+  const params: unknown[] = [];
+  const values = sorted.map((row) => `(${cols.map(([f, , t]) => `$${params.push(toParam(row[f as keyof R], t))}::${t}`).join(', ')})`);
+  const rows = await sql.query<Record<string, unknown>>(
+    `INSERT INTO ${spec.table} AS t (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}
+     ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET "${keyCols[0]}" = t."${keyCols[0]}"
+     RETURNING ${cols.map(([, c]) => `t."${c}"`).join(', ')}`,
+    params,
+  );
+  return rows.map((r) => rowFromDb(spec, r)).sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
+}
+
 /** Reads the row with the given key values (no lock), or undefined. */
 export async function readRow<R>(sql: Sql, spec: TableSpec<R>, key: Partial<R>): Promise<R | undefined> {
   const keyCols = spec.key.map((k) => spec.cols.find(([f]) => f === k)!);

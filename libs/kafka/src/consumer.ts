@@ -32,6 +32,13 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
   transaction: RunInTransaction<Tx>;
   /** applies one event inside the transaction that also records it as processed */
   handle: (event: EventEnvelope, tx: Tx, msg: MessageContext) => Promise<void>;
+  /**
+   * Called once per chunk transaction, before `handle`, with the messages of the chunk that will
+   * be handled (first deliveries, in order): a place to read or lock in one statement what the
+   * handlers would otherwise read one message at a time. It must not change what `handle` does
+   * (the one-message retries of a failed chunk run without it).
+   */
+  prepare?: (items: { event: EventEnvelope; msg: MessageContext }[], tx: Tx) => Promise<void>;
   /** called after a transaction that handled a message committed (e.g. nudge the outbox relay) */
   afterCommit?: () => void;
   /** producer used for dead-letter records */
@@ -273,6 +280,11 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
           items.map((i) => ({ eventId: i.event!.eventId, ...i.msg })),
         );
         const out: boolean[] = [];
+        if (opts.prepare) {
+          const first = new Set<string>();
+          const toApply = items.filter((i) => fresh.has(i.event!.eventId) && !first.has(i.event!.eventId) && first.add(i.event!.eventId));
+          if (toApply.length) await opts.prepare(toApply.map((i) => ({ event: i.event!, msg: i.msg })), tx);
+        }
         for (const item of items) {
           // a message delivered twice within the chunk (e.g. a producer retry) is applied once
           const isNew = fresh.delete(item.event!.eventId);

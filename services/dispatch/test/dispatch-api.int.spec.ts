@@ -234,6 +234,40 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     ]).expect(200);
   });
 
+  it('in one batch, an incident with two units closes when the second clears, and reopens for a unit sent after', async () => {
+    // one transaction: the units working the incident are read once and kept by the batch's own writes
+    for (const id of ['BT-3', 'BT-4']) {
+      await request(app).post('/units').set('authorization', supervisor).send({ id, callSign: id, type: 'mutual-aid', district: 'Precinct 1', homeStation: 'batch test', crewSize: 2 }).expect(201);
+    }
+    const a = await openIncident({ ...post('AVP-1'), district: 'Precinct 1' });
+    const at = (s: number) => new Date(now - 1_800_000 + s * 1000).toISOString();
+    const r = await request(app)
+      .post('/commands/batch')
+      .set('authorization', dispatcher)
+      .send({
+        commands: [
+          { type: 'assignUnit', incidentId: a.incidentId, unitId: 'BT-3', at: at(0) },
+          { type: 'assignUnit', incidentId: a.incidentId, unitId: 'BT-4', at: at(10) },
+          { type: 'changeUnitStatus', unitId: 'BT-3', status: 'on-scene', at: at(100) },
+          { type: 'changeUnitStatus', unitId: 'BT-3', status: 'cleared', at: at(200) }, // BT-4 still on it: stays open
+          { type: 'changeUnitStatus', unitId: 'BT-4', status: 'cleared', at: at(300) }, // the last one: closes
+          { type: 'changeUnitStatus', unitId: 'BT-3', status: 'available', at: at(310) },
+          { type: 'assignUnit', incidentId: a.incidentId, unitId: 'BT-3', at: at(400) }, // sent after every unit cleared: reopens
+        ],
+      })
+      .expect(200);
+    expect(r.body.results.map((x: { status: number }) => x.status)).toEqual([201, 201, 200, 200, 200, 200, 201]);
+    expect(r.body.results[3].body.events).toEqual(['UnitStatusChanged']);
+    expect(r.body.results[4].body.events).toEqual(['UnitStatusChanged', 'IncidentClosed']);
+    expect(await types(`incident-${a.incidentId}`)).toEqual(['IncidentOpened', 'UnitsRecommended', 'UnitDispatched', 'UnitDispatched', 'IncidentClosed', 'IncidentReopened', 'UnitDispatched']);
+    const row = (await rt.db.select<Incident>('SELECT * FROM incidents WHERE id = $1::uuid', [a.incidentId]))[0]!;
+    expect(row).toMatchObject({ status: 'assigned', activeUnits: 1 });
+    expect(row.firstDispatchedAt?.toISOString()).toBe(at(0));
+    expect(row.firstOnSceneAt?.toISOString()).toBe(at(100));
+    await request(app).post(`/incidents/${a.incidentId}/cancel`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);
+    for (const id of ['BT-3', 'BT-4']) await status(id, { status: 'available' });
+  });
+
   it('finds the incidents of many calls at once (GET /incidents?callIds=)', async () => {
     const a = await openIncident();
     const b = await openIncident();

@@ -3,7 +3,7 @@ import { runIdempotentConsumer } from '@cad110/kafka';
 import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { LiveProjection, StatisticsRuntime } from './runtime';
 import { statisticsTopics } from './config';
-import { liveTransaction, LIVE_LOCK, LOCK_NAMESPACE, projectLive, type LiveTx } from './projections/live';
+import { liveTransaction, LIVE_LOCK, LOCK_NAMESPACE, prefetchFacts, projectLive, type LiveTx } from './projections/live';
 
 /**
  * Starts statistics' consumer of the calls, dispatch and cases topics. It holds a shared
@@ -28,6 +28,7 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
       logger: rt.logger,
       metrics: rt.metrics,
       handle: (event, t, msg) => projectLive(event, t, msg, rt.registry, live.cfg),
+      prepare: (items, t) => prefetchFacts(items, t),
       onFatal: exitOnFatal(rt.logger),
       ...consumerSettings(rt.env),
     }),

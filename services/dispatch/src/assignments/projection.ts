@@ -64,6 +64,8 @@ export async function projectAssignmentStatus(
   // another write of the same projection (the unit's own row) rides in the same statement
   const extra = also?.(params.length + 1);
   await tx.exec(`WITH ${extra ? `a AS (${extra.sql}), ` : ''}w AS (${write} RETURNING active, dispatched_at, on_scene_at) ${countersAfter(untouched)}`, [...params, ...(extra?.values ?? [])]);
+  if (to === 'dispatched') noteActive(tx, incidentId, unit.unitId, true);
+  else if (to === 'cleared') noteActive(tx, incidentId, unit.unitId, false);
 }
 
 /** The unit's row on the incident it was reassigned away from ends as `reassigned` (and the counters with it, one statement). */
@@ -76,9 +78,35 @@ export async function projectReassignedAway(tx: Sql, fromIncidentId: string, uni
      ${countersAfter('NOT (o.unit_id = $3 AND o.active)')}`,
     [fromIncidentId, new Date(), unitId, new Date(at)],
   );
+  noteActive(tx, fromIncidentId, unitId, false);
 }
 
-/** Units working an incident now (the input of the incident decider's close and assign rules). */
+/**
+ * The units working each incident as this transaction last read or wrote them (see
+ * {@link activeUnitIds}); kept current by the writers above, the only writers of
+ * `incident_units.active`. Keyed by the transaction's `Sql`, so it goes with the transaction (no
+ * savepoints: a transaction's writes never roll back partly).
+ */
+const ACTIVE = new WeakMap<Sql, Map<string, Set<string>>>();
+
+function noteActive(tx: Sql, incidentId: string, unitId: string, active: boolean): void {
+  const units = ACTIVE.get(tx)?.get(incidentId);
+  if (!units) return;
+  if (active) units.add(unitId);
+  else units.delete(unitId);
+}
+
+/**
+ * Units working an incident now (the input of the incident decider's close and assign rules):
+ * one statement the first time a transaction asks about an incident, then from what the
+ * transaction itself wrote (a batch replaying an incident's dispatch and clear asks twice).
+ */
 export async function activeUnitIds(tx: Sql, incidentId: string): Promise<string[]> {
-  return (await tx.query<{ unit_id: string }>('SELECT unit_id FROM incident_units WHERE incident_id = $1::uuid AND active', [incidentId])).map((r) => r.unit_id);
+  const known = ACTIVE.get(tx)?.get(incidentId);
+  if (known) return [...known];
+  const ids = (await tx.query<{ unit_id: string }>('SELECT unit_id FROM incident_units WHERE incident_id = $1::uuid AND active', [incidentId])).map((r) => r.unit_id);
+  let byIncident = ACTIVE.get(tx);
+  if (!byIncident) ACTIVE.set(tx, (byIncident = new Map()));
+  byIncident.set(incidentId, new Set(ids));
+  return ids;
 }

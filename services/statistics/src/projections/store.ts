@@ -12,7 +12,7 @@ import type { SummaryChange } from './summary-change';
 export type { SummaryChange };
 
 export type { Sql, TableSpec };
-export { bulkInsert, dumpTable, lockRow, readRow, rowFromDb, upsertRows } from '@cad110/db';
+export { bulkInsert, dumpTable, lockRow, lockRows, readRow, rowFromDb, upsertRows } from '@cad110/db';
 
 export const CALL_FACTS: TableSpec<CallFactRow> = {
   table: 'call_facts',

@@ -59,6 +59,9 @@ describe('3-broker KRaft cluster with TLS + SCRAM (real brokers, real PostgreSQL
   let plainBrokers: string;
 
   beforeAll(() => {
+    // fresh storage: SCRAM credentials are written when the storage is formatted, so a cluster
+    // left by the fault suite (formatted without them) would refuse the password
+    cluster('reset');
     cluster('start');
     plainBrokers = cluster('brokers');
     secureBrokers = cluster('brokers', 'secure');

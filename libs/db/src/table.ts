@@ -48,15 +48,7 @@ export function rowFromDb<R>(spec: TableSpec<R>, raw: Record<string, unknown>): 
  * @returns the current row
  */
 export async function lockRow<R>(sql: Sql, spec: TableSpec<R>, empty: R): Promise<R> {
-  const cols = spec.cols;
-  const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
-  const rows = await sql.query<Record<string, unknown>>(
-    `INSERT INTO ${spec.table} AS t (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES (${cols.map(([, , t], i) => `$${i + 1}::${t}`).join(', ')})
-     ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET "${keyCols[0]}" = t."${keyCols[0]}"
-     RETURNING ${cols.map(([, c]) => `t."${c}"`).join(', ')}`,
-    cols.map(([f, , t]) => toParam(empty[f as keyof R], t)),
-  );
-  return rowFromDb(spec, rows[0]!);
+  return (await lockRows(sql, spec, [empty]))[0]!;
 }
 
 /**
@@ -68,19 +60,24 @@ export async function lockRow<R>(sql: Sql, spec: TableSpec<R>, empty: R): Promis
  */
 export async function lockRows<R>(sql: Sql, spec: TableSpec<R>, empties: readonly R[]): Promise<R[]> {
   if (empties.length === 0) return [];
-  if (empties.length === 1) return [await lockRow(sql, spec, empties[0]!)];
   const cols = spec.cols;
   const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
-  const sorted = [...empties].sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
-  const params: unknown[] = [];
-  const values = sorted.map((row) => `(${cols.map(([f, , t]) => `$${params.push(toParam(row[f as keyof R], t))}::${t}`).join(', ')})`);
+  const { values, params } = valuesList(spec, empties);
   const rows = await sql.query<Record<string, unknown>>(
-    `INSERT INTO ${spec.table} AS t (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}
+    `INSERT INTO ${spec.table} AS t (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values}
      ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET "${keyCols[0]}" = t."${keyCols[0]}"
      RETURNING ${cols.map(([, c]) => `t."${c}"`).join(', ')}`,
     params,
   );
   return rows.map((r) => rowFromDb(spec, r)).sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
+}
+
+/** The `VALUES` list of rows in key order (one typed parameter per column) and its parameters. */
+function valuesList<R>(spec: TableSpec<R>, rows: readonly R[]): { values: string; params: unknown[] } {
+  const sorted = [...rows].sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
+  const params: unknown[] = [];
+  const values = sorted.map((row) => `(${spec.cols.map(([f, , t]) => `$${params.push(toParam(row[f as keyof R], t))}::${t}`).join(', ')})`).join(', ');
+  return { values, params };
 }
 
 /** Reads the row with the given key values (no lock), or undefined. */
@@ -103,11 +100,9 @@ export async function upsertRows<R>(sql: Sql, spec: TableSpec<R>, rows: readonly
   const cols = spec.cols;
   const keyCols = spec.key.map((k) => cols.find(([f]) => f === k)![1]);
   const set = cols.filter(([f]) => !spec.key.includes(f)).map(([, c]) => `"${c}" = excluded."${c}"`);
-  const sorted = [...rows].sort(byKey(spec.key as string[], (r) => r as Record<string, unknown>));
-  const params: unknown[] = [];
-  const values = sorted.map((row) => `(${cols.map(([f, , t]) => `$${params.push(toParam(row[f as keyof R], t))}::${t}`).join(', ')})`);
+  const { values, params } = valuesList(spec, rows);
   await sql.exec(
-    `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}
+    `INSERT INTO ${spec.table} (${cols.map(([, c]) => `"${c}"`).join(', ')}) VALUES ${values}
      ON CONFLICT (${keyCols.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${set.join(', ')} WHERE ${condition}`,
     params,
   );

@@ -152,4 +152,88 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
     // a new transaction reads the stream again, with every append
     expect((await run((tx) => loadStream(tx, eventRegistry, calls, streamId))).version).toBe(4);
   });
+
+  describe('deferred appends: a pass writes its items\' events with one statement before the commit', () => {
+    type Ev = { type: string; data: { callId: string; text?: string } };
+    const calls: StreamType<{ notes: number }, Ev> = {
+      streamType: 'call',
+      source: 'intake',
+      initialState: () => ({ notes: 0 }),
+      evolve: (st, e) => (e.type === 'CallNarrativeAppended' ? { notes: st.notes + 1 } : st),
+      snapshotTag: 'test.v1',
+      routing: (id) => ({ partitionKey: id, correlationId: id }),
+    };
+    const by = { actor: { id: 'u1', role: 'call_taker' } } as never;
+    const received = (callId: string) => ({ type: 'CallReceived', data: { callId, channel: '110', answeredAt: '2026-11-29T08:00:00.000Z', createdAt: '2026-11-29T08:00:01.000Z' } }) as never;
+    const note = (callId: string, text: string) => ({ type: 'CallNarrativeAppended', data: { callId, text } });
+    let writes = 0;
+    /** counts the statements that insert events (one Sql per transaction, as the services' runners) */
+    const counting: RunInTransaction = (fn) => run((tx) => fn({ ...tx, query: (q: string, p?: readonly unknown[]) => (q.includes('INSERT INTO events') && writes++, tx.query(q, p)) } as Sql));
+    /** the events stored, per stream in the order of `ids` */
+    const events = async (ids: string[]) => {
+      const rows = (await pool.query<{ stream_id: string; version: number; type: string }>('SELECT stream_id, version, type FROM events WHERE stream_id = ANY($1) ORDER BY version', [ids])).rows;
+      return ids.flatMap((id) => rows.filter((r) => r.stream_id === id).map((r) => `${id.slice(-4)}:${r.version}:${r.type}`));
+    };
+    const outboxOrder = async (keys: string[]) => (await pool.query<{ key: string; payload: string }>('SELECT key, payload FROM outbox WHERE key = ANY($1) ORDER BY id', [keys])).rows.map((r) => `${r.key.slice(-4)}:${JSON.parse(r.payload).streamVersion}`);
+
+    beforeEach(() => (writes = 0));
+
+    it('new and held streams, several appends each: one write, every event and outbox row in the order made, snapshots current', async () => {
+      const a = randomUUID();
+      const b = randomUUID();
+      const [sa, sb] = [callStreamId(a), callStreamId(b)];
+      const items = [
+        { id: a, s: sa, open: true },
+        { id: b, s: sb, open: true },
+        { id: a, s: sa, text: 'one' },
+        { id: b, s: sb, text: 'two' },
+        { id: a, s: sa, text: 'three' },
+      ];
+      const out = await runBatch(counting, items, async (tx, it) => {
+        const r = it.open
+          ? await handleCommand(tx, eventRegistry, calls, it.s, () => [received(it.id)], { by, isNew: true })
+          : await handleCommand(tx, eventRegistry, calls, it.s, () => [note(it.id, it.text!)], { by });
+        return r.version;
+      });
+      expect(out.map((o) => (o.ok ? o.value : 'failed'))).toEqual([1, 1, 2, 2, 3]);
+      expect(writes).toBe(1);
+      expect(await events([sa, sb])).toEqual([`${sa.slice(-4)}:1:CallReceived`, `${sa.slice(-4)}:2:CallNarrativeAppended`, `${sa.slice(-4)}:3:CallNarrativeAppended`, `${sb.slice(-4)}:1:CallReceived`, `${sb.slice(-4)}:2:CallNarrativeAppended`]);
+      expect(await outboxOrder([sa, sb])).toEqual([`${sa.slice(-4)}:1`, `${sb.slice(-4)}:1`, `${sa.slice(-4)}:2`, `${sb.slice(-4)}:2`, `${sa.slice(-4)}:3`]);
+      const later = await run((tx) => loadStream(tx, eventRegistry, calls, sa));
+      expect(later).toMatchObject({ version: 3, state: { notes: 2 } });
+      const snap = await pool.query('SELECT snapshot, snapshot_version FROM streams WHERE stream_id = $1', [sa]);
+      expect(snap.rows[0]).toEqual({ snapshot: { tag: 'test.v1', state: { notes: 2 } }, snapshot_version: 3 });
+    });
+
+    it('a refused item leaves none of its events; the others are written', async () => {
+      const a = randomUUID();
+      const sa = callStreamId(a);
+      await run((tx) => handleCommand(tx, eventRegistry, calls, sa, () => [received(a)], { by, isNew: true }));
+      const out = await runBatch(counting, ['x', 'refuse', 'y'], async (tx, text) => {
+        const r = await handleCommand(tx, eventRegistry, calls, sa, () => [note(a, text)], { by });
+        if (text === 'refuse') throw new NotFoundError('refused after its append');
+        return r.version;
+      });
+      expect(out.map((o) => (o.ok ? o.value : 'refused'))).toEqual([2, 'refused', 3]);
+      expect((await pool.query('SELECT data->>\'text\' AS t FROM events WHERE stream_id = $1 AND version > 1 ORDER BY version', [sa])).rows.map((r) => r.t)).toEqual(['x', 'y']);
+    });
+
+    it('a flush that loses a race (a new stream\'s id taken meanwhile) writes nothing of the pass and runs each item alone', async () => {
+      const a = randomUUID();
+      const b = randomUUID();
+      const [sa, sb] = [callStreamId(a), callStreamId(b)];
+      let firstPass = true;
+      const out = await runBatch(run, [a, b], async (tx, id) => {
+        const s = callStreamId(id);
+        if (id === b && firstPass) {
+          firstPass = false;
+          // another transaction creates b's stream after this one decided it was new
+          await pool.query(`INSERT INTO streams (stream_id, type, version, updated_at) VALUES ($1, 'call', 1, now())`, [s]);
+        }
+        return (await handleCommand(tx, eventRegistry, calls, s, () => [received(id)], { by, isNew: true })).version;
+      });
+      expect(out).toEqual([{ ok: true, value: 1 }, { ok: false, error: expect.any(ConcurrencyError) }]);
+      expect(await events([sa, sb])).toEqual([`${sa.slice(-4)}:1:CallReceived`]);
+    });
+  });
 });

@@ -12,14 +12,17 @@
  * in one transaction, the failing item alone in its own transaction (with {@link runCommand}'s
  * retry on a lost race) and the rest of the batch goes on the same way. An item that fails alone
  * gets its error as its outcome; the others are committed. With no failure the whole batch costs
- * one transaction; each failure costs at most one rerun of the items before it.
+ * one transaction; each failure costs at most one rerun of the items before it. The items'
+ * appends are deferred (event-store.ts `deferAppends`) and written by one statement before the
+ * commit.
  *
  * {@link groupCommit} does the same for single commands that arrive concurrently (group commit).
  */
 import { context, type Context } from '@opentelemetry/api';
 import type { RunInTransaction, Sql } from '@cad110/db';
-import { DependencyFailedError } from '@cad110/contracts';
+import { ConcurrencyError, DependencyFailedError } from '@cad110/contracts';
 import { runCommand } from './command-handler';
+import { deferAppends, flushAppends } from './event-store';
 
 /** The outcome of one item of a batch: its value, or the error it ended with (nothing of it written). */
 export type BatchItemOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
@@ -88,6 +91,8 @@ export async function runBatch<I, R>(
       if (end - first === 1) return alone(first); // one item: once, no rerun when it fails
       try {
         const values = await run(async (tx) => {
+          // the items' appends are written together before the commit (one statement, not one per item)
+          deferAppends(tx);
           const vs: BatchItemOutcome<R>[] = [];
           for (let i = first; i < end; i++) {
             const d = dependencyFailed(i, first, vs);
@@ -101,12 +106,19 @@ export async function runBatch<I, R>(
               throw new ItemFailed(i, error);
             }
           }
+          await flushAppends(tx);
           return vs;
         });
         values.forEach((o, k) => (out[first + k] = o));
         from = end;
         if (values.some((o) => o.ok)) afterCommit?.();
       } catch (e) {
+        if (e instanceof ConcurrencyError) {
+          // the pass's appends lost a race at their flush (a new stream's id taken meanwhile):
+          // nothing was written; each item again alone, with a single command's retry
+          for (let i = first; i < end; i++) await alone(i);
+          return;
+        }
         if (!(e instanceof ItemFailed)) throw e; // BEGIN or COMMIT failed: nothing of this pass was written
         const k = e.index;
         // the items before the failing one, again in one transaction (one of them may fail now: the same again)

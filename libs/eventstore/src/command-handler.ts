@@ -11,7 +11,9 @@
  *
  * Cost per command: one statement loads and locks the stream (its `streams` row `FOR UPDATE`,
  * its snapshot and the events after it; none when this transaction already holds it), then the append's one (streams, events and outbox rows in one statement) and
- * the projection's own; the snapshot travels in the append's `UPDATE streams`.
+ * the projection's own; the snapshot travels in the append's `UPDATE streams`. In a transaction
+ * that defers its appends (a batch, a consumer chunk: event-store.ts `deferAppends`) all its
+ * appends share one statement at the end.
  */
 import {
   ConcurrencyError,
@@ -23,7 +25,7 @@ import {
   type EventRegistry,
   type SourceService,
 } from '@cad110/contracts';
-import { appendToStream, envelopeOfRow, readStream, type EventRow, type NewEvent } from './event-store';
+import { appendToStream, envelopeOfRow, flushAppends, hasPendingAppend, readStream, setHeldVersionLookup, type EventRow, type NewEvent } from './event-store';
 import type { RunInTransaction, Sql } from '@cad110/db';
 
 /** An event as a decider emits it: type and data (the envelope's other fields are the store's). */
@@ -100,6 +102,8 @@ const COLS = 'e.event_id, e.stream_id, e.version, e.type, e.schema_version, e.da
 export async function loadStream<S, E extends DecidedEvent>(tx: Sql, registry: EventRegistry, type: StreamType<S, E>, streamId: string, opts: { lock?: boolean } = {}): Promise<LoadedStream<S>> {
   const held = LOCKED.get(tx)?.get(streamId);
   if (held && held.streamType === type.streamType) return held.loaded as LoadedStream<S>;
+  // a stream appended to in this transaction without being held (e.g. created by a bare append): its appends first
+  if (hasPendingAppend(tx, streamId)) await flushAppends(tx, { keepDeferring: true });
   const snap = type.snapshotTag !== undefined;
   const rows = await tx.query<LoadRow>(
     `SELECT s.version AS stream_version, ${snap ? 's.snapshot' : 'NULL::jsonb AS snapshot'}, ${COLS}
@@ -146,6 +150,8 @@ export function heldStream<S>(tx: Sql, streamType: string, streamId: string): Lo
   const held = LOCKED.get(tx)?.get(streamId);
   return held && held.streamType === streamType ? (held.loaded as LoadedStream<S>) : undefined;
 }
+
+setHeldVersionLookup((tx, streamId) => LOCKED.get(tx)?.get(streamId)?.loaded.version);
 
 function holdStream(tx: Sql, streamType: string, loaded: LoadedStream<unknown>): void {
   let m = LOCKED.get(tx);

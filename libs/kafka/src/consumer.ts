@@ -2,7 +2,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { ContractError, type EventEnvelope, type EventRegistry, topicName } from '@cad110/contracts';
 import type { RunInTransaction, Sql } from '@cad110/db';
-import { markProcessed, markProcessedMany } from '@cad110/eventstore';
+import { deferAppends, flushAppends, markProcessed, markProcessedMany } from '@cad110/eventstore';
 import type { Logger } from '@cad110/logging';
 import { tracer, type ServiceMetrics } from '@cad110/telemetry';
 import { extractContext } from './trace-headers';
@@ -105,7 +105,8 @@ export function consumerState(consumer: Consumer): ConsumerState | undefined {
  *   sent, and if even that is refused the message is logged with its reference and skipped;
  * - the effect and the `processed_messages` row are written in ONE transaction; a redelivered
  *   message (same event id) finds its row and changes nothing. Up to `chunkSize` messages of a
- *   partition share one transaction (one commit); if it fails, they are retried one by one;
+ *   partition share one transaction (one commit; their appends written by one statement at its
+ *   end, libs/eventstore `deferAppends`); if it fails, they are retried one by one;
  * - errors: `PermanentError`/`ContractError` → dead letter; database connection errors (a
  *   PostgreSQL restart or failover) → retried in-process with backoff (0.2 s doubling to 5 s,
  *   heartbeating meanwhile) until the database answers; other errors are retried `maxAttempts`
@@ -273,6 +274,8 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
     let outcomes: boolean[];
     try {
       outcomes = await opts.transaction(async (tx) => {
+        // the chunk's appends are written together before the commit (one statement, not one per event)
+        deferAppends(tx);
         // one statement marks the whole chunk; only first deliveries are applied
         const fresh = await markProcessedMany(
           tx,
@@ -291,6 +294,7 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
           if (isNew) await context.with(item.ctx, () => opts.handle(item.event!, tx, item.msg));
           out.push(isNew);
         }
+        await flushAppends(tx);
         return out;
       });
     } catch (err) {

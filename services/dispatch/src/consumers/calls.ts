@@ -1,11 +1,11 @@
-import { topicName, type CallCancelled, type CallHandedToDispatch } from '@cad110/contracts';
+import { topicName, type CallCancelled } from '@cad110/contracts';
 import type { Sql } from '@cad110/db';
 import { runIdempotentConsumer } from '@cad110/kafka';
 import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { z } from 'zod';
 import type { DispatchContext, DispatchRuntime } from '../context';
 import { cancelForCall } from '../incidents/cancel';
-import { openIncident } from '../incidents/open';
+import { callsWithIncident, openIncident, type Handed } from '../incidents/open';
 import { freeCandidates } from '../recommend/candidates';
 
 /**
@@ -23,6 +23,9 @@ export async function startConsumers(rt: DispatchRuntime, ctx: DispatchContext):
   // milliseconds apart, and a recommendation is advice stamped with its `asOf`, not an assignment.
   const chunkCandidates = new WeakMap<Sql, ReturnType<typeof freeCandidates>>();
   const candidatesOf = (tx: Sql) => chunkCandidates.get(tx) ?? chunkCandidates.set(tx, freeCandidates(tx)).get(tx)!;
+  // the calls of a chunk that already have an incident, read with one statement for the chunk
+  // (was one per hand-over); kept current by the chunk's own openings
+  const chunkOpened = new WeakMap<Sql, Set<string>>();
   rt.consumers.push(
     await runIdempotentConsumer({
       kafka: rt.kafka,
@@ -35,11 +38,15 @@ export async function startConsumers(rt: DispatchRuntime, ctx: DispatchContext):
       transaction: rt.db.transaction,
       // other call events cost no database work here (no processed marker either)
       accepts: (type) => type === 'CallHandedToDispatch' || type === 'CallCancelled',
+      prepare: async (items, tx) => {
+        const callIds = items.filter((i) => i.event.type === 'CallHandedToDispatch').map((i) => (i.event.data as Handed).callId);
+        chunkOpened.set(tx, callIds.length ? await callsWithIncident(tx, callIds) : new Set());
+      },
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,
       handle: async (event, tx) => {
-        if (event.type === 'CallHandedToDispatch') await openIncident(ctx, tx, event.data as z.infer<typeof CallHandedToDispatch.schema>, event, { candidates: () => candidatesOf(tx) });
+        if (event.type === 'CallHandedToDispatch') await openIncident(ctx, tx, event.data as Handed, event, { candidates: () => candidatesOf(tx), ...(chunkOpened.has(tx) ? { opened: chunkOpened.get(tx)! } : {}) });
         else if (event.type === 'CallCancelled') {
           const d = event.data as z.infer<typeof CallCancelled.schema>;
           chunkCandidates.delete(tx);

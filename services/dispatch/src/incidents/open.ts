@@ -12,12 +12,20 @@ import { incidentStream, incidentStreamId } from './stream';
 
 export type Handed = z.infer<typeof CallHandedToDispatch.schema>;
 
+/** Which of these calls already have an incident (one statement). @param callIds call UUIDs */
+export async function callsWithIncident(tx: Sql, callIds: readonly string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ call_id: string }>('SELECT call_id::text FROM incidents WHERE call_id = ANY($1::uuid[])', [callIds]);
+  return new Set(rows.map((r) => r.call_id));
+}
+
 /**
  * Consumer effect of CallHandedToDispatch: opens exactly one incident per call (IncidentOpened +
  * UnitsRecommended for the hand-over time) in the consumer's transaction. The district is the
  * call's, else the map's district at its coordinates.
  * @param opts.candidates the free units and duty levels to recommend from (default: read now);
  *   the consumer reads them once per chunk transaction (consumers/calls.ts)
+ * @param opts.opened the calls known to have an incident in this transaction
+ *   ({@link callsWithIncident} for a consumer chunk; the new call is added to it); default: ask
  * @returns the incident id, or null when the call already has one
  */
 export async function openIncident(
@@ -25,10 +33,10 @@ export async function openIncident(
   tx: Sql,
   call: Handed,
   cause: EventEnvelope,
-  opts: { candidates?: () => ReturnType<typeof freeCandidates> } = {},
+  opts: { candidates?: () => ReturnType<typeof freeCandidates>; opened?: Set<string> } = {},
 ): Promise<string | null> {
-  const existing = await tx.query<unknown>('SELECT 1 FROM incidents WHERE call_id = $1::uuid', [call.callId]);
-  if (existing.length) return null;
+  if (opts.opened ? opts.opened.has(call.callId) : (await callsWithIncident(tx, [call.callId])).size) return null;
+  opts.opened?.add(call.callId);
   const incidentId = randomUUID();
   const { lat, lon } = call.location;
   const district = call.location.district ?? (typeof lat === 'number' && typeof lon === 'number' ? ctx.map.districtAt({ lat, lon }) : undefined);

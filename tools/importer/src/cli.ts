@@ -144,8 +144,8 @@ async function main(): Promise<number> {
     if (!mapping.columns.firstUnitAssignedAt && !mapping.units) throw new Error(`mapping ${mapping.source} has no dispatch-history columns (columns.firstUnit* or units)`);
     const replay = await replayDispatchHistory(calls, posted.accepted, { dispatchUrl: serviceUrl('dispatch'), headers: { authorization: `Bearer ${token('CAD110_DISPATCH_TOKEN', 'supervisor')}` }, progressEvery: 5000, mode: 'planned', concurrency: Number(arg('concurrency', '32')) });
     const { skipped, failed, ...counts } = replay;
-    summary.dispatchHistory = { ...counts, seconds: Number(replay.seconds.toFixed(2)), callsPerSecond: rate(replay.incidents, replay.seconds), skipped: skipped.length, failed: failed.length };
-    say(`[import] phase dispatch history: ${replay.incidents} incidents, ${replay.dispatched} units dispatched, ${replay.reopened} reopened, ${failed.length} failed in ${replay.seconds.toFixed(1)} s = ${rate(replay.incidents, replay.seconds)} calls/s`);
+    summary.dispatchHistory = { ...counts, seconds: Number(replay.seconds.toFixed(2)), incidentWaitSeconds: Number((replay.incidentWaitSeconds ?? 0).toFixed(2)), callsPerSecond: rate(replay.incidents, replay.seconds), skipped: skipped.length, failed: failed.length };
+    say(`[import] phase dispatch history: ${replay.incidents} incidents, ${replay.dispatched} units dispatched, ${replay.reopened} reopened, ${failed.length} failed in ${replay.seconds.toFixed(1)} s = ${rate(replay.incidents, replay.seconds)} calls/s (${(replay.incidentWaitSeconds ?? 0).toFixed(1)} s of it finding the incidents dispatch opened)`);
     if (failed.length) say(`[import] first dispatch replay failures: ${JSON.stringify(failed.slice(0, 5))}`);
     failures += failed.length;
   }

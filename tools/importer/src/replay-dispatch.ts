@@ -136,6 +136,7 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
   await Promise.all(Array.from({ length: Math.max(1, opts.lookupConcurrency ?? 8) }, lookup));
   const live = plans.filter((p) => !p.failed && p.incidentId);
   result.incidents = live.length;
+  result.incidentWaitSeconds = (performance.now() - started) / 1000;
 
   // mutual-aid pool: replay units left free by earlier replays are reused
   const free: string[] = [];
@@ -225,7 +226,9 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
       await execute(plan.steps[plan.next]!);
       plan.next++;
       done++;
-      if (opts.progressEvery && done % opts.progressEvery === 0) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps\n`);
+      if (opts.progressEvery && done % opts.progressEvery === 0)   const live = plans.filter((p) => !p.skip && p.incidentId);
+  result.incidents = live.length;
+  result.incidentWaitSeconds = (performance.now() - started) / 1000;
     }
   }
   result.seconds = (performance.now() - started) / 1000;

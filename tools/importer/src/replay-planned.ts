@@ -197,6 +197,7 @@ export async function replayPlanned(calls: readonly MappedCall[], accepted: read
   );
   const live = plans.filter((p) => !p.skip && p.incidentId);
   result.incidents = live.length;
+  result.incidentWaitSeconds = (performance.now() - started) / 1000;
   const responses = live.flatMap((p) => p.responses);
 
   // 3. units: source units where their responses do not overlap, else replay units by interval scheduling
@@ -331,7 +332,7 @@ export async function replayPlanned(calls: readonly MappedCall[], accepted: read
       sentSteps.forEach((s, i) => record(s, results?.[i] ?? x));
     }
     done += batch.length;
-    if (opts.progressEvery && Math.floor(done / opts.progressEvery) > Math.floor((done - batch.length) / opts.progressEvery)) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps\n`);
+    if (opts.progressEvery && Math.floor(done / opts.progressEvery) > Math.floor((done - batch.length) / opts.progressEvery)) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps at ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   };
   // batches of up to `batchSize` steps, `inFlight` at once: a step joins a batch when every earlier
   // step it waits for is done or earlier in the same batch (dispatch runs a batch in order), so

@@ -51,6 +51,8 @@ export interface ReplayDispatchResult {
   skipped: { externalId: string; reason: string }[];
   failed: { externalId: string; step: string; status: number; detail: string }[];
   seconds: number;
+  /** of `seconds`, the time spent finding the calls' incidents (waiting for dispatch's consumer to open them) */
+  incidentWaitSeconds?: number;
 }
 
 /** A unit status step of a replay. */

@@ -226,9 +226,7 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
       await execute(plan.steps[plan.next]!);
       plan.next++;
       done++;
-      if (opts.progressEvery && done % opts.progressEvery === 0)   const live = plans.filter((p) => !p.skip && p.incidentId);
-  result.incidents = live.length;
-  result.incidentWaitSeconds = (performance.now() - started) / 1000;
+      if (opts.progressEvery && done % opts.progressEvery === 0) process.stderr.write(`[replay] ${done}/${timeline.length} dispatch steps at ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
   }
   result.seconds = (performance.now() - started) / 1000;

@@ -18,6 +18,7 @@ describe('DeferredRows on PostgreSQL', () => {
       const q = c.query.bind(c) as (...a: unknown[]) => unknown;
       (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
         if (typeof a[0] === 'string') statements.push(a[0]);
+        else if (a[0] && typeof (a[0] as { text?: unknown }).text === 'string') statements.push((a[0] as { text: string }).text);
         return q(...a);
       };
     });

@@ -13,6 +13,7 @@
  * SELECT ...`). Parameterless multi-statement text (e.g. `BEGIN; SET LOCAL ...`) runs through
  * {@link Sql.exec} as one simple query.
  */
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 
 /** A row as PostgreSQL returns it: column name (as selected) → value. */
@@ -51,7 +52,39 @@ export function camelRow<R>(row: Row): R {
   return out as R;
 }
 
-type Queryable = { query(text: string, values?: unknown[]): Promise<QueryResult> };
+type Queryable = { query(text: string | { name: string; text: string; values: unknown[] }, values?: unknown[]): Promise<QueryResult> };
+
+/** The most distinct statement texts one process prepares (each connection keeps the ones it ran). */
+export const MAX_PREPARED_TEXTS = 2_000;
+/** Statements with more parameters than this are not prepared (multi-row VALUES lists vary in length). */
+const MAX_PREPARED_PARAMS = 64;
+const preparedNames = new Map<string, string>();
+/**
+ * `DB_PREPARED_STATEMENTS=off` runs every statement unnamed: for a connection pooler in
+ * transaction mode that does not track prepared statements (PgBouncer before 1.21, or without
+ * `max_prepared_statements`).
+ */
+const PREPARE_OFF = process.env.DB_PREPARED_STATEMENTS === 'off';
+
+/**
+ * The name under which a statement text is prepared (PostgreSQL named prepared statement,
+ * `pg`'s `{name, text}`), or undefined when it is not prepared. A statement with parameters is
+ * parsed, analysed and planned by PostgreSQL on every run unless prepared; prepared, each
+ * connection parses it once and PostgreSQL may reuse a generic plan. In the history replay's
+ * profile PostgreSQL was the busiest process (0.75–1.0 of 2 cores) running a few dozen distinct
+ * statement texts over and over (issue 17, issue 18 item 7). Texts are named by a hash; the first
+ * {@link MAX_PREPARED_TEXTS} distinct texts of the process are prepared, later ones run unnamed.
+ */
+export function preparedName(text: string, paramCount: number): string | undefined {
+  if (paramCount === 0 || paramCount > MAX_PREPARED_PARAMS || PREPARE_OFF) return undefined;
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    if (preparedNames.size >= MAX_PREPARED_TEXTS) return undefined;
+    name = `cad110_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
 
 /**
  * {@link Sql} over a `pg` client or pool. On a client inside `BEGIN` the statements share the
@@ -59,7 +92,11 @@ type Queryable = { query(text: string, values?: unknown[]): Promise<QueryResult>
  */
 export function sqlOf(conn: Queryable | Pick<PoolClient, 'query'>): Sql {
   const q = conn as Queryable;
-  const run = (text: string, params?: readonly unknown[]) => (params && params.length ? q.query(text, params as unknown[]) : q.query(text));
+  const run = (text: string, params?: readonly unknown[]) => {
+    if (!params || !params.length) return q.query(text);
+    const name = preparedName(text, params.length);
+    return name ? q.query({ name, text, values: params as unknown[] }) : q.query(text, params as unknown[]);
+  };
   return {
     query: async <R>(text: string, params?: readonly unknown[]) => (await run(text, params)).rows as R[],
     select: async <R>(text: string, params?: readonly unknown[]) => (await run(text, params)).rows.map((r) => camelRow<R>(r)),

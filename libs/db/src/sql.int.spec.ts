@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { tempDatabase } from '@cad110/testkit';
-import { dbOf, pgTransaction, sqlOf, type Db } from './sql';
+import { dbOf, pgTransaction, preparedName, sqlOf, type Db } from './sql';
 
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
 
@@ -29,6 +29,19 @@ describe('the one SQL interface (Sql over pg) on PostgreSQL', () => {
     const [row] = await db.select<{ streamId: string; updatedAt: Date; version: number }>('SELECT stream_id, updated_at, version FROM streams WHERE stream_id = $1', [id]);
     expect(row).toEqual({ streamId: id, updatedAt: new Date('2026-12-05T08:00:00Z'), version: 1 });
     expect(await db.exec('UPDATE streams SET version = 2 WHERE stream_id = $1 AND version = 5', [id])).toBe(0);
+  });
+
+  it('runs a statement with parameters as a named prepared statement, parsed once per connection; a failed one leaves the connection usable', async () => {
+    const text = 'SELECT $1::int + 1 AS n /* prepared-test */';
+    await pgTransaction(pool)(async (tx) => {
+      expect(await tx.query(text, [1])).toEqual([{ n: 2 }]);
+      expect(await tx.query(text, [41])).toEqual([{ n: 42 }]);
+      const prepared = await tx.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements');
+      expect(prepared.filter((p) => p.statement === text)).toEqual([{ name: preparedName(text, 1), statement: text }]);
+    });
+    // an error at execution (not at parse) in a transaction: the next transaction on the connection runs it again
+    await expect(pgTransaction(pool)((tx) => tx.query('SELECT 1 / $1::int AS n /* prepared-test */', [0]))).rejects.toThrow(/division by zero/);
+    await expect(pgTransaction(pool)((tx) => tx.query('SELECT 1 / $1::int AS n /* prepared-test */', [1]))).resolves.toEqual([{ n: 1 }]);
   });
 
   it('sends a JS array as a PostgreSQL array: many rows in one unnest statement', async () => {

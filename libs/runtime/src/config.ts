@@ -123,6 +123,8 @@ export const RuntimeEnv = z.object({
   CAD110_DB_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, underscores and dashes').default('cad110'),
   DB_POOL_SIZE: integer(10, 1, 200),
   DB_MIGRATE: flag(true),
+  // read by libs/db (sql.ts preparedName): off for a connection pooler that cannot keep named prepared statements
+  DB_PREPARED_STATEMENTS: oneOf(['on', 'off'], 'on'),
   PORT: integer(undefined, 0, 65_535, '0 = any free port'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   BUREAU_TIME_ZONE: timeZone,

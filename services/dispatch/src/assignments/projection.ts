@@ -97,6 +97,17 @@ function noteActive(tx: Sql, incidentId: string, unitId: string, active: boolean
 }
 
 /**
+ * Tells the transaction that no unit works `incidentId` (its stream, locked by this transaction,
+ * has never had a unit dispatched), so {@link activeUnitIds} needs no statement for it and later
+ * writes keep it current. No effect when the transaction already knows its units.
+ */
+export function noActiveUnits(tx: Sql, incidentId: string): void {
+  let byIncident = ACTIVE.get(tx);
+  if (!byIncident) ACTIVE.set(tx, (byIncident = new Map()));
+  if (!byIncident.has(incidentId)) byIncident.set(incidentId, new Set());
+}
+
+/**
  * Units working an incident now (the input of the incident decider's close and assign rules):
  * one statement the first time a transaction asks about an incident, then from what the
  * transaction itself wrote (a batch replaying an incident's dispatch and clear asks twice).

@@ -12,6 +12,17 @@ import { handleCommand, loadStream, type StreamType } from './command-handler';
 // any service's migrations make a database; the batch writes a scratch table of its own
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
 
+/** A call stream counting its narrative notes, for the tests that run commands in a batch. */
+type Ev = { type: string; data: { callId: string; text?: string } };
+const calls: StreamType<{ notes: number }, Ev> = {
+  streamType: 'call',
+  source: 'intake',
+  initialState: () => ({ notes: 0 }),
+  evolve: (st, e) => (e.type === 'CallNarrativeAppended' ? { notes: st.notes + 1 } : st),
+  snapshotTag: 'test.v1',
+  routing: (id) => ({ partitionKey: id, correlationId: id }),
+};
+
 describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-nothing', () => {
   let db: Awaited<ReturnType<typeof tempDatabase>>;
   let pool: Pool;
@@ -123,15 +134,6 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
   });
 
   it('loads a stream once per transaction: later commands of the batch on it read no row and see the earlier appends', async () => {
-    type Ev = { type: string; data: { callId: string; text?: string } };
-    const calls: StreamType<{ notes: number }, Ev> = {
-      streamType: 'call',
-      source: 'intake',
-      initialState: () => ({ notes: 0 }),
-      evolve: (st, e) => (e.type === 'CallNarrativeAppended' ? { notes: st.notes + 1 } : st),
-      snapshotTag: 'test.v1',
-      routing: (id) => ({ partitionKey: id, correlationId: id }),
-    };
     const callId = randomUUID();
     const streamId = callStreamId(callId);
     const by = { actor: { id: 'u1', role: 'call_taker' } } as never;
@@ -154,15 +156,6 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
   });
 
   describe('deferred appends: a pass writes its items\' events with one statement before the commit', () => {
-    type Ev = { type: string; data: { callId: string; text?: string } };
-    const calls: StreamType<{ notes: number }, Ev> = {
-      streamType: 'call',
-      source: 'intake',
-      initialState: () => ({ notes: 0 }),
-      evolve: (st, e) => (e.type === 'CallNarrativeAppended' ? { notes: st.notes + 1 } : st),
-      snapshotTag: 'test.v1',
-      routing: (id) => ({ partitionKey: id, correlationId: id }),
-    };
     const by = { actor: { id: 'u1', role: 'call_taker' } } as never;
     const received = (callId: string) => ({ type: 'CallReceived', data: { callId, channel: '110', answeredAt: '2026-11-29T08:00:00.000Z', createdAt: '2026-11-29T08:00:01.000Z' } }) as never;
     const note = (callId: string, text: string) => ({ type: 'CallNarrativeAppended', data: { callId, text } });

@@ -169,6 +169,33 @@ describe('replaying real calls into dispatch', () => {
     expect((await rt.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events`))[0]!.n).toBe(before);
   });
 
+  it('rewrites a unit and its stream in place on every status change (HOT updates: no index entry, no page elsewhere)', async () => {
+    // runs after the replay above. PostgreSQL publishes a backend's table counters at the latest
+    // about 10 s after its last transaction; the replay's status changes are what is counted.
+    // Without migration 20261207043000_hot_updates (units.status indexed) none is HOT.
+    type Stat = { relname: string; upd: number; hot: number };
+    const stats = async () => new Map((await q<Stat>(`SELECT relname, n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname IN ('units', 'streams')`)).map((r) => [r.relname, r]));
+    let seen = new Map<string, Stat>();
+    await waitFor(
+      async () => {
+        seen = await stats();
+        return (seen.get('units')?.upd ?? 0) >= 500 && (seen.get('streams')?.upd ?? 0) >= 500;
+      },
+      { timeoutMs: 30_000, message: 'the replay updates counted' },
+    );
+    for (const name of ['units', 'streams']) {
+      const s = seen.get(name)!;
+      expect({ name, hotShare: s.hot / s.upd >= 0.9 }).toEqual({ name, hotShare: true });
+    }
+    const options = await q<{ relname: string; reloptions: string[] }>(`SELECT relname, reloptions FROM pg_class WHERE relname IN ('units', 'incidents', 'incident_units', 'streams') ORDER BY relname`);
+    expect(options.map((o) => [o.relname, o.reloptions.find((x) => x.startsWith('fillfactor='))])).toEqual([
+      ['incident_units', 'fillfactor=70'],
+      ['incidents', 'fillfactor=70'],
+      ['streams', 'fillfactor=70'],
+      ['units', 'fillfactor=50'],
+    ]);
+  });
+
   it('plans each call from its source times, never letting a unit go back in time', () => {
     expect(planSteps({ assignedAt: 'T1', enRouteAt: 'T1', arrivedAt: 'T3', clearedAt: 'T2', closedAt: 'T4' }).map((s) => `${s.kind}@${s.at}`)).toEqual(['dispatched@T1', 'en-route@T1', 'on-scene@T3', 'cleared@T4']);
     expect(planSteps({ assignedAt: 'T2', enRouteAt: 'T4', arrivedAt: 'T3' }).map((s) => s.kind)).toEqual(['dispatched', 'on-scene', 'cleared']);

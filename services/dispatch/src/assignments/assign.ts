@@ -1,12 +1,12 @@
 import { CommandRejected, NotFoundError, StaleVersionError, type ActingUser, type DutyLevel, type EventEnvelope, type UnitStatus } from '@cad110/contracts';
-import { handleCommand, loadStream, runCommand, type LoadedStream } from '@cad110/eventstore';
+import { handleCommand, heldStream, loadStream, runCommand, type LoadedStream } from '@cad110/eventstore';
 import type { Sql } from '@cad110/db';
 import { atOf, localMinute, type DispatchContext } from '../context';
 import { dutyStatus } from '../duty/duty';
 import { decide as decideIncident, type IncidentState } from '../incidents/incident';
 import { incidentStream, incidentStreamId } from '../incidents/stream';
 import { unitStream, unitStreamId } from '../units/stream';
-import { decide as decideUnit, ON_INCIDENT } from '../units/unit';
+import { decide as decideUnit, ON_INCIDENT, type UnitState } from '../units/unit';
 import { activeUnitIds, noActiveUnits } from './projection';
 
 /** What the read model says of a unit before its stream is locked: its incident and its roster. */
@@ -26,13 +26,35 @@ interface UnitPeek {
  * @returns undefined when the unit does not exist
  */
 export async function peekUnit(tx: Sql, unitId: string): Promise<UnitPeek | undefined> {
-  return (
+  const peek = (
     await tx.query<UnitPeek>(
       `SELECT u.incident_id, u.min_duty_level, u.shift_name, u.shift_start, u.shift_end, d.level
          FROM units u LEFT JOIN duty_levels d ON d.district = u.district WHERE u.id = $1`,
       [unitId],
     )
   )[0];
+  if (peek) {
+    let byUnit = PEEKED.get(tx);
+    if (!byUnit) PEEKED.set(tx, (byUnit = new Map()));
+    byUnit.set(unitId, peek);
+  }
+  return peek;
+}
+
+/** The units a transaction has peeked at (their roster and district level, as read then). */
+const PEEKED = new WeakMap<Sql, Map<string, UnitPeek>>();
+
+/**
+ * The unit's peek without a statement when this transaction holds the unit's stream (and so
+ * knows its incident from its own state) and has read its roster before: a batch sending one
+ * unit to many incidents (a history replay's mutual-aid units) reads its roster once. The roster
+ * and the district's duty level are as read at the first peek of the transaction, milliseconds
+ * earlier; neither is locked at any peek.
+ */
+function heldPeek(tx: Sql, unitId: string): UnitPeek | undefined {
+  const held = heldStream<UnitState>(tx, 'unit', unitStreamId(unitId));
+  const roster = held && PEEKED.get(tx)?.get(unitId);
+  return roster ? { ...roster, incident_id: held.state.incidentId ?? null } : undefined;
 }
 
 export interface AssignResult {
@@ -58,7 +80,7 @@ export interface AssignResult {
 export async function assignUnit(ctx: DispatchContext, incidentId: string, input: { unitId: string; at?: string; reassign?: boolean }, by: ActingUser, ifMatch?: number): Promise<AssignResult> {
   const given = input.at === undefined ? undefined : atOf(ctx, input.at); // a client time is checked before any lock
   const out = await runCommand(ctx.transaction, async (tx) => {
-    const peek = await peekUnit(tx, input.unitId);
+    const peek = heldPeek(tx, input.unitId) ?? (await peekUnit(tx, input.unitId));
     if (!peek) throw new NotFoundError(`unit ${input.unitId}`);
     const ids = [...new Set([incidentId, ...(peek.incident_id ? [peek.incident_id] : [])])].sort();
     const locked = new Map<string, LoadedStream<IncidentState>>();

@@ -19,4 +19,6 @@ npm run import -- --mapping minneapolis-mpd --file ../shared/data/calls/minneapo
 echo "import rc=$?" >> $OUT
 date -u >> $OUT
 kill -INT -- -$DEMO; sleep 8; kill -9 -- -$DEMO 2>/dev/null
+# the next run's broker needs the port and the data directory: wait until this one has gone
+for i in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/$CAD110_KAFKA_PORT) 2>/dev/null || break; sleep 1; done
 grep "phase" $OUT

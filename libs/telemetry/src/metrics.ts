@@ -5,7 +5,7 @@ export { Gauge, Registry };
 
 /**
  * Prometheus metrics of one service (text format at `GET /metrics`).
- * - `cad110_messages_consumed_total{topic,outcome}` outcome = processed | duplicate | ignored | dead-lettered | failed
+ * - `cad110_messages_consumed_total{topic,outcome}` outcome = processed | duplicate | ignored | dead-lettered | failed (the console's live feed: forwarded | skipped | unwatched)
  * - `cad110_messages_produced_total{topic}`
  * - `cad110_message_handling_seconds{topic}` histogram of per-message handling time (seconds)
  * - `cad110_outbox_backlog` rows waiting in the outbox (read at scrape time)

@@ -269,9 +269,22 @@ describe('console API', () => {
     });
 
     it('skips messages that are not event envelopes', async () => {
-      const skippedBefore = feed.skipped;
-      await rt.producer.send({ topic: topicName('dispatch'), messages: [{ key: 'x', value: '{"not":"an envelope"}' }] });
-      await waitFor(() => feed.skipped > skippedBefore, { timeoutMs: 30_000, message: 'bad message skipped' });
+      const unsubscribe = feed.subscribe(() => undefined);
+      try {
+        const skippedBefore = feed.skipped;
+        await rt.producer.send({ topic: topicName('dispatch'), messages: [{ key: 'x', value: '{"not":"an envelope"}' }] });
+        await waitFor(() => feed.skipped > skippedBefore, { timeoutMs: 30_000, message: 'bad message skipped' });
+      } finally {
+        unsubscribe();
+      }
+    });
+
+    it('does not parse the events while no stream is open (counted as unwatched)', async () => {
+      await waitFor(() => feed.listenerCount === 0, { timeoutMs: 10_000, message: 'the earlier streams closed' });
+      const before = { unwatched: feed.unwatched, skipped: feed.skipped, forwarded: feed.forwarded };
+      await rt.producer.send({ topic: topicName('dispatch'), messages: [{ key: 'y', value: '{"not":"an envelope"}' }] });
+      await waitFor(() => feed.unwatched > before.unwatched, { timeoutMs: 30_000, message: 'message counted unwatched' });
+      expect({ skipped: feed.skipped, forwarded: feed.forwarded }).toEqual({ skipped: before.skipped, forwarded: before.forwarded });
     });
   });
 

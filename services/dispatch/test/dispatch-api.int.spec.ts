@@ -274,6 +274,17 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     const r = await request(app).get(`/incidents?callIds=${a.callId},${b.callId},${randomUUID()}&limit=500`).set('authorization', dispatcher).expect(200);
     expect(r.body.items.map((i: { id: string }) => i.id).sort()).toEqual([a.incidentId, b.incidentId].sort());
     expect(r.body.total).toBe(2);
+    // the brief view: where each incident stands, the same incidents, no location or recommendation
+    const brief = await request(app).get(`/incidents?callIds=${a.callId},${b.callId}&limit=500&view=brief`).set('authorization', dispatcher).expect(200);
+    const full = new Map((r.body.items as Record<string, unknown>[]).map((i) => [i.id, i]));
+    expect(brief.body.total).toBe(2);
+    for (const item of brief.body.items as Record<string, unknown>[]) {
+      expect(Object.keys(item).sort()).toEqual(['activeUnits', 'callId', 'district', 'externalId', 'externalSource', 'firstDispatchedAt', 'id', 'status', 'version']);
+      const f = full.get(item.id)!;
+      expect(item).toEqual(Object.fromEntries(Object.keys(item).map((k) => [k, f[k]])));
+      expect(f.recommendations).toBeDefined();
+    }
+    await request(app).get(`/incidents?callIds=${a.callId}&view=everything`).set('authorization', dispatcher).expect(400);
     const bad = await request(app).get(`/incidents?callIds=${a.callId},not-a-uuid`).set('authorization', dispatcher).expect(400);
     expect(bad.body.errors[0].field).toBe('callIds');
     for (const id of [a.incidentId, b.incidentId]) await request(app).post(`/incidents/${id}/cancel`).set('authorization', dispatcher).send({ reason: 'test done' }).expect(200);

@@ -111,7 +111,7 @@ export async function replayDispatchHistory(calls: readonly MappedCall[], accept
       if (!plan) return;
       for (;;) {
         const by = plan.callId ? `callId=${plan.callId}` : `externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}`;
-        const r = await call('GET', `${base}/incidents?${by}&limit=1`, headers);
+        const r = await call('GET', `${base}/incidents?${by}&limit=1&view=brief`, headers);
         const inc = r.status === 200 ? (r.body.items?.[0] as { id: string; activeUnits: number; firstDispatchedAt: string | null; status: string; district: string | null } | undefined) : undefined;
         if (inc) {
           if (inc.firstDispatchedAt || inc.activeUnits > 0 || inc.status === 'closed' || inc.status === 'cancelled') {

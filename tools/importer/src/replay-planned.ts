@@ -23,7 +23,7 @@ import { planSteps, type ReplayDispatchOptions, type ReplayDispatchResult, type 
  *    order, one transaction when none is refused), up to 4 batches in flight: a step joins a batch
  *    when every step it waits for is done or earlier in the same batch, so batches in flight at
  *    the same time never share a unit or an incident. The incidents are looked up 200 calls a
- *    request (`GET /incidents?callIds=`). Each step is still one dispatch command with its events.
+ *    request (`GET /incidents?callIds=…&view=brief`). Each step is still one dispatch command with its events.
  */
 
 /** call ids per incident look-up (`GET /incidents?callIds=` takes up to 200) */
@@ -156,7 +156,7 @@ export async function replayPlanned(calls: readonly MappedCall[], accepted: read
     const chunks: CallPlan[][] = [];
     for (let i = 0; i < waiting.length; i += LOOKUP_CHUNK) chunks.push(waiting.slice(i, i + LOOKUP_CHUNK));
     await drain(chunks, Math.min(4, concurrency), async (chunk) => {
-      const r = await call('GET', `${base}/incidents?callIds=${chunk.map((p) => p.callId).join(',')}&limit=500`, headers);
+      const r = await call('GET', `${base}/incidents?callIds=${chunk.map((p) => p.callId).join(',')}&limit=500&view=brief`, headers);
       if (r.status !== 200 && r.status !== 0 && r.status < 500) {
         for (const plan of chunk) {
           plan.skip = true;
@@ -186,7 +186,7 @@ export async function replayPlanned(calls: readonly MappedCall[], accepted: read
     plans.filter((p) => !p.callId),
     concurrency,
     async (plan) => {
-      const r = await call('GET', `${base}/incidents?externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}&limit=1`, headers);
+      const r = await call('GET', `${base}/incidents?externalSource=${encodeURIComponent(plan.externalSource)}&externalId=${encodeURIComponent(plan.externalId)}&limit=1&view=brief`, headers);
       const inc = r.status === 200 ? (r.body.items?.[0] as Found | undefined) : undefined;
       if (inc) settle(plan, inc);
       else {

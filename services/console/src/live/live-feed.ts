@@ -15,7 +15,8 @@ export type LiveListener = (event: PublicEvent) => void;
  * Reads the calls, dispatch and cases topics from the LATEST offset with a consumer group of its
  * own (`<prefix>console-live-<host>-<pid>-<random>`, deleted again on stop), so every console
  * process sees every new event, and hands each event's {@link PublicEvent} to the listeners
- * (the open `GET /api/live` streams). Nothing is committed that matters: a restarted console
+ * (the open `GET /api/live` streams); while no stream is open the messages are counted
+ * (`unwatched`) and not parsed. Nothing is committed that matters: a restarted console
  * starts again at the end of the log; the browsers re-read the APIs when they reconnect.
  */
 export class LiveFeed {
@@ -25,6 +26,8 @@ export class LiveFeed {
   private joined = false;
   forwarded = 0;
   skipped = 0;
+  /** messages read while no stream was open: not parsed at all (nobody to hand them to) */
+  unwatched = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -63,6 +66,13 @@ export class LiveFeed {
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, message }) => {
+        // no open stream: nothing to parse the envelope for (a history replay or a quiet night
+        // without a console open would otherwise parse and validate every event of the bureau)
+        if (this.listeners.size === 0) {
+          this.unwatched++;
+          this.metrics?.consumed.inc({ topic, outcome: 'unwatched' });
+          return;
+        }
         const event = toPublicEvent(message.value);
         if (!event) {
           this.skipped++;

@@ -107,6 +107,31 @@ export const IncidentDetail = IncidentDto.extend({
 
 export const IncidentList = z.object({ items: z.array(IncidentDto), total: z.number().int().nonnegative().describe('incidents matching (items holds at most `limit`)') });
 
+/**
+ * The brief view of an incident (`view=brief`): where it stands, without the location, the
+ * recommendation and the run card — what a replay or a bulk look-up needs, about 0.2 kB instead of 2.7.
+ */
+export const IncidentBriefDto = IncidentDto.pick({ id: true, callId: true, status: true, district: true, activeUnits: true, firstDispatchedAt: true, externalSource: true, externalId: true, version: true }).meta({ id: 'IncidentBrief' });
+export type IncidentBriefDto = z.infer<typeof IncidentBriefDto>;
+/** The columns of {@link IncidentBriefDto} (the recommendation, kept out of line, is never read). */
+export const INCIDENT_BRIEF_COLUMNS = 'id, call_id, status, district, active_units, first_dispatched_at, external_source, external_id, version';
+export const IncidentBriefList = z.object({ items: z.array(IncidentBriefDto), total: z.number().int().nonnegative().describe('incidents matching (items holds at most `limit`)') });
+
+/** Brief row → DTO. */
+export function incidentBriefDto(r: Pick<IncidentRow, 'id' | 'callId' | 'status' | 'district' | 'activeUnits' | 'firstDispatchedAt' | 'externalSource' | 'externalId' | 'version'>): IncidentBriefDto {
+  return {
+    id: r.id,
+    callId: r.callId,
+    status: r.status as IncidentDto['status'],
+    district: r.district,
+    activeUnits: r.activeUnits,
+    firstDispatchedAt: isoOrNull(r.firstDispatchedAt),
+    externalSource: r.externalSource,
+    externalId: r.externalId,
+    version: r.version,
+  };
+}
+
 /** Row → DTO. */
 export function incidentDto(r: IncidentRow): IncidentDto {
   return {

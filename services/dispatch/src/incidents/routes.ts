@@ -8,7 +8,7 @@ import type { Sql } from '@cad110/db';
 import type { Incident, IncidentDuplicateLink, IncidentNote, IncidentPriorityChange, IncidentUnit } from '../generated/prisma/client';
 import { cancelIncident } from './cancel';
 import { closeIncident } from './close';
-import { duplicateLinkDto, IncidentDetail, incidentDto, IncidentList, IncidentStatus, incidentUnitDto, noteDto, priorityChangeDto } from './dto';
+import { duplicateLinkDto, INCIDENT_BRIEF_COLUMNS, incidentBriefDto, IncidentBriefList, IncidentDetail, incidentDto, IncidentList, IncidentStatus, incidentUnitDto, noteDto, priorityChangeDto } from './dto';
 
 const ListQuery = z
   .object({
@@ -22,6 +22,7 @@ const ListQuery = z
     externalSource: z.string().max(64).optional().describe('with externalId: the incident of a replayed source call'),
     externalId: z.string().max(64).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100).describe('at most this many items (1–500)'),
+    view: z.enum(['full', 'brief']).default('full').describe('brief: only id, callId, status, district, activeUnits, firstDispatchedAt, externalSource, externalId and version (no location, recommendation or run card)'),
   })
   .strict();
 
@@ -79,11 +80,11 @@ export function incidentRoutes(ctx: DispatchContext, db: Sql): RouteSpec[] {
       path: '/incidents',
       operationId: 'listIncidents',
       summary: 'Incidents by priority (1 first), then age (oldest first)',
-      description: '`status=pending` is the pending queue; `externalSource` + `externalId` find the incident of a replayed source call.',
+      description: '`status=pending` is the pending queue; `externalSource` + `externalId` find the incident of a replayed source call; `view=brief` answers only where each incident stands (a replay looking up thousands of calls).',
       tags: ['incidents'],
       roles: READ,
       query: ListQuery,
-      responses: { 200: { description: 'Up to `limit` incidents and the total matching', schema: IncidentList } },
+      responses: { 200: { description: 'Up to `limit` incidents and the total matching (with `view=brief`: each as an IncidentBrief)', schema: z.union([IncidentList, IncidentBriefList]) } },
       handler: async (req, res) => {
         const q = parseQuery(ListQuery, req);
         const params: unknown[] = [];
@@ -103,10 +104,10 @@ export function incidentRoutes(ctx: DispatchContext, db: Sql): RouteSpec[] {
         }
         const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
         const [rows, [count]] = await Promise.all([
-          db.select<Incident>(`SELECT * FROM incidents ${where} ORDER BY ${ORDER} LIMIT ${q.limit}`, params),
+          db.select<Incident>(`SELECT ${q.view === 'brief' ? INCIDENT_BRIEF_COLUMNS : '*'} FROM incidents ${where} ORDER BY ${ORDER} LIMIT ${q.limit}`, params),
           db.query<{ n: number }>(`SELECT count(*)::int AS n FROM incidents ${where}`, params),
         ]);
-        res.json({ items: rows.map(incidentDto), total: count!.n });
+        res.json({ items: rows.map(q.view === 'brief' ? incidentBriefDto : incidentDto), total: count!.n });
       },
     },
     {

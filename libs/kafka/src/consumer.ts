@@ -8,7 +8,7 @@ import { tracer, type ServiceMetrics } from '@cad110/telemetry';
 import { extractContext } from './trace-headers';
 import { isConnectivityError, RestartBudget, sleep } from './consumer-faults';
 import { deadLetterWriter, type MessageContext } from './dead-letter';
-import { parseEventMessage } from './sealed-messages';
+import { openEventMessage, readMessageJson } from './sealed-messages';
 import type { PersonalDataKeyring } from './sealing';
 
 /**
@@ -68,8 +68,9 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
   /** Kafka group session timeout, ms (default 10,000; services pass `KAFKA_SESSION_TIMEOUT_MS`) */
   sessionTimeoutMs?: number;
   /**
-   * Event types this consumer acts on; others are acknowledged without touching the database
-   * (nothing to apply, so nothing to deduplicate). Default: all.
+   * Event types this consumer acts on; others are acknowledged without being opened, validated or
+   * touching the database (nothing to apply, so nothing to deduplicate; a bad one is for the
+   * consumers that act on it to dead-letter). Default: all.
    */
   accepts?: (type: string) => boolean;
   /**
@@ -242,17 +243,38 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
     opts.metrics?.handlingSeconds.observe({ topic: item.msg.topic }, Number(process.hrtime.bigint() - item.started) / 1e9);
   };
 
-  /** Parses a message; an unreadable one is dead-lettered here (no database work). */
-  const parse = async (item: Item, isRunning: () => boolean): Promise<boolean> => {
-    try {
-      item.event = parseEventMessage(opts.registry, item.message.value, opts.keyring);
-      item.span.setAttributes({ 'messaging.message.id': item.event.eventId, 'cad110.event.type': item.event.type });
-      return true;
-    } catch (err) {
+  /**
+   * Parses a message; an unreadable one is dead-lettered here (no database work). A message whose
+   * `type` the consumer does not accept (`opts.accepts`) is neither opened nor validated (not this
+   * consumer's to judge: its own consumers dead-letter it if it is bad) and finishes as ignored.
+   * @returns 'ready' (item.event set), 'ignored' or 'dead-lettered'
+   */
+  const parse = async (item: Item, isRunning: () => boolean): Promise<'ready' | 'ignored' | 'dead-lettered'> => {
+    const deadLettered = async (err: unknown) => {
       const e = err as ContractError;
       await context.with(item.ctx, () => deadLetter(item.message, item.msg, e.message, e.issues ?? [], isRunning));
       finish(item, 'dead-lettered');
-      return false;
+      return 'dead-lettered' as const;
+    };
+    let value: unknown;
+    try {
+      value = readMessageJson(item.message.value);
+    } catch (err) {
+      return deadLettered(err);
+    }
+    const head = (typeof value === 'object' && value !== null ? value : {}) as { eventId?: unknown; type?: unknown };
+    // outside the try: a fault of `accepts` is the consumer's, not the message's (kafkajs restarts it)
+    if (opts.accepts && typeof head.type === 'string' && typeof head.eventId === 'string' && !opts.accepts(head.type)) {
+      item.span.setAttributes({ 'messaging.message.id': head.eventId, 'cad110.event.type': head.type });
+      finish(item, 'ignored');
+      return 'ignored';
+    }
+    try {
+      item.event = openEventMessage(opts.registry, value, opts.keyring);
+      item.span.setAttributes({ 'messaging.message.id': item.event.eventId, 'cad110.event.type': item.event.type });
+      return 'ready';
+    } catch (err) {
+      return deadLettered(err);
     }
   };
 
@@ -356,11 +378,7 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
             begin(message, { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null }),
           );
           const readable: Item[] = [];
-          for (const item of items) {
-            if (!(await parse(item, going))) continue;
-            if (opts.accepts && !opts.accepts(item.event!.type)) finish(item, 'ignored');
-            else readable.push(item);
-          }
+          for (const item of items) if ((await parse(item, going)) === 'ready') readable.push(item);
           // the database down (restart, failover): wait here, heartbeating, until it answers again
           let pending = readable;
           for (let attempt = 1; pending.length; attempt++) {

@@ -94,4 +94,66 @@ describe('poison messages never stop a partition (real broker, real PostgreSQL)'
     expect(consumerState(consumer)).toBe('running');
     await dlqConsumer.disconnect();
   });
+
+  it('acknowledges an event of a type it does not accept without opening or validating it; a bad accepted one is dead-lettered', async () => {
+    await consumer?.disconnect();
+    consumer = undefined;
+    const calls = topicName('calls', prefix);
+    const callId = randomUUID();
+    const envelope = (type: string, data: unknown) => ({
+      eventId: randomUUID(),
+      type,
+      schemaVersion: 1,
+      streamId: `call-${callId}`,
+      streamVersion: 1,
+      occurredAt: '2026-11-29T08:00:00.000Z',
+      recordedAt: '2026-11-29T08:00:00.000Z',
+      source: 'intake',
+      metadata: { actor: { id: 'u1' }, correlationId: callId, causationId: null },
+      data,
+    });
+    // not this consumer's type, and bad twice over: no callId and a sealed field that cannot open
+    const notMine = envelope('CallNarrativeAppended', { text: 'sealed:v1:no-such-key:AAAA' });
+    const badMine = envelope('CallReceived', { callId });
+    const good = envelope('CallReceived', { callId, channel: '110', answeredAt: '2026-11-29T08:00:00.000Z', createdAt: '2026-11-29T08:00:00.000Z' });
+    await producer.send({ topic: calls, acks: -1, messages: [notMine, badMine, good].map((e) => ({ key: callId, value: JSON.stringify(e) })) });
+
+    const dlq: { reason: string; original: { key: string; offset: string } }[] = [];
+    const dlqConsumer = kafka.consumer({ groupId: uniqueId('dlq') });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topic: topicName('deadLetter', prefix), fromBeginning: true });
+    await dlqConsumer.run({ eachMessage: async ({ message }) => void dlq.push(JSON.parse(message.value!.toString())) });
+    const handled: string[] = [];
+    consumer = await runIdempotentConsumer({
+      kafka,
+      groupId: uniqueId('g'),
+      topics: [calls],
+      registry: eventRegistry,
+      transaction: pgTransaction(pool),
+      producer,
+      logger,
+      metrics,
+      accepts: (type) => type === 'CallReceived',
+      handle: async (event, tx) => {
+        handled.push(event.eventId);
+        // the first test's event is read again by this new group
+        await tx.exec('INSERT INTO effects (event_id) VALUES ($1::uuid) ON CONFLICT DO NOTHING', [event.eventId]);
+      },
+    });
+    try {
+      await waitFor(async () => (await pool.query('SELECT 1 FROM effects WHERE event_id = $1', [good.eventId])).rowCount === 1, { timeoutMs: 30_000, message: 'the good event was applied' });
+      await waitFor(() => dlq.some((d) => d.original.key === callId), { timeoutMs: 10_000, message: 'the bad accepted event dead-lettered' });
+      // the dead-letter consumer reads on for a moment: a dead letter of the ignored event would show
+      await new Promise((r) => setTimeout(r, 1500));
+      const mine = dlq.filter((d) => d.original.key === callId);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.reason).toMatch(/CallReceived/);
+      const ours = new Set([notMine.eventId, badMine.eventId, good.eventId]);
+      expect(handled.filter((id) => ours.has(id))).toEqual([good.eventId]);
+      const marked = await pool.query('SELECT event_id::text FROM processed_messages WHERE event_id = ANY($1::uuid[])', [[notMine.eventId, badMine.eventId, good.eventId]]);
+      expect(marked.rows.map((r) => r.event_id)).toEqual([good.eventId]); // an ignored or unreadable message is no database work
+    } finally {
+      await dlqConsumer.disconnect();
+    }
+  });
 });

@@ -28,12 +28,29 @@ export function sealMessageValue(payload: string, keyring: PersonalDataKeyring):
  *   does not open (unknown key id, failed authentication) — the consumer dead-letters it with the reason
  */
 export function parseEventMessage(registry: EventRegistry, raw: Buffer | string | null, keyring?: PersonalDataKeyring): EventEnvelope {
-  let value: unknown;
+  return openEventMessage(registry, readMessageJson(raw), keyring);
+}
+
+/**
+ * The first step of {@link parseEventMessage}: the message value's JSON, not yet opened or
+ * validated — enough to read its `type` and skip an event a consumer does not act on before
+ * paying for its opening and validation.
+ * @throws ContractError when the value is not JSON
+ */
+export function readMessageJson(raw: Buffer | string | null): unknown {
   try {
-    value = JSON.parse((raw ?? '').toString());
+    return JSON.parse((raw ?? '').toString());
   } catch (e) {
     throw new ContractError(`message is not JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The second step of {@link parseEventMessage}: opens the sealed personal fields of a parsed
+ * message value (or redacts them without a key ring), then upcasts and validates it.
+ * @throws ContractError as {@link parseEventMessage}
+ */
+export function openEventMessage(registry: EventRegistry, value: unknown, keyring?: PersonalDataKeyring): EventEnvelope {
   const env = value as { eventId?: unknown; type?: unknown; data?: unknown } | null;
   if (env && typeof env === 'object' && typeof env.type === 'string' && SEALED_FIELDS[env.type]) {
     try {

@@ -152,17 +152,20 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
   it('a message sealed with a key the stack does not hold is dead-lettered by dispatch and records with the reason', async () => {
     const foreign = parseKeyring(generateKeyringEntry('stack1'));
     const forgedCall = randomUUID();
+    // a type both dispatch and records act on (dispatch neither opens nor validates the call
+    // events it does not act on: it leaves a bad one of those to the consumers that do)
+    const at = new Date().toISOString();
     const envelope = {
       eventId: randomUUID(),
-      type: 'CallLocated',
+      type: 'CallHandedToDispatch',
       schemaVersion: 1,
       streamId: `call-${forgedCall}`,
       streamVersion: 2,
-      occurredAt: new Date().toISOString(),
-      recordedAt: new Date().toISOString(),
+      occurredAt: at,
+      recordedAt: at,
       source: 'intake',
       metadata: { actor: { id: 'e2e' }, correlationId: forgedCall, causationId: null },
-      data: { callId: forgedCall, source: 'caller-reported', address: `9 ${token} Forged Road`, district: 'dongcheng' },
+      data: { callId: forgedCall, handedAt: at, answeredAt: at, kind: 'report', category: 'criminal', subtype: 'snatching', priority: 2, flags: [], location: { address: `9 ${token} Forged Road`, district: 'dongcheng' } },
     };
     const producer = kafka.producer();
     await producer.connect();
@@ -175,7 +178,7 @@ describe('personal fields are sealed on Kafka; only intake, dispatch and records
       },
       { timeoutMs: 40_000, intervalMs: 1000, message: 'dispatch and records dead-lettered the forged message' },
     );
-    for (const d of letters!) expect({ consumer: d.consumer, reason: d.reason }).toEqual({ consumer: d.consumer, reason: 'personal data does not open: CallLocated.address: authentication failed (wrong key stack1 or altered value)' });
+    for (const d of letters!) expect({ consumer: d.consumer, reason: d.reason }).toEqual({ consumer: d.consumer, reason: 'personal data does not open: CallHandedToDispatch.location.address: authentication failed (wrong key stack1 or altered value)' });
     // statistics (no key) never opens: it applied the event with the address as [redacted], no dead letter
     await waitFor(async () => (await statsDb.query('SELECT 1 FROM processed_messages WHERE event_id = $1::uuid', [envelope.eventId])).rowCount === 1, { timeoutMs: 40_000, message: 'statistics applied the forged event' });
     const all = (await messagesOf([topicName('deadLetter', prefix)])).map((v) => JSON.parse(v) as { consumer: string; original: { key: string } }).filter((d) => d.original.key === forgedCall);

@@ -148,7 +148,7 @@ describe('poison messages never stop a partition (real broker, real PostgreSQL)'
       const mine = dlq.filter((d) => d.original.key === callId);
       expect(mine).toHaveLength(1);
       expect(mine[0]!.reason).toMatch(/CallReceived/);
-      const ours = new Set([notMine.eventId, badMine.eventId, good.eventId]);
+      const ours = new Set<string>([notMine.eventId, badMine.eventId, good.eventId]);
       expect(handled.filter((id) => ours.has(id))).toEqual([good.eventId]);
       const marked = await pool.query('SELECT event_id::text FROM processed_messages WHERE event_id = ANY($1::uuid[])', [[notMine.eventId, badMine.eventId, good.eventId]]);
       expect(marked.rows.map((r) => r.event_id)).toEqual([good.eventId]); // an ignored or unreadable message is no database work

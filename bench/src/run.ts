@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--count 20000] [--rates 20,50,200,500] [--seconds 20] [--sampling 1,0.1] [--profile] [--no-span-export]`
+ * `npm run bench [-- --quick] [--count 20000] [--rates 20,50,200,500] [--seconds 20] [--sampling 1,0.1] [--background-nice 3] [--profile] [--no-span-export]`
  *
  * On the local stack, in one run: (1) the raw floor — kafkajs produce→consume of 7 messages of
  * 900 B per call, and `pg` inserts of event-sized rows one transaction per row and batched, at a
@@ -18,12 +18,15 @@
  * `--no-span-export` gives the services no OTLP endpoint: sampled spans are made and dropped in
  * the process, as the benchmark of before 2a1fc1f ran them (for before/after comparisons); the
  * span counts then read 0.
+ * `--background-nice N` (default `CAD110_BACKGROUND_NICE`, else 3) runs records and statistics at that niceness, as the demo
+ * does (tools/devstack stack.ts `backgroundNice`; docker-compose.yml gives them half the
+ * cpu_shares); 0 runs every process at the same priority (the benchmark before this option).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
-import { ensureKafka, Stack, ROOT, TraceTap } from '@cad110/devstack';
+import { backgroundNice as niceOf, ensureKafka, Stack, ROOT, TraceTap } from '@cad110/devstack';
 import { uniqueId } from '@cad110/testkit';
 import { CostMeter, type PhaseCosts } from './costs';
 import { kafkaFloor, pgFloor } from './floor';
@@ -84,8 +87,14 @@ export async function runBench(args: string[]): Promise<number> {
   const rates = (flag(args, 'rates') ?? (quick ? '20,200' : '20,50,200,500')).split(',').map(Number);
   const seconds = Number(flag(args, 'seconds') ?? (quick ? 5 : 20));
   const samplings = (flag(args, 'sampling') ?? `1,${PRODUCTION_SAMPLING}`).split(',').map(Number);
+  const niceFlag = flag(args, 'background-nice');
+  const backgroundNice = niceFlag !== undefined ? Number(niceFlag) : niceOf(undefined, 3);
   if ([count, seconds, ...rates, ...samplings].some((x) => !Number.isFinite(x) || x < 0) || samplings.some((s) => s > 1)) {
     process.stderr.write('[bench] --count, --rates, --seconds must be positive numbers and --sampling ratios in 0..1\n');
+    return 2;
+  }
+  if (!Number.isInteger(backgroundNice) || backgroundNice < 0 || backgroundNice > 19) {
+    process.stderr.write('[bench] --background-nice must be an integer 0–19\n');
     return 2;
   }
   const started = new Date();
@@ -94,7 +103,7 @@ export async function runBench(args: string[]): Promise<number> {
   const result: Record<string, unknown> = {
     startedAt: started.toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, loadAverage1mAtStart: round(loadavg()[0]!, 2) },
-    options: { quick, count, rates, secondsPerRate: seconds, sampling: samplings },
+    options: { quick, count, rates, secondsPerRate: seconds, sampling: samplings, backgroundNice },
   };
   let stack: Stack | undefined;
   let tap: TraceTap | undefined;
@@ -120,7 +129,7 @@ export async function runBench(args: string[]): Promise<number> {
       const profileDir = join(ROOT, 'bench', 'results', `profile-${started.toISOString().replace(/[:.]/g, '-')}-sampling-${sampling}`);
       const env: Record<string, string> = { LOG_LEVEL: 'warn', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(sampling) };
       const nodeArgs = args.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-      stack = new Stack({ brokers: kafka.brokers, topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, env, nodeArgs, otlpEndpoint });
+      stack = new Stack({ brokers: kafka.brokers, topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, env, nodeArgs, otlpEndpoint, backgroundNice });
       const sb = bars.bar(1, 0, { stage: `[${label}] starting services `.padEnd(27) });
       await stack.start();
       sb.update(1);
@@ -198,6 +207,7 @@ function report(r: Record<string, unknown>, kf: Awaited<ReturnType<typeof kafkaF
   const m = r.machine as { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverage1mAtStart: number; loadAverage1mAtEnd: number };
   const out = [
     `cad110 benchmark — ${m.cpus} CPU (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; load average (1 min) ${m.loadAverage1mAtStart} at start, ${m.loadAverage1mAtEnd} at end`,
+    `process layout: one process per service; records and statistics at nice ${(r.options as { backgroundNice: number }).backgroundNice}${(r.options as { backgroundNice: number }).backgroundNice ? ' (intake and dispatch first when the cores are short)' : ' (every process at the same priority)'}`,
     '',
     'raw floor (same machine, same run)',
     `  kafka produce→consume   ${f(kf.messagesPerSecond)} msg/s  (${kf.messages} × ${kf.bytesPerMessage} B)  = ${f(kf.messagesPerSecond / MESSAGES_PER_CALL)} calls/s at ${MESSAGES_PER_CALL} msg/call`,

@@ -7,7 +7,7 @@ import { loadMapping, postCalls, readCalls } from '@cad110/importer';
 import { ensureKafka } from './kafka-broker';
 import { BUNDLED_SLICE, SERVICES, STATE_DIR } from './paths';
 import { categoryCountsFromCsv, categoryMismatches, checkTraces, sample, waitForPipeline } from './pipeline';
-import { Stack } from './stack';
+import { backgroundNice, Stack } from './stack';
 import { TraceTap } from './trace-tap';
 import { ensureWebBuild } from './web-build';
 
@@ -75,6 +75,8 @@ export async function demo(opts: DemoOptions): Promise<number> {
     otlpEndpoint: tapUrl,
     timeZone: process.env.BUREAU_TIME_ZONE ?? mapping.timeZone,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    // records and statistics yield the cores to intake and dispatch when both are wanted (stack.ts)
+    backgroundNice: backgroundNice(undefined, 3),
   });
   const shutdown = async () => {
     await stack.stop();

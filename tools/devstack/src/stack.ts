@@ -33,6 +33,15 @@ export interface StackOptions {
    */
   nodeArgs?: string[];
   /**
+   * Niceness (0–19) of the services off the call → recommendation path: records and statistics.
+   * On cores all of them share, the kernel then serves intake and dispatch first when every
+   * process wants CPU, as `cpu_shares` does for those two services in docker-compose.yml (nice 3
+   * ≈ weight 526 against 1,024, about the 512 : 1,024 there). The processes are started under
+   * `nice`, so every thread of theirs has it. Default `CAD110_BACKGROUND_NICE`, else 0 (all
+   * equal); the demo and the benchmark use 3 unless that variable is set.
+   */
+  backgroundNice?: number;
+  /**
    * token keys (ES256): the console signs with the private key, every service verifies with the
    * public keys (default `CAD110_AUTH_PRIVATE_KEY` and `CAD110_AUTH_PUBLIC_KEYS` when both are set,
    * else a pair generated per stack)
@@ -213,7 +222,11 @@ export class Stack {
     const log = createWriteStream(logFile, { flags: 'a' });
     const app = this.opts.appRoot;
     const entry = app ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', join(ROOT, 'services', name, 'src', 'main.ts')];
-    const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? (process.env.CAD110_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)), ...entry], {
+    const nodeArgs = [...(this.opts.nodeArgs ?? (process.env.CAD110_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)), ...entry];
+    const nice = BACKGROUND_SERVICES.has(name) ? backgroundNice(this.opts.backgroundNice) : 0;
+    // `nice` execs node in its own process (the same pid), so the pid, signals and exit code are node's
+    const [command, args] = nice > 0 ? ['nice', ['-n', String(nice), process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+    const child = spawn(command, args, {
       cwd: join(app ?? ROOT, 'services', name),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -295,4 +308,19 @@ export class Stack {
     if (!s) throw new Error(`${name} is not running`);
     return s.url;
   }
+}
+
+/** The services {@link StackOptions.backgroundNice} applies to: nothing between a call and its recommendation waits for them. */
+const BACKGROUND_SERVICES: ReadonlySet<string> = new Set(['records', 'statistics']);
+
+/**
+ * The niceness of records and statistics: `given` when set, else `CAD110_BACKGROUND_NICE` when set,
+ * else `fallback`.
+ * @throws Error when the value is not an integer 0–19
+ */
+export function backgroundNice(given?: number, fallback = 0): number {
+  const env = process.env.CAD110_BACKGROUND_NICE;
+  const n = given ?? (env !== undefined && env !== '' ? Number(env) : fallback);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`the niceness of records and statistics (CAD110_BACKGROUND_NICE) must be an integer 0–19, got ${given ?? env}`);
+  return n;
 }

@@ -18,9 +18,10 @@
  * `--no-span-export` gives the services no OTLP endpoint: sampled spans are made and dropped in
  * the process, as the benchmark of before 2a1fc1f ran them (for before/after comparisons); the
  * span counts then read 0.
- * `--background-nice N` (default `CAD110_BACKGROUND_NICE`, else 3) runs records and statistics at that niceness, as the demo
- * does (tools/devstack stack.ts `backgroundNice`; docker-compose.yml gives them half the
- * cpu_shares); 0 runs every process at the same priority (the benchmark before this option).
+ * `--background-nice N` (default `CAD110_BACKGROUND_NICE`, else 3) runs records and statistics
+ * at that niceness, as the demo does (tools/devstack stack.ts `backgroundNice`; docker-compose.yml
+ * gives them half the cpu_shares); 0 runs every process at the same priority (the benchmark
+ * before this option; bench/results/issue17-session9.md compares the two).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';

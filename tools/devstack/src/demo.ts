@@ -64,6 +64,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const portBase = Number(process.env.CAD110_PORT_BASE ?? 8081);
   const tap = new TraceTap(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const tapUrl = await tap.start();
+  const nice = backgroundNice(undefined, 3);
   const stack = new Stack({
     brokers: kafka.brokers,
     topicPrefix,
@@ -76,7 +77,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     timeZone: process.env.BUREAU_TIME_ZONE ?? mapping.timeZone,
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     // records and statistics yield the cores to intake and dispatch when both are wanted (stack.ts)
-    backgroundNice: backgroundNice(undefined, 3),
+    backgroundNice: nice,
   });
   const shutdown = async () => {
     await stack.stop();
@@ -84,7 +85,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
     kafka.stop();
   };
   try {
-    say(`[cad110] starting ${SERVICES.join(', ')} and the console (logs in ${stack.logDir})`);
+    say(`[cad110] starting ${SERVICES.join(', ')} and the console (logs in ${stack.logDir})${nice ? `; records and statistics at nice ${nice}, so intake and dispatch come first when the cores are short (CAD110_BACKGROUND_NICE=0: all equal)` : ''}`);
     await stack.start();
     // a separate `npm run import` signs its tokens with this key (a pair per demo unless CAD110_AUTH_PRIVATE_KEY and CAD110_AUTH_PUBLIC_KEYS are set)
     mkdirSync(STATE_DIR, { recursive: true });

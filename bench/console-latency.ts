@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { dropDatabase } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId } from '@cad110/testkit';
-import { SERVICES, Stack } from '../tools/devstack/src';
+import { backgroundNice, SERVICES, Stack } from '../tools/devstack/src';
 
 const N_LOGIN = Number(process.env.N_LOGIN ?? 20);
 const N_CALLS = Number(process.env.N_CALLS ?? 200);
@@ -49,7 +49,7 @@ async function post(url: string, token: string, body: unknown): Promise<{ status
 
 async function main() {
   const password = randomBytes(12).toString('base64url');
-  const stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, console: true, demoPassword: password, env: { LOG_LEVEL: 'warn' } });
+  const stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: `${uniqueId('bench')}.`, dbPrefix: uniqueId('cad110bench_'), fresh: true, console: true, demoPassword: password, env: { LOG_LEVEL: 'warn' }, backgroundNice: backgroundNice(undefined, 3) });
   await stack.start();
   const base = stack.url('console');
   try {

@@ -89,13 +89,15 @@ export async function runBench(args: string[]): Promise<number> {
   const seconds = Number(flag(args, 'seconds') ?? (quick ? 5 : 20));
   const samplings = (flag(args, 'sampling') ?? `1,${PRODUCTION_SAMPLING}`).split(',').map(Number);
   const niceFlag = flag(args, 'background-nice');
-  const backgroundNice = niceFlag !== undefined ? Number(niceFlag) : niceOf(undefined, 3);
-  if ([count, seconds, ...rates, ...samplings].some((x) => !Number.isFinite(x) || x < 0) || samplings.some((s) => s > 1)) {
-    process.stderr.write('[bench] --count, --rates, --seconds must be positive numbers and --sampling ratios in 0..1\n');
+  let backgroundNice: number;
+  try {
+    backgroundNice = niceOf(niceFlag !== undefined ? Number(niceFlag) : undefined, 3);
+  } catch {
+    process.stderr.write('[bench] --background-nice (or CAD110_BACKGROUND_NICE) must be an integer 0–19\n');
     return 2;
   }
-  if (!Number.isInteger(backgroundNice) || backgroundNice < 0 || backgroundNice > 19) {
-    process.stderr.write('[bench] --background-nice must be an integer 0–19\n');
+  if ([count, seconds, ...rates, ...samplings].some((x) => !Number.isFinite(x) || x < 0) || samplings.some((s) => s > 1)) {
+    process.stderr.write('[bench] --count, --rates, --seconds must be positive numbers and --sampling ratios in 0..1\n');
     return 2;
   }
   const started = new Date();

@@ -112,7 +112,8 @@ describe('poison messages never stop a partition (real broker, real PostgreSQL)'
       metadata: { actor: { id: 'u1' }, correlationId: callId, causationId: null },
       data,
     });
-    // not this consumer's type, and bad twice over: no callId and a sealed field that cannot open
+    // not this consumer's type, and bad: no callId (its text is a sealed value for a key nobody has; this
+    // consumer has no key ring, so it would be redacted, not opened — the missing callId is what fails)
     const notMine = envelope('CallNarrativeAppended', { text: 'sealed:v1:no-such-key:AAAA' });
     const badMine = envelope('CallReceived', { callId });
     const good = envelope('CallReceived', { callId, channel: '110', answeredAt: '2026-11-29T08:00:00.000Z', createdAt: '2026-11-29T08:00:00.000Z' });

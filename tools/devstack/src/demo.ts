@@ -53,6 +53,8 @@ async function resetTopics(brokers: string, prefix: string): Promise<void> {
  */
 export async function demo(opts: DemoOptions): Promise<number> {
   const t0 = performance.now();
+  // read (and refused when malformed) before anything is started
+  const nice = backgroundNice(undefined, 3);
   ensureWebBuild(say);
   const demoPassword = process.env.CAD110_DEMO_PASSWORD ?? randomBytes(12).toString('base64url');
   const kafka = ensureKafka(say);
@@ -64,7 +66,6 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const portBase = Number(process.env.CAD110_PORT_BASE ?? 8081);
   const tap = new TraceTap(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const tapUrl = await tap.start();
-  const nice = backgroundNice(undefined, 3);
   const stack = new Stack({
     brokers: kafka.brokers,
     topicPrefix,

@@ -33,7 +33,8 @@ export interface StackOptions {
    */
   nodeArgs?: string[];
   /**
-   * Niceness (0–19) of the services off the call → recommendation path: records and statistics.
+   * Niceness (0–19, added to the niceness of the process running the stack) of the services off
+   * the call → recommendation path: records and statistics.
    * On cores all of them share, the kernel then serves intake and dispatch first when every
    * process wants CPU, as `cpu_shares` does for those two services in docker-compose.yml (nice 3
    * ≈ weight 526 against 1,024, about the 512 : 1,024 there). The processes are started under
@@ -231,6 +232,11 @@ export class Stack {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // a program that cannot be started (e.g. no `nice` on PATH) fails this start, not the process running the stack
+    let spawnError: Error | undefined;
+    child.on('error', (err) => {
+      spawnError ??= err;
+    });
     let inUse = false;
     const watch = (chunk: Buffer): void => {
       if (chunk.includes('EADDRINUSE')) inUse = true;
@@ -247,6 +253,7 @@ export class Stack {
     const deadline = Date.now() + timeoutMs;
     let stranger: number | undefined;
     while (Date.now() < deadline) {
+      if (spawnError) throw new Error(`${name} could not be started (${command}): ${spawnError.message}`);
       if (child.exitCode !== null) {
         if (inUse || stranger !== undefined) throw new PortTakenError(`${name}: port ${port} is taken${stranger !== undefined ? ` (pid ${stranger} answers it)` : ''}`);
         throw new Error(`${name} exited with code ${child.exitCode} during start-up; see ${logFile}`);

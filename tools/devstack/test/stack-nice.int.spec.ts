@@ -1,10 +1,12 @@
 /**
  * The devstack's process layout on shared cores: records and statistics (off the call →
  * recommendation path) run at the niceness `backgroundNice` gives, every thread of them, while
- * intake and dispatch keep 0. Real service processes on the real broker and PostgreSQL; the
+ * intake and dispatch keep the niceness of the process running the stack (`nice` adds to it, so
+ * the figures are read relative to this test's own). Real service processes on the real broker and PostgreSQL; the
  * niceness read from Linux's /proc/<pid>/task/<tid>/stat (field 19).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { kafkaBrokers } from '@cad110/kafka';
 import { uniqueId } from '@cad110/testkit';
 import { backgroundNice, Stack } from '../src';
@@ -21,23 +23,27 @@ function threadNiceness(pid: number): number[] {
 }
 
 describe('devstack: records and statistics yield the cores to intake and dispatch', () => {
-  const stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: `${uniqueId('nice')}.`, dbPrefix: uniqueId('cad110nice_'), fresh: true, backgroundNice: 3, env: { LOG_LEVEL: 'warn' } });
+  const stack = new Stack({ brokers: kafkaBrokers().join(','), topicPrefix: `${uniqueId('nice')}.`, dbPrefix: uniqueId('cad110nice_'), backgroundNice: 3, env: { LOG_LEVEL: 'warn' } });
 
   afterAll(async () => {
     await stack.stop();
+    await stack.dropDatabases();
   });
 
-  it('starts statistics at nice 3 in every thread and intake at 0; both are the node processes answering /readyz', async () => {
-    const statistics = await stack.startService('statistics', 90_000);
+  it('starts records and statistics 3 nicer in every thread and intake unchanged; all are the node processes answering /readyz', async () => {
+    const own = getPriority();
     const intake = await stack.startService('intake', 90_000);
-    for (const svc of [statistics, intake]) {
+    const [records, statistics] = await Promise.all([stack.startService('records', 90_000), stack.startService('statistics', 90_000)]);
+    for (const svc of [records, statistics, intake]) {
       const body = (await (await fetch(`${svc.url}/readyz`)).json()) as { pid: number; service: string };
       expect(body).toMatchObject({ pid: svc.process.pid, service: svc.name });
     }
-    const statsThreads = threadNiceness(statistics.process.pid!);
-    expect(statsThreads.length).toBeGreaterThan(4); // V8's and libuv's threads, not only the main one
-    expect(new Set(statsThreads)).toEqual(new Set([3]));
-    expect(new Set(threadNiceness(intake.process.pid!))).toEqual(new Set([0]));
+    for (const svc of [records, statistics]) {
+      const threads = threadNiceness(svc.process.pid!);
+      expect(threads.length).toBeGreaterThan(4); // V8's and libuv's threads, not only the main one
+      expect(new Set(threads)).toEqual(new Set([Math.min(19, own + 3)]));
+    }
+    expect(new Set(threadNiceness(intake.process.pid!))).toEqual(new Set([own]));
   });
 
   it('reads CAD110_BACKGROUND_NICE when no value is given, and refuses one outside 0–19', () => {

@@ -81,13 +81,13 @@ export async function responseTimes(sql: Sql, by: 'none' | 'priority' | 'distric
  * ⌈p × n⌉ (at least 1) — the rank PostgreSQL's percentile_disc takes
  * (src/backend/utils/adt/orderedsetaggs.c).
  * @param counts value (e.g. an interval in ms) → how many times it occurs
- * @returns n and p50 / p90 / p95 (values of `counts`); undefined when n is 0
+ * @returns n and p50 / p90 / p95 (values of `counts`); undefined when n is 0 (or, by a fault, below)
  */
 export function percentilesOfCounts(counts: ReadonlyMap<number, number>): { n: number; p50: number; p90: number; p95: number } | undefined {
   const values = [...counts.keys()].sort((a, b) => a - b);
   let n = 0;
   for (const v of values) n += counts.get(v)!;
-  if (n === 0) return undefined;
+  if (n <= 0) return undefined;
   const ranks = [0.5, 0.9, 0.95].map((p) => Math.max(1, Math.ceil(p * n)));
   const found: number[] = [];
   let cum = 0;

@@ -208,9 +208,10 @@ function costLines(c: PhaseCosts, indent: string): string[] {
 
 function report(r: Record<string, unknown>, kf: Awaited<ReturnType<typeof kafkaFloor>>, pf: Awaited<ReturnType<typeof pgFloor>>, floorCalls: number, runs: SamplingRun[]): string[] {
   const m = r.machine as { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverage1mAtStart: number; loadAverage1mAtEnd: number };
+  const nice = (r.options as { backgroundNice: number }).backgroundNice;
   const out = [
     `cad110 benchmark — ${m.cpus} CPU (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; load average (1 min) ${m.loadAverage1mAtStart} at start, ${m.loadAverage1mAtEnd} at end`,
-    `process layout: one process per service; records and statistics at nice ${(r.options as { backgroundNice: number }).backgroundNice}${(r.options as { backgroundNice: number }).backgroundNice ? ' (intake and dispatch first when the cores are short)' : ' (every process at the same priority)'}`,
+    `process layout: one process per service; records and statistics at nice ${nice}${nice ? ' (intake and dispatch first when the cores are short)' : ' (every process at the same priority)'}`,
     '',
     'raw floor (same machine, same run)',
     `  kafka produce→consume   ${f(kf.messagesPerSecond)} msg/s  (${kf.messages} × ${kf.bytesPerMessage} B)  = ${f(kf.messagesPerSecond / MESSAGES_PER_CALL)} calls/s at ${MESSAGES_PER_CALL} msg/call`,

@@ -5,7 +5,6 @@
  * Events are fed through records' consumer handler on the real PostgreSQL, one transaction each
  * as the Kafka consumer would (and two at once where the consumer's partitions race).
  */
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import { parse } from 'csv-parse/sync';
@@ -13,35 +12,11 @@ import type { EventEnvelope } from '@cad110/contracts';
 import { bearer } from '@cad110/testkit';
 import type { RecordsRuntime } from '../src/server';
 import { onEvent } from '../src/cases/on-event';
-import { envelope, startRecords, stopRecords } from './helpers';
+import { callEvents, startRecords, stopRecords } from './helpers';
 
 jest.setTimeout(120_000);
 process.env.LOG_LEVEL ??= 'warn';
 const TZ = 'Asia/Shanghai';
-const taker = { id: 'taker-1', role: 'call_taker' };
-
-/**
- * The events of one call handed over to dispatch (located in `district` before the hand-over when
- * given), a reclassification after the hand-over, and a relocation to `relocatedTo` after it.
- */
-function callEvents(t: { answeredAt: string; handedAt: string; category: string; subtype: string; reclassifiedAt?: string; to?: { category: string; subtype: string }; district?: string; relocatedTo?: string }) {
-  const callId = randomUUID();
-  const incidentId = randomUUID();
-  const snap = { kind: 'report', category: t.category, subtype: t.subtype, priority: 2, flags: [] as string[] };
-  const stream = `call-${callId}`;
-  let v = 0;
-  const location = t.district ? { district: t.district } : {};
-  const received = envelope('CallReceived', 'intake', stream, ++v, t.answeredAt, { callId, channel: '110', answeredAt: t.answeredAt, createdAt: t.answeredAt }, taker);
-  const located = t.district ? envelope('CallLocated', 'intake', stream, ++v, t.answeredAt, { callId, ...location, source: 'manual' }, taker) : undefined;
-  const classified = envelope('CallClassified', 'intake', stream, ++v, t.answeredAt, { callId, ...snap, taxonomyVersion: '1.0.0', classifiedAt: t.answeredAt }, taker);
-  const handed = envelope('CallHandedToDispatch', 'intake', stream, ++v, t.handedAt, { callId, handedAt: t.handedAt, answeredAt: t.answeredAt, ...snap, location }, taker);
-  const opened = envelope('IncidentOpened', 'dispatch', `incident-${incidentId}`, 1, t.handedAt, { incidentId, callId, openedAt: t.handedAt, answeredAt: t.answeredAt, ...snap, location });
-  const reclassified = t.to
-    ? envelope('CallClassified', 'intake', stream, ++v, t.reclassifiedAt!, { callId, kind: 'report', ...t.to, priority: 1, flags: [], taxonomyVersion: '1.0.0', classifiedAt: t.reclassifiedAt!, reason: 'caller admits a knife', previousSubtype: t.subtype, previousPriority: 2 }, taker)
-    : undefined;
-  const relocated = t.relocatedTo ? envelope('CallLocated', 'intake', stream, ++v, t.handedAt, { callId, district: t.relocatedTo, source: 'manual' }, taker) : undefined;
-  return { callId, received, located, classified, handed, opened, reclassified, relocated };
-}
 
 describe('records counts a case as statistics counts its call', () => {
   let app: Express;

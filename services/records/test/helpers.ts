@@ -81,3 +81,28 @@ export async function stopRecords(rt: RecordsRuntime): Promise<void> {
   await rt.pool.end();
   await dropDatabase(rt.databaseUrl);
 }
+
+const TAKER = { id: 'taker-1', role: 'call_taker' };
+
+/**
+ * The events of one call handed over to dispatch (located in `district` before the hand-over when
+ * given), a reclassification after the hand-over, and a relocation to `relocatedTo` after it.
+ */
+export function callEvents(t: { answeredAt: string; handedAt: string; category: string; subtype: string; reclassifiedAt?: string; to?: { category: string; subtype: string }; district?: string; relocatedTo?: string }) {
+  const callId = randomUUID();
+  const incidentId = randomUUID();
+  const snap = { kind: 'report', category: t.category, subtype: t.subtype, priority: 2, flags: [] as string[] };
+  const stream = `call-${callId}`;
+  let v = 0;
+  const location = t.district ? { district: t.district } : {};
+  const received = envelope('CallReceived', 'intake', stream, ++v, t.answeredAt, { callId, channel: '110', answeredAt: t.answeredAt, createdAt: t.answeredAt }, TAKER);
+  const located = t.district ? envelope('CallLocated', 'intake', stream, ++v, t.answeredAt, { callId, ...location, source: 'manual' }, TAKER) : undefined;
+  const classified = envelope('CallClassified', 'intake', stream, ++v, t.answeredAt, { callId, ...snap, taxonomyVersion: '1.0.0', classifiedAt: t.answeredAt }, TAKER);
+  const handed = envelope('CallHandedToDispatch', 'intake', stream, ++v, t.handedAt, { callId, handedAt: t.handedAt, answeredAt: t.answeredAt, ...snap, location }, TAKER);
+  const opened = envelope('IncidentOpened', 'dispatch', `incident-${incidentId}`, 1, t.handedAt, { incidentId, callId, openedAt: t.handedAt, answeredAt: t.answeredAt, ...snap, location });
+  const reclassified = t.to
+    ? envelope('CallClassified', 'intake', stream, ++v, t.reclassifiedAt!, { callId, kind: 'report', ...t.to, priority: 1, flags: [], taxonomyVersion: '1.0.0', classifiedAt: t.reclassifiedAt!, reason: 'caller admits a knife', previousSubtype: t.subtype, previousPriority: 2 }, TAKER)
+    : undefined;
+  const relocated = t.relocatedTo ? envelope('CallLocated', 'intake', stream, ++v, t.handedAt, { callId, district: t.relocatedTo, source: 'manual' }, TAKER) : undefined;
+  return { callId, received, located, classified, handed, opened, reclassified, relocated };
+}

@@ -51,13 +51,36 @@ export function retentionMsOfDays(days: number): number {
 }
 
 /**
+ * A copy of `data` in which every object on the way to a field of `paths` is copied (shallow), so
+ * that setting or deleting those fields in the copy leaves `data` unchanged; everything else is
+ * shared with `data`. Cheaper than a deep clone (`structuredClone`, 0.7–0.8 % of each consumer's
+ * CPU in `npm run bench -- --quick --profile`) for the one or two fields an event type has.
+ * @param data a plain JSON object (not an array); paths of object keys, as {@link PERSONAL_FIELDS}
+ */
+export function copyAlongPaths(data: Record<string, unknown>, paths: readonly (readonly string[])[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...data };
+  for (const path of paths) {
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const child = node[key];
+      if (typeof child !== 'object' || child === null) break;
+      // copied once per path prefix: a second path through the same object finds the copy
+      const copy = (Array.isArray(child) ? child.slice() : { ...child }) as Record<string, unknown>;
+      node[key] = copy;
+      node = copy;
+    }
+  }
+  return out;
+}
+
+/**
  * `data` with every personal field of its event type redacted (a copy; `data` is not changed).
  * The same rule as the SQL of libs/eventstore `redactPersonalFields`, for code that redacts in memory.
  */
 export function redactPersonalData(type: string, data: unknown): unknown {
   const paths = PERSONAL_FIELDS[type];
-  if (!paths || data === null || typeof data !== 'object') return data;
-  const out = structuredClone(data) as Record<string, unknown>;
+  if (!paths || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const out = copyAlongPaths(data as Record<string, unknown>, paths);
   for (const path of paths) {
     let node: Record<string, unknown> | undefined = out;
     for (const key of path.slice(0, -1)) node = node && typeof node[key] === 'object' && node[key] !== null ? (node[key] as Record<string, unknown>) : undefined;

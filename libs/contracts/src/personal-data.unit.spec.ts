@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { eventRegistry } from './index';
-import { CASE_FILE_TEXT_FIELDS, PERSONAL_FIELDS, REDACTED, SEALED_FIELDS, redactPersonalData, retentionMsOfDays } from './personal-data';
+import { CASE_FILE_TEXT_FIELDS, copyAlongPaths, PERSONAL_FIELDS, REDACTED, SEALED_FIELDS, redactPersonalData, retentionMsOfDays } from './personal-data';
 
 /** The zod schema at `path` inside an object schema (through optional wrappers), or undefined. */
 function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
@@ -49,5 +49,27 @@ describe('PERSONAL_FIELDS and SEALED_FIELDS', () => {
   it('turns days into whole milliseconds', () => {
     expect(retentionMsOfDays(180)).toBe(15_552_000_000);
     expect(retentionMsOfDays(90 / 86_400)).toBe(90_000);
+  });
+});
+
+describe('copyAlongPaths', () => {
+  it('copies the objects on the paths, so changing the copy’s fields there leaves the input as it was; the rest is shared', () => {
+    const input = { callId: 'c1', location: { address: 'Am Markt 3', point: { lat: 31.2, lon: 121.4 } }, answers: [{ a: 1 }], note: 'n' };
+    const before = structuredClone(input);
+    const out = copyAlongPaths(input, [['location', 'address'], ['location', 'district'], ['note'], ['missing', 'x']]);
+    (out.location as Record<string, unknown>).address = REDACTED;
+    delete (out.location as Record<string, unknown>).district;
+    delete out.note;
+    expect(input).toEqual(before);
+    expect(out).toEqual({ callId: 'c1', location: { address: REDACTED, point: { lat: 31.2, lon: 121.4 } }, answers: [{ a: 1 }] });
+    expect(out.location).not.toBe(input.location);
+    expect((out.location as { point: unknown }).point).toBe(input.location.point);
+    expect(out.answers).toBe(input.answers);
+  });
+
+  it('redactPersonalData leaves its input unchanged (nested path)', () => {
+    const input = { callId: 'c1', location: { address: 'Am Markt 3', district: 'D1' } };
+    expect(redactPersonalData('IncidentOpened', input)).toEqual({ callId: 'c1', location: { address: REDACTED, district: 'D1' } });
+    expect(input.location.address).toBe('Am Markt 3');
   });
 });

@@ -23,7 +23,7 @@
  * messages is then unreadable: crypto-shredding).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { SEALED_FIELDS, REDACTED } from '@cad110/contracts';
+import { copyAlongPaths, SEALED_FIELDS, REDACTED } from '@cad110/contracts';
 
 /** Prefix of every sealed value. */
 export const SEALED_PREFIX = 'sealed:v1:';
@@ -123,11 +123,14 @@ function openValue(sealed: string, keyring: PersonalDataKeyring, aad: Buffer, wh
 
 type Visit = (node: Record<string, unknown>, last: string, path: readonly string[]) => void;
 
-/** Calls `visit` for every personal field of `type` present in a copy of `data`; returns the copy. */
+/**
+ * Calls `visit` for every personal field of `type` present in a copy of `data`; returns the copy
+ * (the objects on the fields' paths are copied, the rest shared: libs/contracts `copyAlongPaths`).
+ */
 function eachPersonalField(type: string, data: unknown, visit: Visit): unknown {
   const paths = SEALED_FIELDS[type];
   if (!paths || data === null || typeof data !== 'object' || Array.isArray(data)) return data;
-  const out = structuredClone(data) as Record<string, unknown>;
+  const out = copyAlongPaths(data as Record<string, unknown>, paths);
   for (const path of paths) {
     let node: Record<string, unknown> | undefined = out;
     for (const key of path.slice(0, -1)) node = node && typeof node[key] === 'object' && node[key] !== null ? (node[key] as Record<string, unknown>) : undefined;

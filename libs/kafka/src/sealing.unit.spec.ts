@@ -27,6 +27,13 @@ describe('personal-data sealing (libs/kafka sealing.ts)', () => {
     expect(isSealed(sealed.location.address)).toBe(true);
     expect(sealed.location).toMatchObject({ lat: 31.2, lon: 121.4, district: 'D1' });
     expect(openPersonalFields('CallHandedToDispatch', sealed, ring1, 'e2')).toEqual(data);
+    // the input's nested object is not changed by sealing, opening or redacting its copy
+    expect(data.location.address).toBe('Hauptstrasse 1');
+    const opened = openPersonalFields('CallHandedToDispatch', sealed, ring1, 'e2') as { location: Record<string, unknown> };
+    expect(isSealed(sealed.location.address)).toBe(true);
+    expect((redactSealedFields('CallHandedToDispatch', sealed) as { location: Record<string, unknown> }).location.address).toBe(REDACTED);
+    expect(isSealed(sealed.location.address)).toBe(true);
+    expect(opened.location).not.toBe(sealed.location);
   });
 
   it('a type without personal fields, and absent fields, are unchanged', () => {

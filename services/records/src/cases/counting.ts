@@ -42,6 +42,41 @@ export async function lockCall(tx: Sql, callId: string): Promise<void> {
   calls.set(callId, { noCase: false });
 }
 
+/** The event types whose handlers take a call's counting lock (CallClassified, CallLocated, IncidentOpened). */
+const LOCKING_TYPES = new Set(['CallClassified', 'CallLocated', 'IncidentOpened']);
+
+/**
+ * A consumer chunk's counting locks and case look-ups in two statements instead of two per event
+ * (the consumer's `prepare`, libs/kafka): takes the counting lock of every call that one of
+ * `events` will lock ({@link lockCall}; in the order of the lock keys, so two chunks that share
+ * calls queue instead of deadlocking) and reads which of them have a case, so that the handlers'
+ * {@link lockCall} and case look-ups find both in this transaction's memo. A call without a case
+ * keeps none until this transaction opens it (the lock is held), so the memo stays true.
+ * Changes nothing the handlers decide: without it they lock and look one event at a time.
+ * @returns the number of calls locked here (0 when every one was already held)
+ */
+export async function lockCallsOf(tx: Sql, events: readonly EventEnvelope[]): Promise<number> {
+  const memo = held.get(tx);
+  const ids = [...new Set(events.filter((e) => LOCKING_TYPES.has(e.type)).map((e) => (e.data as { callId?: unknown }).callId))].filter(
+    (id): id is string => typeof id === 'string' && !memo?.has(id),
+  );
+  if (ids.length === 0) return 0;
+  await tx.query(
+    `SELECT pg_advisory_xact_lock($1::int, k) FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($2::text[]) AS c ORDER BY k) AS keys`,
+    [CALL_LOCK_CLASS, ids],
+  );
+  const withCase = new Set((await tx.query<{ call_id: string }>('SELECT DISTINCT call_id FROM cases WHERE call_id = ANY($1::uuid[])', [ids])).map((r) => r.call_id));
+  let calls = held.get(tx);
+  if (!calls) held.set(tx, (calls = new Map()));
+  for (const id of ids) calls.set(id, { noCase: !withCase.has(id) });
+  return ids.length;
+}
+
+/** True when this transaction holds the call's counting lock and found the call without a case. */
+export function knownWithoutCase(tx: Sql, callId: string): boolean {
+  return held.get(tx)?.get(callId)?.noCase ?? false;
+}
+
 /** Records that this transaction opened the call's case (call under {@link lockCall}). */
 export function caseOpenedIn(tx: Sql, callId: string): void {
   const c = held.get(tx)?.get(callId);
@@ -67,14 +102,50 @@ async function caseOfCall(tx: Sql, callId: string): Promise<{ id: string; classi
 export async function countingOfCall(
   tx: Sql,
   callId: string,
-  handedOver: { category: string; subtype: string; location: { district?: string; beat?: string } },
-): Promise<{ counting: CaseClassification; located: { district: string | null; beat: string | null } }> {
-  const rows = await tx.query<{ type: string; version: number; category: string | null; subtype: string | null; classified_at: string | null; district: string | null; beat: string | null }>(
-    `SELECT type, version, data->>'category' AS category, data->>'subtype' AS subtype, data->>'classifiedAt' AS classified_at,
+  handedOver: HandedOver,
+): Promise<CallCounting> {
+  return (await countingOfCalls(tx, [{ callId, handedOver }]))[0]!;
+}
+
+/** What an incident hands over about its call (IncidentOpened's classification and location). */
+export interface HandedOver {
+  category: string;
+  subtype: string;
+  location: { district?: string; beat?: string };
+}
+
+/** What a case being opened counts under ({@link countingOfCall}). */
+export interface CallCounting {
+  counting: CaseClassification;
+  located: { district: string | null; beat: string | null };
+}
+
+/**
+ * {@link countingOfCall} for several calls with one read of the timeline.
+ * @returns one result per entry of `calls`, in their order
+ */
+export async function countingOfCalls(tx: Sql, calls: readonly { callId: string; handedOver: HandedOver }[]): Promise<CallCounting[]> {
+  if (calls.length === 0) return [];
+  type Row = { call_id: string; type: string; version: number; category: string | null; subtype: string | null; classified_at: string | null; district: string | null; beat: string | null };
+  const rows = await tx.query<Row>(
+    `SELECT call_id, type, version, data->>'category' AS category, data->>'subtype' AS subtype, data->>'classifiedAt' AS classified_at,
             data->>'district' AS district, data->>'beat' AS beat
-       FROM timeline_entries WHERE call_id = $1::uuid AND type IN ('CallClassified', 'CallLocated') ORDER BY id`,
-    [callId],
+       FROM timeline_entries WHERE call_id = ANY($1::uuid[]) AND type IN ('CallClassified', 'CallLocated') ORDER BY id`,
+    [[...new Set(calls.map((c) => c.callId))]],
   );
+  const byCall = new Map<string, Row[]>();
+  for (const r of rows) {
+    const list = byCall.get(r.call_id);
+    if (list) list.push(r);
+    else byCall.set(r.call_id, [r]);
+  }
+  return calls.map(({ callId, handedOver }) => countingFromTimeline(byCall.get(callId) ?? [], handedOver));
+}
+
+function countingFromTimeline(
+  rows: readonly { type: string; version: number; category: string | null; subtype: string | null; classified_at: string | null; district: string | null; beat: string | null }[],
+  handedOver: HandedOver,
+): CallCounting {
   const classified = rows.filter((r) => r.type === 'CallClassified').map((r) => ({ category: r.category!, subtype: r.subtype!, classifiedAt: r.classified_at! }));
   const located = rows.filter((r) => r.type === 'CallLocated').map((r) => ({ streamVersion: Number(r.version), district: r.district, beat: r.beat }));
   const latest = countingLocation(located);

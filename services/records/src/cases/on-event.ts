@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { caseStreamId, IncidentOpened, type EventEnvelope, type EventRegistry } from '@cad110/contracts';
-import { handleCommand } from '@cad110/eventstore';
+import { deferAppends, flushAppends, handleCommand } from '@cad110/eventstore';
 import type { DeferringTx, Sql } from '@cad110/db';
 import { activeContext, inContext } from '@cad110/telemetry';
 import type { z } from 'zod';
@@ -8,7 +8,7 @@ import { decide, type CaseEvent } from './case';
 import { caseStream } from './stream';
 import { caseNumberYear, nextCaseNumbers } from './case-number';
 import { recordOnTimeline } from './read-model';
-import { caseOpenedIn, countingOfCall, lockCall, onCallClassified, onCallLocated, type CaseClassification } from './counting';
+import { caseOpenedIn, countingOfCalls, knownWithoutCase, lockCall, lockCallsOf, onCallClassified, onCallLocated } from './counting';
 
 export { callIdOf, recordOnTimeline } from './read-model';
 
@@ -28,6 +28,12 @@ type Opened = z.infer<typeof IncidentOpened.schema>;
  * counter (one row per year, locked until COMMIT) is then held for the chunk's last statements
  * instead of from its first IncidentOpened on, which queued every other partition's chunk behind
  * it (`bench/results/issue12-*-session4-*.md`). Outside one (tests, tools) a case opens at once.
+ *
+ * In the chunk the statements are per chunk, not per event: the consumer's `prepare` takes the
+ * counting locks of the chunk's calls and reads which have a case (counting.ts `lockCallsOf`);
+ * opening reads the timelines of all its calls at once (`countingOfCalls`), and the cases' appends
+ * and rows are written with the chunk's deferred rows at COMMIT. So the counter row is held for
+ * the flush and the commit only.
  */
 export async function onEvent(event: EventEnvelope, tx: Sql, registry: EventRegistry, timeZone: string): Promise<void> {
   await recordOnTimeline(tx, registry, event);
@@ -60,27 +66,41 @@ const pending = new WeakMap<object, Opening[]>();
 /**
  * Opens the cases of `openings` in their order, skipping incidents that already have one (or
  * appear twice): each under its call's counting lock with its counting classification and
- * location, numbered from one counter update per local year.
+ * location, numbered from one counter update per local year. Statements: one look-up of the
+ * incidents whose call may have a case (none when `prepare` found none), one timeline read, one
+ * counter update per year; the appends are written in one statement (in a chunk transaction).
  */
 async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, openings: readonly Opening[]): Promise<void> {
-  const toOpen: (Opening & { counting: CaseClassification; located: { district: string | null; beat: string | null } })[] = [];
+  const fresh: Opening[] = [];
   const seen = new Set<string>();
   for (const o of openings) {
-    const { inc } = o;
-    if (seen.has(inc.incidentId)) continue;
-    seen.add(inc.incidentId);
-    await lockCall(tx, inc.callId);
-    const exists = await tx.query<unknown>('SELECT 1 FROM cases WHERE incident_id = $1::uuid', [inc.incidentId]);
-    if (exists.length) continue;
-    toOpen.push({ ...o, ...(await countingOfCall(tx, inc.callId, inc)) });
+    if (seen.has(o.inc.incidentId)) continue;
+    seen.add(o.inc.incidentId);
+    fresh.push(o);
   }
+  // the calls' counting locks, usually held since the chunk's `prepare` (lockCallsOf)
+  await lockCallsOf(tx, fresh.map((o) => o.cause));
+  for (const o of fresh) await lockCall(tx, o.inc.callId);
+  // an incident whose call has no case has none either: only the others are looked up
+  const unsure = fresh.filter((o) => !knownWithoutCase(tx, o.inc.callId)).map((o) => o.inc.incidentId);
+  const opened = new Set(
+    unsure.length ? (await tx.query<{ incident_id: string }>('SELECT incident_id FROM cases WHERE incident_id = ANY($1::uuid[])', [unsure])).map((r) => r.incident_id) : [],
+  );
+  const toOpen = fresh.filter((o) => !opened.has(o.inc.incidentId));
+  if (toOpen.length === 0) return;
+  const countings = await countingOfCalls(tx, toOpen.map((o) => ({ callId: o.inc.callId, handedOver: o.inc })));
   const numbers = new Map<number, string[]>();
   for (const o of toOpen) {
     const year = caseNumberYear(o.inc.openedAt, timeZone);
     numbers.set(year, [...(numbers.get(year) ?? []), '']);
   }
   for (const [year, slots] of numbers) numbers.set(year, await nextCaseNumbers(tx, year, slots.length));
-  for (const { inc, cause, trace, counting, located } of toOpen) {
+  // the cases' appends and rows are written together when the transaction commits (one statement
+  // per table), so the case-number counter locked just above is held for those few statements only
+  const chunk = (tx as Partial<DeferringTx>).deferred !== undefined;
+  if (chunk) deferAppends(tx);
+  for (const [i, { inc, cause, trace }] of toOpen.entries()) {
+    const { counting, located } = countings[i]!;
     const caseId = randomUUID();
     const caseNumber = numbers.get(caseNumberYear(inc.openedAt, timeZone))!.shift()!;
     await inContext(trace, () =>
@@ -110,4 +130,5 @@ async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, ope
     );
     caseOpenedIn(tx, inc.callId);
   }
+  if (chunk) await flushAppends(tx);
 }

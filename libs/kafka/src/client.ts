@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, type Admin, type KafkaConfig, type ITopicConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@cad110/logging';
+// installs the fix of kafkajs' 1 ms request-queue timer loop before any client is created
+import './request-queue';
 
 /** Brokers from `KAFKA_BROKERS` (comma-separated host:port), default the local broker 127.0.0.1:19092. */
 export function kafkaBrokers(env: NodeJS.ProcessEnv = process.env): string[] {

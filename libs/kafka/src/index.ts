@@ -1,4 +1,5 @@
 export * from './client';
+export { fixKafkajsRequestQueue } from './request-queue';
 export * from './trace-headers';
 export * from './outbox-relay';
 export * from './consumer';

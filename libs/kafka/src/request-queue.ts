@@ -1,0 +1,58 @@
+/**
+ * A fix of kafkajs 2.2.4's request queue, applied when libs/kafka is loaded (every cad110 process
+ * that talks to Kafka loads it before it creates a client).
+ *
+ * kafkajs' `RequestQueue.checkPendingRequests` runs after every response and ends by calling
+ * `scheduleCheckPendingRequests`, which sets a timer for `throttledUntil − now` even when no
+ * request is waiting and the broker throttles nothing. `throttledUntil` starts at −1, so the delay
+ * is about −1.8 × 10¹² ms: Node runs the timer after 1 ms (printing `TimeoutNegativeWarning` from
+ * Node 24 on), the timer calls `checkPendingRequests` again, and so on — a 1 ms loop on every broker
+ * connection for the life of the process, busy or idle (kafkajs issues #1556, #1604, #1704, #1751;
+ * unmerged PRs #1667, #1768). The replacement below schedules a check only when a request waits
+ * (as before: at the end of the throttle, else after 10 ms) or while a throttle lasts; with nothing
+ * waiting and no throttle there is nothing to check, so it sets no timer. Requests pushed later
+ * schedule their own check (`push`), so none is left waiting.
+ */
+import { createRequire } from 'node:module';
+
+/** kafkajs' `CHECK_PENDING_REQUESTS_INTERVAL` (src/network/requestQueue/index.js), ms. */
+const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+/** The fields of kafkajs' RequestQueue the fix reads and writes. */
+export interface RequestQueueLike {
+  throttledUntil: number;
+  throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+}
+
+/**
+ * kafkajs' `scheduleCheckPendingRequests` without the 1 ms loop: sets no timer when no request
+ * waits and no throttle lasts; otherwise as kafkajs (a waiting request is checked at the end of the
+ * throttle, or after 10 ms without one).
+ */
+export function scheduleCheckPendingRequests(this: RequestQueueLike): void {
+  if (this.throttleCheckTimeoutId) return;
+  let scheduleAt = this.throttledUntil - Date.now();
+  if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL_MS;
+  else if (scheduleAt <= 0) return;
+  this.throttleCheckTimeoutId = setTimeout(() => {
+    this.throttleCheckTimeoutId = null;
+    this.checkPendingRequests();
+  }, scheduleAt);
+}
+
+/** kafkajs' RequestQueue class (the module every kafkajs connection requires). */
+export function kafkajsRequestQueue(): { prototype: RequestQueueLike & { scheduleCheckPendingRequests: () => void } } {
+  return createRequire(__filename)('kafkajs/src/network/requestQueue') as never;
+}
+
+/** Installs the fix (idempotent). @returns whether kafkajs' RequestQueue now uses it */
+export function fixKafkajsRequestQueue(): boolean {
+  const RequestQueue = kafkajsRequestQueue();
+  if (typeof RequestQueue?.prototype?.scheduleCheckPendingRequests !== 'function') return false;
+  RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+  return true;
+}
+
+fixKafkajsRequestQueue();

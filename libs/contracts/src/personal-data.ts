@@ -64,7 +64,7 @@ export function copyAlongPaths(data: Record<string, unknown>, paths: readonly (r
     for (const key of path.slice(0, -1)) {
       const child = node[key];
       if (typeof child !== 'object' || child === null) break;
-      // copied once per path prefix: a second path through the same object finds the copy
+      // a second path through the same object copies the (already private) copy again: harmless
       const copy = (Array.isArray(child) ? child.slice() : { ...child }) as Record<string, unknown>;
       node[key] = copy;
       node = copy;

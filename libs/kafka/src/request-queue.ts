@@ -42,17 +42,31 @@ export function scheduleCheckPendingRequests(this: RequestQueueLike): void {
   }, scheduleAt);
 }
 
+/** The kafkajs version whose RequestQueue this replacement was written against (package-lock pins it). */
+export const FIXED_KAFKAJS_VERSION = '2.2.4';
+
 /** kafkajs' RequestQueue class (the module every kafkajs connection requires). */
 export function kafkajsRequestQueue(): { prototype: RequestQueueLike & { scheduleCheckPendingRequests: () => void } } {
   return createRequire(__filename)('kafkajs/src/network/requestQueue') as never;
 }
 
-/** Installs the fix (idempotent). @returns whether kafkajs' RequestQueue now uses it */
+/**
+ * Installs the fix (idempotent) when the installed kafkajs is {@link FIXED_KAFKAJS_VERSION}; another
+ * version is left as it is (its internals may differ: libs/kafka's client-fix.unit.spec then fails,
+ * so an upgrade is checked against this file).
+ * @returns whether kafkajs' RequestQueue now uses it
+ */
 export function fixKafkajsRequestQueue(): boolean {
-  const RequestQueue = kafkajsRequestQueue();
-  if (typeof RequestQueue?.prototype?.scheduleCheckPendingRequests !== 'function') return false;
-  RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
-  return true;
+  try {
+    const require = createRequire(__filename);
+    if ((require('kafkajs/package.json') as { version?: string }).version !== FIXED_KAFKAJS_VERSION) return false;
+    const RequestQueue = kafkajsRequestQueue();
+    if (typeof RequestQueue?.prototype?.scheduleCheckPendingRequests !== 'function') return false;
+    RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    return true;
+  } catch {
+    return false; // kafkajs' internal layout moved: nothing replaced
+  }
 }
 
 fixKafkajsRequestQueue();

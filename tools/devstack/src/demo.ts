@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+// libs/kafka fixes kafkajs' 1 ms request-queue timer loop when it loads (request-queue.ts)
+import '@cad110/kafka';
 import { loadTaxonomy, topicSpecs } from '@cad110/contracts';
 import { loadMapping, postCalls, readCalls } from '@cad110/importer';
 import { ensureKafka } from './kafka-broker';

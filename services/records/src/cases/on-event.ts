@@ -94,7 +94,8 @@ async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, ope
     const year = caseNumberYear(o.inc.openedAt, timeZone);
     numbers.set(year, [...(numbers.get(year) ?? []), '']);
   }
-  for (const [year, slots] of numbers) numbers.set(year, await nextCaseNumbers(tx, year, slots.length));
+  // the years' counter rows in ascending order: two chunks that straddle New Year queue, not deadlock
+  for (const [year, slots] of [...numbers].sort(([a], [b]) => a - b)) numbers.set(year, await nextCaseNumbers(tx, year, slots.length));
   // the cases' appends and rows are written together when the transaction commits (one statement
   // per table), so the case-number counter locked just above is held for those few statements only
   const chunk = (tx as Partial<DeferringTx>).deferred !== undefined;

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+// libs/kafka fixes kafkajs' 1 ms request-queue timer loop when it loads (request-queue.ts)
+import '@cad110/kafka';
 import { ROOT } from '../paths';
 
 const SCRIPT = join(ROOT, 'infra', 'kafka', 'kafka-cluster.sh');

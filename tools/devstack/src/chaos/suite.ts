@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+// libs/kafka fixes kafkajs' 1 ms request-queue timer loop when it loads (request-queue.ts)
+import '@cad110/kafka';
 import { loadTaxonomy } from '@cad110/contracts';
 import { loadMapping, readCalls, type MappedCall } from '@cad110/importer';
 import { uniqueId } from '@cad110/testkit';

@@ -14,8 +14,14 @@ const BIN = process.env.CAD110_PG_BIN ?? '/usr/lib/postgresql/15/bin';
  */
 export class PrivatePostgres {
   readonly dir: string;
+  /**
+   * @param port `CAD110_CHAOS_PG_PORT`, default 25432: below Linux's ephemeral range (32768–60999),
+   *   so no outgoing connection of the test run can hold it. The former default 55432 lay inside
+   *   it, and a CI run once failed to start the server with "could not bind … Address already in use"
+   *   while nothing listened on the port before or after.
+   */
   constructor(
-    readonly port = Number(process.env.CAD110_CHAOS_PG_PORT ?? 55432),
+    readonly port = Number(process.env.CAD110_CHAOS_PG_PORT ?? 25432),
     dir?: string,
   ) {
     this.dir = dir ?? join(STATE_DIR, `pg-${port}`);

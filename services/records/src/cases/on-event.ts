@@ -8,7 +8,7 @@ import { decide, type CaseEvent } from './case';
 import { caseStream } from './stream';
 import { caseNumberYear, nextCaseNumbers } from './case-number';
 import { recordOnTimeline } from './read-model';
-import { caseOpenedIn, countingOfCalls, knownWithoutCase, lockCall, lockCallsOf, onCallClassified, onCallLocated } from './counting';
+import { caseOpenedIn, countingOfCalls, knownWithoutCase, lockCallsOf, onCallClassified, onCallLocated } from './counting';
 
 export { callIdOf, recordOnTimeline } from './read-model';
 
@@ -78,9 +78,8 @@ async function openCases(tx: Sql, registry: EventRegistry, timeZone: string, ope
     seen.add(o.inc.incidentId);
     fresh.push(o);
   }
-  // the calls' counting locks, usually held since the chunk's `prepare` (lockCallsOf)
+  // the calls' counting locks (held since the chunk's `prepare` in a chunk, taken here otherwise)
   await lockCallsOf(tx, fresh.map((o) => o.cause));
-  for (const o of fresh) await lockCall(tx, o.inc.callId);
   // an incident whose call has no case has none either: only the others are looked up
   const unsure = fresh.filter((o) => !knownWithoutCase(tx, o.inc.callId)).map((o) => o.inc.incidentId);
   const opened = new Set(

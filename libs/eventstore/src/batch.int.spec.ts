@@ -108,6 +108,41 @@ describe('runBatch on PostgreSQL: one transaction per batch, each item all-or-no
     expect(await rows()).toEqual([]);
   });
 
+  it('prepare runs first in every transaction with its items, beforeCommit last; a failing beforeCommit runs each item alone so only the item at fault fails', async () => {
+    const prepared: number[][] = [];
+    /** the rows an item queues, written by beforeCommit with one statement (a unique violation for a taken n) */
+    const queued = new WeakMap<Sql, number[]>();
+    const opts = {
+      prepare: async (tx: Sql, items: readonly { n: number }[]) => {
+        prepared.push(items.map((i) => i.n));
+        queued.set(tx, []);
+      },
+      beforeCommit: async (tx: Sql) => {
+        const ns = queued.get(tx)!;
+        if (ns.length) await tx.query('INSERT INTO batch_items (n) SELECT unnest($1::int[])', [ns]);
+      },
+    };
+    const queue = async (tx: Sql, item: { n: number }) => {
+      queued.get(tx)!.push(item.n);
+      return item.n * 10;
+    };
+    await pool.query('INSERT INTO batch_items (n) VALUES (3)');
+    const out = await runBatch(run, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }], queue, undefined, opts);
+    expect(out.map((o) => o.ok)).toEqual([true, true, false, true]);
+    expect((out[2] as { error: { code?: string } }).error.code).toBe('23505');
+    expect(await rows()).toEqual([1, 2, 3, 4]);
+    // the pass of four failed at its end; then each alone, each with its own prepare
+    expect(prepared).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+    // no failure: one transaction, prepare once with all its items
+    prepared.length = 0;
+    begun = 0;
+    const ok = await runBatch(run, [{ n: 5 }, { n: 6 }], queue, undefined, opts);
+    expect(ok.every((o) => o.ok)).toBe(true);
+    expect(prepared).toEqual([[5, 6]]);
+    expect(begun).toBe(1);
+    expect(await rows()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('group commit: concurrent single commands share transactions, each answered as if alone, in its own trace context', async () => {
     useInMemoryTracing(); // registers the async-hooks context manager the services run with
     const key = createContextKey('request');

@@ -45,6 +45,27 @@ export interface BatchOptions<I> {
    * en-route report of a unit whose dispatch in the same batch was refused.
    */
   after?: (item: I, index: number) => number | undefined;
+  /**
+   * Runs first in every transaction of the batch with the items that transaction will run (in
+   * order; a lone item too), e.g. to take all their locks or claim all their keys in one
+   * statement instead of one per item. Its failure fails the transaction; each item is then run
+   * alone (so an item never gets another item's error).
+   */
+  prepare?: (tx: Sql, items: readonly I[]) => Promise<void>;
+  /**
+   * Runs in every transaction of the batch after its items and before its deferred appends are
+   * written and it commits (a lone item's too), e.g. to write the rows the items queued with one
+   * statement. Its failure (say a unique violation of one item's queued row) fails the
+   * transaction; each item is then run alone, so the failure becomes that item's outcome only.
+   */
+  beforeCommit?: (tx: Sql) => Promise<void>;
+}
+
+/** Thrown inside a batch transaction when `prepare`, `beforeCommit` or the appends' flush failed (no item is to blame yet). */
+class PassFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('a batch transaction failed before or after its items');
+  }
 }
 
 /**
@@ -78,7 +99,13 @@ export async function runBatch<I, R>(
       return;
     }
     try {
-      out[i] = { ok: true, value: await runCommand(run, (tx) => one(tx, items[i]!, i)) };
+      const value = await runCommand(run, async (tx) => {
+        await opts.prepare?.(tx, [items[i]!]);
+        const v = await one(tx, items[i]!, i);
+        await opts.beforeCommit?.(tx);
+        return v;
+      });
+      out[i] = { ok: true, value };
       afterCommit?.();
     } catch (error) {
       out[i] = { ok: false, error };
@@ -93,6 +120,13 @@ export async function runBatch<I, R>(
         const values = await run(async (tx) => {
           // the items' appends are written together before the commit (one statement, not one per item)
           deferAppends(tx);
+          if (opts.prepare) {
+            try {
+              await opts.prepare(tx, items.slice(first, end));
+            } catch (error) {
+              throw new PassFailed(error);
+            }
+          }
           const vs: BatchItemOutcome<R>[] = [];
           for (let i = first; i < end; i++) {
             const d = dependencyFailed(i, first, vs);
@@ -106,16 +140,22 @@ export async function runBatch<I, R>(
               throw new ItemFailed(i, error);
             }
           }
-          await flushAppends(tx);
+          try {
+            await opts.beforeCommit?.(tx);
+            await flushAppends(tx);
+          } catch (error) {
+            throw new PassFailed(error);
+          }
           return vs;
         });
         values.forEach((o, k) => (out[first + k] = o));
         from = end;
         if (values.some((o) => o.ok)) afterCommit?.();
       } catch (e) {
-        if (e instanceof ConcurrencyError) {
-          // the pass's appends lost a race at their flush (a new stream's id taken meanwhile):
-          // nothing was written; each item again alone, with a single command's retry
+        if (e instanceof PassFailed || e instanceof ConcurrencyError) {
+          // `prepare`, `beforeCommit` or the appends' flush failed (e.g. a new stream's id taken
+          // meanwhile, or one item's queued row refused): nothing was written; each item again
+          // alone, with a single command's retry, so only the item at fault gets the error
           for (let i = first; i < end; i++) await alone(i);
           return;
         }
@@ -142,13 +182,17 @@ export function inTransaction<Tx extends Sql>(tx: Tx): RunInTransaction<Tx> {
 }
 
 /** Options of {@link groupCommit}. */
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<I = unknown> {
   /** the most items one transaction takes (default 64) */
   maxBatch?: number;
   /** transactions in flight at once (default 2: one committing while the next one runs) */
   maxInFlight?: number;
   /** called after each commit that wrote at least one item */
   afterCommit?: () => void;
+  /** {@link BatchOptions.prepare}: first in each shared transaction, with its items */
+  prepare?: (tx: Sql, items: readonly I[]) => Promise<void>;
+  /** {@link BatchOptions.beforeCommit}: last in each shared transaction, before its appends' flush */
+  beforeCommit?: (tx: Sql) => Promise<void>;
 }
 
 /**
@@ -162,7 +206,7 @@ export interface GroupCommitOptions {
  * `traceparent` belong to its own request's trace (one trace per call).
  * @returns `submit(item)`: resolves with `one`'s value for that item, rejects with its error
  */
-export function groupCommit<I, R>(run: RunInTransaction, one: (tx: Sql, item: I) => Promise<R>, opts: GroupCommitOptions = {}): (item: I) => Promise<R> {
+export function groupCommit<I, R>(run: RunInTransaction, one: (tx: Sql, item: I) => Promise<R>, opts: GroupCommitOptions<I> = {}): (item: I) => Promise<R> {
   const maxBatch = Math.max(1, opts.maxBatch ?? 64);
   const maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
   type Waiting = { item: I; ctx: Context; resolve: (r: R) => void; reject: (e: unknown) => void };
@@ -172,7 +216,11 @@ export function groupCommit<I, R>(run: RunInTransaction, one: (tx: Sql, item: I)
     while (inFlight < maxInFlight && queue.length) {
       const batch = queue.splice(0, maxBatch);
       inFlight++;
-      runBatch(run, batch, (tx, w) => context.with(w.ctx, () => one(tx, w.item)), opts.afterCommit)
+      const prepare = opts.prepare;
+      runBatch(run, batch, (tx, w) => context.with(w.ctx, () => one(tx, w.item)), opts.afterCommit, {
+        ...(prepare ? { prepare: (tx: Sql, ws: readonly Waiting[]) => prepare(tx, ws.map((w) => w.item)) } : {}),
+        ...(opts.beforeCommit ? { beforeCommit: opts.beforeCommit } : {}),
+      })
         .then(
           (outcomes) => outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error))),
           (err) => batch.forEach((w) => w.reject(err)),

@@ -3,7 +3,8 @@ import { callStreamId, maskPhone, type ActingUser, type EventEnvelope, type Even
 import { groupCommit, handleCommand, readStream, runBatch, runCommand, type BatchItemOutcome } from '@cad110/eventstore';
 import { inOwnTrace } from '@cad110/telemetry';
 import { isUniqueViolation, type RunInTransaction, type Sql } from '@cad110/db';
-import { claimKey, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
+import { claimKey, keyIdOf, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
+import { beginPass, claimInPass, endPass, passOf } from './create-pass';
 import type { DuplicateFinder, FindResult } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
 import { decide, foldCall, initialCallState, CallRejected, type CallCommand, type CallEvent, type CallState, type CreateCall } from './call';
@@ -86,7 +87,12 @@ export class CallService {
   private readonly commitCreate: (w: { prepared: PreparedCreate; respond: Respond; idempotency: IdempotencyRequest | undefined }) => Promise<HttpOutcome>;
 
   constructor(private readonly deps: CallServiceDeps) {
-    this.commitCreate = groupCommit(deps.transaction, (tx, w) => this.createIn(tx, w.prepared, w.respond, w.idempotency), { maxBatch: 32, maxInFlight: 2 });
+    this.commitCreate = groupCommit(deps.transaction, (tx, w) => this.createIn(tx, w.prepared, w.respond, w.idempotency), {
+      maxBatch: 32,
+      maxInFlight: 2,
+      prepare: (tx, ws) => beginPass(tx, ws.map((w) => w.idempotency)),
+      beforeCommit: endPass,
+    });
   }
 
   /**
@@ -142,6 +148,7 @@ export class CallService {
       runnable,
       (tx, item) => inOwnTrace('POST /calls (batch item)', { 'cad110.call_id': item.prepared.callId }, () => this.createIn(tx, item.prepared, respond, item.idempotency)),
       () => this.deps.published(),
+      { prepare: (tx, ws) => beginPass(tx, ws.map((w) => w.idempotency)), beforeCommit: endPass },
     );
     outcomes.forEach((o, k) => {
       const item = runnable[k]!;
@@ -170,11 +177,12 @@ export class CallService {
    */
   private async createIn(tx: Sql, p: PreparedCreate, respond: Respond, idempotency: IdempotencyRequest | undefined): Promise<HttpOutcome> {
     const { callId, now, by, input } = p;
+    const pass = passOf(tx);
     if (idempotency) {
-      const replay = await claimKey(tx, idempotency);
+      const replay = pass ? await claimInPass(pass, idempotency, () => claimKey(tx, idempotency)) : await claimKey(tx, idempotency);
       if (replay) return replay;
     }
-    const found = this.deps.finder && !input.externalRef ? await this.deps.finder.find(tx, this.subjectOf(input, now)) : undefined;
+    const found = this.deps.finder && !input.externalRef ? await this.deps.finder.find(tx, this.subjectOf(input, now), {}, pass?.calls) : undefined;
     const best = found?.candidates[0];
     const suspect = best && best.score >= (this.deps.flagScore ?? DEFAULT_FLAG_SCORE) ? best : undefined;
     const command: CreateCall = {
@@ -189,7 +197,8 @@ export class CallService {
     const r = await handleCommand(tx, this.deps.registry, callStream, callStreamId(callId), () => decide(command, initialCallState, ctx) as CallEvent[], { by, isNew: true });
     const result: CommandResult = { callId, version: r.version, status: r.after.status, events: r.envelopes.map((e) => e.type), ...(found ? { duplicateCandidates: found } : {}) };
     const res = await respond(result, tx, r.after);
-    if (idempotency) await saveResponse(tx, idempotency, res);
+    if (idempotency && pass) pass.saves.set(keyIdOf(idempotency), { r: idempotency, out: res });
+    else if (idempotency) await saveResponse(tx, idempotency, res);
     return res;
   }
 

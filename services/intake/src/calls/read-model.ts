@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@cad110/contracts';
 import { isLatLon } from '@cad110/geo';
 import { insertRow, updateRows, type Sql } from '@cad110/db';
 import { geoCell } from '../duplicates/geo-cell';
+import { passOf, type PendingCallRow } from './create-pass';
 import { normaliseNumber } from '../duplicates/score';
 import type { Call as CallRow } from '../generated/prisma/client';
 import type { CallEvent } from './call';
@@ -10,7 +11,8 @@ import type { CallSummary } from './schemas';
 /**
  * Applies newly appended call events to the `calls` read model in the same transaction.
  * The row holds the latest state of each call for listing and for the duplicate lookup
- * (grid cell of the coordinates, normalised caller number).
+ * (grid cell of the coordinates, normalised caller number). A new call's row is queued instead
+ * when the transaction runs creates together (create-pass.ts), and inserted at its end.
  */
 export async function projectCall(tx: Sql, events: readonly EventEnvelope[]): Promise<void> {
   const last = events.at(-1);
@@ -83,7 +85,11 @@ export async function projectCall(tx: Sql, events: readonly EventEnvelope[]): Pr
   delete patch.classifiedAtIfUnset;
   const now = new Date();
   if (created) {
-    await insertRow(tx, 'calls', { ...created, ...patch, updatedAt: now });
+    const row = { ...created, ...patch, updatedAt: now } as unknown as PendingCallRow;
+    // creates sharing a transaction insert their rows together at its end (create-pass.ts)
+    const pass = passOf(tx);
+    if (pass) pass.calls.push(row);
+    else await insertRow(tx, 'calls', row);
     return;
   }
   await updateRows(tx, 'calls', { id: callId }, { ...patch, updatedAt: now });

@@ -1,6 +1,7 @@
 import { haversineMetres, isLatLon } from '@cad110/geo';
 import type { Sql } from '@cad110/db';
 import { cellsCovering } from './geo-cell';
+import type { PendingCallRow } from '../calls/create-pass';
 import type { CategoryCompatibility, DuplicateConfig } from './rules';
 import { scoreCandidate, type CandidateRow, type DuplicateCandidate, type DuplicateSubject } from './score';
 
@@ -59,10 +60,12 @@ export class DuplicateFinder {
   /**
    * Candidates for a subject.
    * @param db the pool or a transaction (`@cad110/db` Sql)
+   * @param pending rows of new calls this transaction has queued and not yet written
+   *   (calls/create-pass.ts): taken under the same conditions as the stored ones
    * @returns radius and window used, and the candidates (empty when the subject has neither
    *   coordinates nor a caller number)
    */
-  async find(db: Sql, subject: DuplicateSubject, opts: FindOptions = {}): Promise<FindResult> {
+  async find(db: Sql, subject: DuplicateSubject, opts: FindOptions = {}, pending: readonly PendingCallRow[] = []): Promise<FindResult> {
     const radiusMetres = opts.radiusMetres ?? this.config.radiusMetres;
     const windowSeconds = opts.windowSeconds ?? this.config.windowSeconds;
     const limit = opts.limit ?? 10;
@@ -75,8 +78,10 @@ export class DuplicateFinder {
     const here = { lat: subject.lat ?? undefined, lon: subject.lon ?? undefined };
     const callerParam = subject.callerNumber ? (params.push(subject.callerNumber), `$${params.length}`) : null;
     const sameCaller = callerParam ? `(caller_number IS NOT DISTINCT FROM ${callerParam}::text)` : 'false';
+    let inBox: (lat: number, lon: number) => boolean = () => false;
     if (isLatLon(here)) {
       const { cells, box } = cellsCovering(here, radiusMetres);
+      inBox = (lat, lon) => lat >= box.minLat && lat <= box.maxLat && lon >= box.minLon && lon <= box.maxLon;
       params.push(box.minLat, box.maxLat, box.minLon, box.maxLon);
       const n = params.length;
       const boxSql = `lat BETWEEN $${n - 3} AND $${n - 2} AND lon BETWEEN $${n - 1} AND $${n}`;
@@ -92,6 +97,7 @@ export class DuplicateFinder {
     }
     if (branches.length === 0) return { radiusMetres, windowSeconds, candidates: [] };
     const rows = await db.query<RawRow>(branches.join(' UNION '), params);
+    rows.push(...this.pendingRows(pending, subject, at - windowSeconds * 1000, at + windowSeconds * 1000, inBox));
     const byId = new Map<string, DuplicateCandidate>();
     for (const r of rows) {
       const c = scoreCandidate(subject, toCandidateRow(r), radiusMetres, windowSeconds, this.compat);
@@ -99,6 +105,39 @@ export class DuplicateFinder {
     }
     const candidates = [...byId.values()].sort((a, b) => b.score - a.score || a.secondsApart - b.secondsApart || a.callId.localeCompare(b.callId)).slice(0, limit);
     return { radiusMetres, windowSeconds, candidates };
+  }
+
+  /**
+   * The pending rows the SQL of {@link find} would select were they stored: in the window, of a
+   * candidate status, not the subject, and in the radius's box or of the same caller.
+   * @param from window start, ms since the epoch @param to window end, ms since the epoch
+   */
+  private pendingRows(pending: readonly PendingCallRow[], subject: DuplicateSubject, from: number, to: number, inBox: (lat: number, lon: number) => boolean): RawRow[] {
+    const out: RawRow[] = [];
+    for (const p of pending) {
+      const t = p.answeredAt.getTime();
+      if (t < from || t > to || p.id === subject.callId || !this.config.candidateStatuses.includes(p.status)) continue;
+      const lat = (p.lat as number | null | undefined) ?? null;
+      const lon = (p.lon as number | null | undefined) ?? null;
+      const sameCaller = !!subject.callerNumber && p.callerNumber === subject.callerNumber;
+      if (!sameCaller && !(lat !== null && lon !== null && inBox(lat, lon))) continue;
+      const text = (k: string) => (p[k] as string | null | undefined) ?? null;
+      out.push({
+        id: p.id,
+        status: p.status,
+        answered_at: p.answeredAt,
+        category: text('category'),
+        subtype: text('subtype'),
+        priority: (p.priority as number | null | undefined) ?? null,
+        lat,
+        lon,
+        district: text('district'),
+        beat: text('beat'),
+        address: text('address'),
+        same_caller: sameCaller,
+      });
+    }
+    return out;
   }
 
   /**

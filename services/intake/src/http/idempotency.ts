@@ -95,7 +95,8 @@ export function doubleSubmitKey(body: unknown, actorId: string, windowSeconds: n
   return { actorId, key: `double-submit:${hash}`, hash, windowSeconds };
 }
 
-interface Row {
+/** An `idempotency_keys` row as the replay reads it. */
+export interface Row {
   request_hash: string;
   status: number;
   body: string;
@@ -123,13 +124,81 @@ export async function claimKey(tx: Sql, r: IdempotencyRequest): Promise<HttpOutc
           [r.actorId, r.key, r.hash, r.windowSeconds],
         );
   if (inserted === 1) return null;
+  return storedAnswer(tx, r);
+}
+
+/**
+ * The answer to a request whose key could not be claimed: the stored response (a replay).
+ * @throws ProblemError 422 when the key was used for a different request, 409 when its first request has not stored a response
+ */
+async function storedAnswer(tx: Sql, r: IdempotencyRequest): Promise<HttpOutcome> {
   const rows = await tx.query<Row>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [r.actorId, r.key]);
   const row = rows[0];
   if (!row) throw new ProblemError(409, 'Conflict', 'The Idempotency-Key is being used by a request in progress; retry.');
+  return replayOf(row, r);
+}
+
+/**
+ * A stored response as the replay of request `r`.
+ * @throws ProblemError 422 when it was stored for a different request (another hash)
+ */
+export function replayOf(row: Row, r: IdempotencyRequest): HttpOutcome {
   if (row.request_hash !== r.hash) {
     throw new ProblemError(422, 'Idempotency key reused', 'This Idempotency-Key was already used for a different request (method, path, If-Match or body). Use a new key.');
   }
   return { status: row.status, body: JSON.parse(row.body) as unknown, headers: row.headers, replayed: true };
+}
+
+/** The identity of a key in memory: actor and key. */
+export function keyIdOf(r: IdempotencyRequest): string {
+  return `${r.actorId}\u0000${r.key}`;
+}
+
+/**
+ * {@link claimKey} for the keys of many requests in one statement per kind (explicit keys;
+ * double-submit keys, whose window all share), taking the keys' row locks in (actor, key) order so
+ * that two transactions claiming overlapping keys never deadlock. A key given twice is claimed
+ * once. Used by the creates that share a transaction (call-service.ts `CreatePass`).
+ * @returns the {@link keyIdOf} of the keys claimed now; for any other key the request is answered
+ *   by {@link claimKey} (a replay, 422 or 409)
+ */
+export async function claimKeys(tx: Sql, requests: readonly IdempotencyRequest[]): Promise<Set<string>> {
+  const claimed = new Set<string>();
+  const byWindow = new Map<number | undefined, Map<string, IdempotencyRequest>>();
+  for (const r of requests) {
+    const kind = byWindow.get(r.windowSeconds) ?? byWindow.set(r.windowSeconds, new Map()).get(r.windowSeconds)!;
+    if (!kind.has(keyIdOf(r))) kind.set(keyIdOf(r), r);
+  }
+  for (const [windowSeconds, kind] of byWindow) {
+    const rs = [...kind.values()];
+    const params: unknown[] = [rs.map((r) => r.actorId), rs.map((r) => r.key), rs.map((r) => r.hash)];
+    const onConflict =
+      windowSeconds === undefined
+        ? 'DO NOTHING'
+        : (params.push(windowSeconds),
+          `DO UPDATE SET request_hash = EXCLUDED.request_hash, status = 0, body = '', headers = '{}'::jsonb, created_at = clock_timestamp()
+     WHERE idempotency_keys.created_at < clock_timestamp() - make_interval(secs => $4::double precision)`);
+    const rows = await tx.query<{ actor_id: string; key: string }>(
+      `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers)
+     SELECT a, k, h, 0, '', '{}'::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS x(a, k, h) ORDER BY a, k
+     ON CONFLICT (actor_id, key) ${onConflict}
+     RETURNING actor_id, key`,
+      params,
+    );
+    for (const row of rows) claimed.add(`${row.actor_id}\u0000${row.key}`);
+  }
+  return claimed;
+}
+
+/** {@link saveResponse} for many claimed keys in one statement. */
+export async function saveResponses(tx: Sql, saves: readonly { r: IdempotencyRequest; out: HttpOutcome }[]): Promise<void> {
+  if (saves.length === 0) return;
+  await tx.exec(
+    `UPDATE idempotency_keys SET status = x.s, body = x.b, headers = x.h::jsonb
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[]) AS x(a, k, s, b, h)
+     WHERE idempotency_keys.actor_id = x.a AND idempotency_keys.key = x.k`,
+    [saves.map((v) => v.r.actorId), saves.map((v) => v.r.key), saves.map((v) => v.out.status), saves.map((v) => JSON.stringify(v.out.body)), saves.map((v) => JSON.stringify(v.out.headers))],
+  );
 }
 
 /** Stores the response of a claimed key (same transaction as the append). */

@@ -7,7 +7,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicName, type EventEnvelope } from '@cad110/contracts';
-import { dropDatabase } from '@cad110/db';
+import { dropDatabase, withDeferredRows, type Sql } from '@cad110/db';
 import { kafkaBrokers } from '@cad110/kafka';
 import { createRuntime } from '@cad110/runtime';
 import { bearer, expectDocumentedShape, uniqueId, waitFor } from '@cad110/testkit';
@@ -17,7 +17,7 @@ import { createDispatchContext, type DispatchContext } from '../src/context';
 import { openIncident as openIncidentFor } from '../src/incidents/open';
 import { checkOverdue } from '../src/timers/overdue';
 import { seedUnits } from '../src/units/register';
-import { startConsumers } from '../src/consumers/calls';
+import { callEventsChunk, startConsumers } from '../src/consumers/calls';
 import { loadSeed } from '../src/units/seed';
 import { anchorOf } from '../src/map/county-map';
 
@@ -427,6 +427,49 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
       inc.id,
     );
     expect(row).toEqual({ recs: 'array', card: 'object', same: true });
+  });
+
+  it('opens a chunk\'s incidents with one INSERT before its commit; a cancellation later in the chunk finds its call\'s new incident', async () => {
+    const chunk = callEventsChunk(ctx);
+    const statements: string[] = [];
+    // the consumer's transaction (deferred rows), counting its statements
+    const counting = withDeferredRows((fn) =>
+      rt.db.transaction((tx) =>
+        fn({ ...tx, query: (q: string, p?: readonly unknown[]) => (statements.push(q), tx.query(q, p)), exec: (q: string, p?: readonly unknown[]) => (statements.push(q), tx.exec(q, p)) } as Sql),
+      ),
+    );
+    const at = new Date(now).toISOString();
+    const p = post('OMP-3');
+    const metadata = { actor: { id: 'ct1', role: 'call_taker' }, causationId: null };
+    const calls = Array.from({ length: 6 }, () => randomUUID());
+    const handed = (callId: string) =>
+      ({
+        eventId: randomUUID(),
+        type: 'CallHandedToDispatch',
+        occurredAt: at,
+        metadata: { ...metadata, correlationId: callId },
+        data: { callId, handedAt: at, answeredAt: at, kind: 'report', category: 'public-order', subtype: 'noise', priority: 3, flags: [], location: { lat: p.lat, lon: p.lon } },
+      }) as unknown as EventEnvelope;
+    const cancelled = { eventId: randomUUID(), type: 'CallCancelled', occurredAt: at, metadata: { ...metadata, correlationId: calls[2] }, data: { callId: calls[2], reason: 'caller-hung-up' } } as unknown as EventEnvelope;
+    const events = [...calls.map(handed), cancelled];
+    await counting(async (tx) => {
+      await chunk.prepare(events, tx);
+      for (const e of events) await chunk.handle(e, tx);
+    });
+    // six new incidents, one statement (written when the cancellation needed them; one per incident before)
+    expect(statements.filter((q) => q.startsWith('INSERT INTO "incidents"')).length).toBe(1);
+    const rows = await q<{ call_id: string; status: string; recs: string }>('SELECT call_id::text, status, jsonb_typeof(recommendations) AS recs FROM incidents WHERE call_id = ANY($1::uuid[])', calls);
+    expect(rows.map((r) => [r.call_id, r.status]).sort()).toEqual(calls.map((c, i) => [c, i === 2 ? 'cancelled' : 'pending']).sort());
+    expect(rows.every((r) => r.recs === 'array')).toBe(true);
+    // a chunk of hand-overs alone: its rows are inserted at the commit, still with one statement
+    statements.length = 0;
+    const more = Array.from({ length: 4 }, () => handed(randomUUID()));
+    await counting(async (tx) => {
+      await chunk.prepare(more, tx);
+      for (const e of more) await chunk.handle(e, tx);
+    });
+    expect(statements.filter((q) => q.startsWith('INSERT INTO "incidents"')).length).toBe(1);
+    expect((await q<{ n: number }>('SELECT count(*)::int AS n FROM incidents WHERE call_id = ANY($1::uuid[])', more.map((e) => (e.data as { callId: string }).callId)))[0]!.n).toBe(4);
   });
 
   it('cancels the call\'s incident from Kafka (CallCancelled), clearing its unit; other call events touch no table', async () => {

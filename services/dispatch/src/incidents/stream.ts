@@ -7,7 +7,7 @@
  */
 import { incidentStreamId } from '@cad110/contracts';
 import { type StreamChange, type StreamType } from '@cad110/eventstore';
-import { insertRow, json, updateRows, type Sql } from '@cad110/db';
+import { insertRow, json, updateRows, type DeferringTx, type Sql } from '@cad110/db';
 import { projectReassignedAway } from '../assignments/projection';
 import { evolve, initialIncidentState, type IncidentEvent, type IncidentState } from './incident';
 
@@ -82,8 +82,14 @@ async function projectIncident(tx: Sql, change: StreamChange<IncidentState, Inci
       }
     }
   }
-  if (row) await insertRow(tx, 'incidents', { ...row, ...patch, updatedAt: new Date() });
-  else await updateRows(tx, 'incidents', { id: change.after.incidentId }, { ...patch, updatedAt: new Date() });
+  if (row) {
+    const full = { ...row, ...patch, updatedAt: new Date() };
+    // the consumer's chunk transactions queue their new incidents and insert them with one
+    // statement before the commit (consumers/calls.ts); anywhere else the row is written now
+    const deferred = (tx as Partial<DeferringTx>).deferred;
+    if (deferred) deferred.add('incidents', full);
+    else await insertRow(tx, 'incidents', full);
+  } else await updateRows(tx, 'incidents', { id: change.after.incidentId }, { ...patch, updatedAt: new Date() });
 }
 
 /** The incident stream type for the command pipeline. */

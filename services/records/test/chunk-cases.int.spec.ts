@@ -115,7 +115,11 @@ describe('records applies a consumer chunk with statements per chunk', () => {
     for (const c of calls) await feed([c.received, c.located, c.classified, c.handed]);
     await chunk(open.map((c) => c.opened));
     // one chunk of the calls topic: every call reclassified and relocated, half of them with a case
-    await chunk(calls.flatMap((c) => [c.reclassified, c.relocated]));
+    const statements = await chunk(calls.flatMap((c) => [c.reclassified, c.relocated]));
+    // locks + the cases (prepare), then per call with a case: the classification's UPDATE, the
+    // locations' read and UPDATE; the timeline rows at the end: 2 + 5 × 3 + 1 (28 before the case
+    // rows were kept from prepare: one look-up per event of a call with a case)
+    expect(statements).toBe(18);
     await chunk(later.map((c) => c.opened));
     const cases = await casesOf(calls.map((c) => c.callId));
     expect(cases).toHaveLength(10);

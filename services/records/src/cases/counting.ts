@@ -31,7 +31,13 @@ export interface CaseClassification {
  * transaction can open the call's case, so "no case" holds until this one opens it: a chunk with
  * a call's CallLocated and CallClassified locks and looks once (two round trips instead of four).
  */
-const held = new WeakMap<object, Map<string, { noCase: boolean }>>();
+const held = new WeakMap<object, Map<string, { noCase: boolean; case?: CaseRow }>>();
+
+/** A case row as the counting handlers read it. */
+interface CaseRow {
+  id: string;
+  classified_at: Date | null;
+}
 
 /** Takes the per-call counting lock until the transaction ends (once per transaction and call). */
 export async function lockCall(tx: Sql, callId: string): Promise<void> {
@@ -65,10 +71,17 @@ export async function lockCallsOf(tx: Sql, events: readonly EventEnvelope[]): Pr
     `SELECT pg_advisory_xact_lock($1::int, k) FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($2::text[]) AS c ORDER BY k) AS keys`,
     [CALL_LOCK_CLASS, ids],
   );
-  const withCase = new Set((await tx.query<{ call_id: string }>('SELECT DISTINCT call_id FROM cases WHERE call_id = ANY($1::uuid[])', [ids])).map((r) => r.call_id));
+  const cases = new Map<string, CaseRow[]>();
+  for (const r of await tx.query<CaseRow & { call_id: string }>('SELECT call_id::text, id::text, classified_at FROM cases WHERE call_id = ANY($1::uuid[])', [ids])) {
+    cases.set(r.call_id, [...(cases.get(r.call_id) ?? []), { id: r.id, classified_at: r.classified_at }]);
+  }
   let calls = held.get(tx);
   if (!calls) held.set(tx, (calls = new Map()));
-  for (const id of ids) calls.set(id, { noCase: !withCase.has(id) });
+  // a call's one case is kept for its handlers (no look-up per event); with several, they look
+  for (const id of ids) {
+    const rows = cases.get(id);
+    calls.set(id, { noCase: !rows, ...(rows?.length === 1 ? { case: rows[0] } : {}) });
+  }
   return ids.length;
 }
 
@@ -80,13 +93,17 @@ export function knownWithoutCase(tx: Sql, callId: string): boolean {
 /** Records that this transaction opened the call's case (call under {@link lockCall}). */
 export function caseOpenedIn(tx: Sql, callId: string): void {
   const c = held.get(tx)?.get(callId);
-  if (c) c.noCase = false;
+  if (c) {
+    c.noCase = false;
+    delete c.case;
+  }
 }
 
-/** The call's case row (id, classified_at), or undefined; call under {@link lockCall}. */
-async function caseOfCall(tx: Sql, callId: string): Promise<{ id: string; classified_at: Date | null } | undefined> {
+/** The call's case row (id, classified_at), or undefined; call under {@link lockCall}. From the memo of {@link lockCallsOf} when it found the call with one case (no statement). */
+async function caseOfCall(tx: Sql, callId: string): Promise<CaseRow | undefined> {
   const memo = held.get(tx)?.get(callId);
   if (memo?.noCase) return undefined;
+  if (memo?.case) return memo.case;
   const [row] = await tx.query<{ id: string; classified_at: Date | null }>('SELECT id, classified_at FROM cases WHERE call_id = $1::uuid', [callId]);
   if (!row && memo) memo.noCase = true;
   return row;
@@ -166,6 +183,7 @@ export async function onCallClassified(tx: Sql, event: EventEnvelope): Promise<v
   if (!row) return; // no case yet: the case takes it from the timeline when it opens
   if (!replacesClassification(d, row.classified_at ? { classifiedAt: new Date(row.classified_at).toISOString() } : null)) return;
   await tx.exec('UPDATE cases SET category = $2, subtype = $3, classified_at = $4, updated_at = now() WHERE id = $1::uuid', [row.id, d.category, d.subtype, new Date(d.classifiedAt)]);
+  row.classified_at = new Date(d.classifiedAt); // the memo's row (if it is one) stays current for the chunk's later events
 }
 
 /** The CallLocated of a call records has read (its audit timeline holds them), in any order. Call under {@link lockCall}. */

@@ -14,7 +14,10 @@
  * gets its error as its outcome; the others are committed. With no failure the whole batch costs
  * one transaction; each failure costs at most one rerun of the items before it. The items'
  * appends are deferred (event-store.ts `deferAppends`) and written by one statement before the
- * commit.
+ * commit. Options `prepare` and `beforeCommit` let the items share more statements (intake's
+ * creates: their keys, read-model rows and stored answers); when one of those fails, the items
+ * run once more in one transaction without them (each writing at once), so the item at fault
+ * fails inside itself and is isolated as above: one more transaction, not one per item.
  *
  * {@link groupCommit} does the same for single commands that arrive concurrently (group commit).
  */
@@ -48,15 +51,17 @@ export interface BatchOptions<I> {
   /**
    * Runs first in every transaction of the batch with the items that transaction will run (in
    * order; a lone item too), e.g. to take all their locks or claim all their keys in one
-   * statement instead of one per item. Its failure fails the transaction; each item is then run
-   * alone (so an item never gets another item's error).
+   * statement instead of one per item. Its failure fails the transaction; its items then run
+   * again in one transaction without `prepare` and `beforeCommit` (so an item never gets another
+   * item's error: see {@link runBatch}). `one` must work in both kinds of transaction.
    */
   prepare?: (tx: Sql, items: readonly I[]) => Promise<void>;
   /**
    * Runs in every transaction of the batch after its items and before its deferred appends are
    * written and it commits (a lone item's too), e.g. to write the rows the items queued with one
    * statement. Its failure (say a unique violation of one item's queued row) fails the
-   * transaction; each item is then run alone, so the failure becomes that item's outcome only.
+   * transaction; its items then run again in one transaction without `prepare` and
+   * `beforeCommit`, where each writes at once, so the failure becomes that item's outcome only.
    */
   beforeCommit?: (tx: Sql) => Promise<void>;
 }
@@ -111,7 +116,8 @@ export async function runBatch<I, R>(
       out[i] = { ok: false, error };
     }
   };
-  const pass = async (start: number, end: number): Promise<void> => {
+  /** Items [start, end) in as few transactions as possible; `plain`: without `prepare` and `beforeCommit` (a rerun after they failed). */
+  const pass = async (start: number, end: number, plain = false): Promise<void> => {
     let from = start;
     while (from < end) {
       const first = from;
@@ -120,7 +126,7 @@ export async function runBatch<I, R>(
         const values = await run(async (tx) => {
           // the items' appends are written together before the commit (one statement, not one per item)
           deferAppends(tx);
-          if (opts.prepare) {
+          if (opts.prepare && !plain) {
             try {
               await opts.prepare(tx, items.slice(first, end));
             } catch (error) {
@@ -141,7 +147,7 @@ export async function runBatch<I, R>(
             }
           }
           try {
-            await opts.beforeCommit?.(tx);
+            if (!plain) await opts.beforeCommit?.(tx);
             await flushAppends(tx);
           } catch (error) {
             throw new PassFailed(error);
@@ -152,17 +158,23 @@ export async function runBatch<I, R>(
         from = end;
         if (values.some((o) => o.ok)) afterCommit?.();
       } catch (e) {
-        if (e instanceof PassFailed || e instanceof ConcurrencyError) {
-          // `prepare`, `beforeCommit` or the appends' flush failed (e.g. a new stream's id taken
-          // meanwhile, or one item's queued row refused): nothing was written; each item again
-          // alone, with a single command's retry, so only the item at fault gets the error
-          for (let i = first; i < end; i++) await alone(i);
-          return;
+        if (e instanceof PassFailed) {
+          if (e.error instanceof ConcurrencyError) {
+            // the pass's appends lost a race at their flush (a new stream's id taken meanwhile):
+            // nothing was written; each item again alone, with a single command's retry
+            for (let i = first; i < end; i++) await alone(i);
+            return;
+          }
+          // `prepare` or `beforeCommit` failed (e.g. a row one item queued was refused): nothing
+          // was written; the same items again in one transaction without them, where each item
+          // writes at once, so the one at fault fails inside itself and is isolated below
+          if (!plain && (opts.prepare || opts.beforeCommit)) return pass(first, end, true);
+          throw e.error; // the appends' flush failed otherwise (e.g. the database went away)
         }
         if (!(e instanceof ItemFailed)) throw e; // BEGIN or COMMIT failed: nothing of this pass was written
         const k = e.index;
         // the items before the failing one, again in one transaction (one of them may fail now: the same again)
-        if (k > first) await pass(first, k);
+        if (k > first) await pass(first, k, plain);
         await alone(k);
         from = k + 1;
       }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadTaxonomy } from '@cad110/contracts';
 import type { RunInTransaction, Sql } from '@cad110/db';
 import { CallService, type CreateInput, type Respond } from '../src/calls/call-service';
-import { itemIdempotency } from '../src/http/idempotency';
+import { claimKeys, itemIdempotency, keyIdOf, saveResponses } from '../src/http/idempotency';
 import { startIntake } from './harness';
 
 /**
@@ -101,5 +101,26 @@ describe('creates sharing a transaction (create pass)', () => {
     const [first, last] = [body(out[0]!).callId, body(out[3]!).callId];
     expect((await h.rt.db.query(`SELECT id FROM calls WHERE id = ANY($1::uuid[])`, [[first, last]])).length).toBe(2);
     expect((await h.rt.db.query(`SELECT 1 FROM calls WHERE external_id = $1`, [ref.id])).length).toBe(1);
+    // no key is left claimed without its answer (status 0) by the failed transactions
+    expect(await h.rt.db.query(`SELECT key FROM idempotency_keys WHERE actor_id = 'u-pass' AND status = 0`)).toEqual([]);
+  });
+
+  it('claims explicit and double-submit keys together: a double submit within its window is not claimed, after it the key is taken over', async () => {
+    const explicit = itemIdempotency('u-claim', randomUUID(), 'POST', '/calls', { a: 1 });
+    const double = (windowSeconds: number) => ({ actorId: 'u-claim', key: 'double-submit:abc', hash: 'abc', windowSeconds });
+    const claim = (rs: Parameters<typeof claimKeys>[1]) =>
+      h.rt.db.transaction(async (tx) => {
+        const got = await claimKeys(tx, rs);
+        await saveResponses(tx, rs.filter((r) => got.has(keyIdOf(r))).map((r) => ({ r, out: { status: 201, body: { r: r.key }, headers: {} } })));
+        return [...got].map((k) => k.split('\u0000')[1]).sort();
+      });
+    // the double-submit key twice in one claim: claimed once
+    expect(await claim([double(10), explicit, double(10)])).toEqual([explicit.key, 'double-submit:abc'].sort());
+    // again within the window: neither (the explicit key exists, the double submit is recent)
+    expect(await claim([double(10), explicit])).toEqual([]);
+    // with a window of 0 s the stored double submit is older than the window: taken over
+    expect(await claim([explicit, double(0)])).toEqual(['double-submit:abc']);
+    const rows = await h.rt.db.query<{ key: string; status: number }>(`SELECT key, status FROM idempotency_keys WHERE actor_id = 'u-claim' ORDER BY key`);
+    expect(rows.map((r) => r.status)).toEqual([201, 201]);
   });
 });

@@ -3,7 +3,7 @@ import { callStreamId, maskPhone, type ActingUser, type EventEnvelope, type Even
 import { groupCommit, handleCommand, readStream, runBatch, runCommand, type BatchItemOutcome } from '@cad110/eventstore';
 import { inOwnTrace } from '@cad110/telemetry';
 import { isUniqueViolation, type RunInTransaction, type Sql } from '@cad110/db';
-import { claimKey, keyIdOf, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
+import { answerUnclaimed, claimKey, keyIdOf, saveResponse, type HttpOutcome, type IdempotencyRequest } from '../http/idempotency';
 import { beginPass, claimInPass, endPass, passOf } from './create-pass';
 import type { DuplicateFinder, FindResult } from '../duplicates/finder';
 import { normaliseNumber } from '../duplicates/score';
@@ -62,7 +62,12 @@ export interface CommandResult {
   duplicateCandidates?: FindResult;
 }
 
-/** Turns the result of a command into the HTTP response (computed inside the transaction, so it can be stored for idempotent replay). */
+/**
+ * Turns the result of a command into the HTTP response (computed inside the transaction, so it can
+ * be stored for idempotent replay). It may read other rows in the transaction; in a create, the new
+ * call's own `calls` row and Idempotency-Key row may still be queued (calls/create-pass.ts), so a
+ * create's respond must not read them.
+ */
 export type Respond = (r: CommandResult, tx: Sql, state: CallState) => Promise<HttpOutcome> | HttpOutcome;
 
 export interface ExecuteOptions {
@@ -179,7 +184,7 @@ export class CallService {
     const { callId, now, by, input } = p;
     const pass = passOf(tx);
     if (idempotency) {
-      const replay = pass ? await claimInPass(pass, idempotency, () => claimKey(tx, idempotency)) : await claimKey(tx, idempotency);
+      const replay = pass ? await claimInPass(pass, idempotency, () => answerUnclaimed(tx, idempotency)) : await claimKey(tx, idempotency);
       if (replay) return replay;
     }
     const found = this.deps.finder && !input.externalRef ? await this.deps.finder.find(tx, this.subjectOf(input, now), {}, pass?.calls) : undefined;

@@ -48,7 +48,8 @@ export async function beginPass(tx: Sql, requests: readonly (IdempotencyRequest 
 /**
  * The key step of one create in a pass (in place of `claimKey`): an earlier create of the pass
  * with the same key answers it (a replay, or 422 for another request); a key the pass claimed is
- * used; any other goes to `claimKey` (the caller's `claimAlone`), which replays a stored response.
+ * used; any other goes to the caller's `claimAlone` (http/idempotency.ts `answerUnclaimed`), which
+ * replays the stored response.
  * @returns the replay, or null to go on
  * @throws ProblemError 422 when the key was used for a different request
  */

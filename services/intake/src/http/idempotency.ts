@@ -155,12 +155,13 @@ export function keyIdOf(r: IdempotencyRequest): string {
 }
 
 /**
- * {@link claimKey} for the keys of many requests in one statement per kind (explicit keys;
- * double-submit keys, whose window all share), taking the keys' row locks in (actor, key) order so
- * that two transactions claiming overlapping keys never deadlock. A key given twice is claimed
- * once. Used by the creates that share a transaction (call-service.ts `CreatePass`).
- * @returns the {@link keyIdOf} of the keys claimed now; for any other key the request is answered
- *   by {@link claimKey} (a replay, 422 or 409)
+ * {@link claimKey} for the keys of many requests in one statement per kind (explicit keys first,
+ * then double-submit keys by window), taking the keys' row locks in that fixed order and within a
+ * kind in (actor, key) order, so that two transactions claiming overlapping keys queue instead of
+ * deadlocking. A key given twice is claimed once. Used by the creates that share a transaction
+ * (calls/create-pass.ts).
+ * @returns the {@link keyIdOf} of the keys claimed now; any other key's request is answered by
+ *   {@link answerUnclaimed} (a replay or 422)
  */
 export async function claimKeys(tx: Sql, requests: readonly IdempotencyRequest[]): Promise<Set<string>> {
   const claimed = new Set<string>();
@@ -169,7 +170,8 @@ export async function claimKeys(tx: Sql, requests: readonly IdempotencyRequest[]
     const kind = byWindow.get(r.windowSeconds) ?? byWindow.set(r.windowSeconds, new Map()).get(r.windowSeconds)!;
     if (!kind.has(keyIdOf(r))) kind.set(keyIdOf(r), r);
   }
-  for (const [windowSeconds, kind] of byWindow) {
+  const kinds = [...byWindow].sort(([a], [b]) => (a === undefined ? -1 : b === undefined ? 1 : a - b));
+  for (const [windowSeconds, kind] of kinds) {
     const rs = [...kind.values()];
     const params: unknown[] = [rs.map((r) => r.actorId), rs.map((r) => r.key), rs.map((r) => r.hash)];
     const onConflict =
@@ -188,6 +190,20 @@ export async function claimKeys(tx: Sql, requests: readonly IdempotencyRequest[]
     for (const row of rows) claimed.add(`${row.actor_id}\u0000${row.key}`);
   }
   return claimed;
+}
+
+/**
+ * The answer to a request whose key {@link claimKeys} did not claim: the key's row was committed
+ * by another request (claimKeys waited for it), so it is read at once — one statement, where
+ * {@link claimKey} would try the insert again first; should the row have gone meanwhile (purged),
+ * {@link claimKey} claims it.
+ * @returns the stored response (a replay), or null when the key was claimed now
+ * @throws ProblemError 422 when the key was used for a different request
+ */
+export async function answerUnclaimed(tx: Sql, r: IdempotencyRequest): Promise<HttpOutcome | null> {
+  const [row] = await tx.query<Row>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [r.actorId, r.key]);
+  if (row && row.status !== 0) return replayOf(row, r);
+  return claimKey(tx, r);
 }
 
 /** {@link saveResponse} for many claimed keys in one statement. */

@@ -1,12 +1,19 @@
 /**
  * Summarises V8 .cpuprofile files (from `node --cpu-prof`): self time by package / file and the
- * top functions. Usage: npx tsx bench/src/profile-summary.ts <dir-or-file> [top=25]
+ * top functions. Usage: npx tsx bench/src/profile-summary.ts <dir-or-file> [top=25] [--origin=writev,writeBuffer]
+ *
+ * With `--origin=<functions>` it also prints where the self time of those functions comes from:
+ * their samples grouped by the nearest three frames of cad110's own code (services/, libs/) above
+ * them, in % of busy time — e.g. which statements pay for the socket writes (`writev`,
+ * `writeBuffer`) of each process. "(no app frame)" is time with no such frame on the stack
+ * (kafkajs' own requests, BEGIN/COMMIT sent by the pool).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Node {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
 }
@@ -27,8 +34,16 @@ function bucket(url: string): string {
   return url.startsWith('node:') ? url : url.split('/').slice(-2).join('/');
 }
 
-const target = process.argv[2]!;
-const top = Number(process.argv[3] ?? 25);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--origin='));
+const origin = new Set(
+  process.argv
+    .find((a) => a.startsWith('--origin='))
+    ?.slice('--origin='.length)
+    .split(',')
+    .filter(Boolean) ?? [],
+);
+const target = args[0]!;
+const top = Number(args[1] ?? 25);
 const files = statSync(target).isDirectory() ? readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f)) : [target];
 for (const file of files) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -52,4 +67,23 @@ for (const file of files) {
   for (const [k, t] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`     ${((t / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${k}`);
   console.log('   top functions:');
   for (const [k, t] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`     ${((t / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  if (origin.size) {
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const from = new Map<string, number>();
+    let sum = 0;
+    for (const [id, t] of self) {
+      if (!origin.has(byId.get(id)!.callFrame.functionName)) continue;
+      sum += t;
+      const chain: string[] = [];
+      for (let cur = parent.get(id); cur !== undefined && chain.length < 3; cur = parent.get(cur)) {
+        const c = byId.get(cur)!.callFrame;
+        if (/\/(services|libs)\//.test(c.url) && !c.url.includes('node_modules')) chain.push(`${c.functionName || '(anonymous)'} ${c.url.replace(/.*\/(services|libs)\//, '$1/')}`);
+      }
+      const k = chain.join(' < ') || '(no app frame)';
+      from.set(k, (from.get(k) ?? 0) + t);
+    }
+    console.log(`   ${[...origin].join(', ')}: ${((sum / (total - idle)) * 100).toFixed(1)} %, called from:`);
+    for (const [k, t] of [...from].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`     ${((t / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  }
 }

@@ -105,6 +105,21 @@ describe('creates sharing a transaction (create pass)', () => {
     expect(await h.rt.db.query(`SELECT key FROM idempotency_keys WHERE actor_id = 'u-pass' AND status = 0`)).toEqual([]);
   });
 
+  it('two transactions claiming the same key at once: one creates the call, the other replays its answer (waiting for it when they overlap)', async () => {
+    const key = randomUUID();
+    const same = call(27.5, '13900000301');
+    const [a, b] = await Promise.all([
+      service.createMany([item(same, key), item(call(27.6, '13900000302'))], by, created),
+      service.createMany([item(call(27.7, '13900000303')), item(same, key)], by, created),
+    ]);
+    expect([...a, ...b].every((o) => o.ok)).toBe(true);
+    const first = a[0] as { value: { body: { callId: string }; replayed?: boolean } };
+    const second = b[1] as { value: { body: { callId: string }; replayed?: boolean } };
+    expect(second.value.body.callId).toBe(first.value.body.callId);
+    expect([first.value.replayed ?? false, second.value.replayed ?? false].sort()).toEqual([false, true]);
+    expect((await h.rt.db.query(`SELECT 1 FROM events WHERE stream_id = $1 AND type = 'CallReceived'`, [`call-${first.value.body.callId}`])).length).toBe(1);
+  });
+
   it('claims explicit and double-submit keys together: a double submit within its window is not claimed, after it the key is taken over', async () => {
     const explicit = itemIdempotency('u-claim', randomUUID(), 'POST', '/calls', { a: 1 });
     const double = (windowSeconds: number) => ({ actorId: 'u-claim', key: 'double-submit:abc', hash: 'abc', windowSeconds });

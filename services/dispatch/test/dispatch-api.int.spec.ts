@@ -8,6 +8,7 @@ import type { Express } from 'express';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicName, type EventEnvelope } from '@cad110/contracts';
 import { dropDatabase, withDeferredRows, type Sql } from '@cad110/db';
+import { deferAppends, flushAppends } from '@cad110/eventstore';
 import { kafkaBrokers } from '@cad110/kafka';
 import { createRuntime } from '@cad110/runtime';
 import { bearer, expectDocumentedShape, uniqueId, waitFor } from '@cad110/testkit';
@@ -453,8 +454,10 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     const cancelled = { eventId: randomUUID(), type: 'CallCancelled', occurredAt: at, metadata: { ...metadata, correlationId: calls[2] }, data: { callId: calls[2], reason: 'caller-hung-up' } } as unknown as EventEnvelope;
     const events = [...calls.map(handed), cancelled];
     await counting(async (tx) => {
+      deferAppends(tx); // as the consumer applies a chunk (libs/kafka)
       await chunk.prepare(events, tx);
       for (const e of events) await chunk.handle(e, tx);
+      await flushAppends(tx);
     });
     // six new incidents, one statement (written when the cancellation needed them; one per incident before)
     expect(statements.filter((q) => q.startsWith('INSERT INTO "incidents"')).length).toBe(1);
@@ -465,8 +468,10 @@ describe('dispatch API on PostgreSQL and Kafka', () => {
     statements.length = 0;
     const more = Array.from({ length: 4 }, () => handed(randomUUID()));
     await counting(async (tx) => {
+      deferAppends(tx); // as the consumer applies a chunk (libs/kafka)
       await chunk.prepare(more, tx);
       for (const e of more) await chunk.handle(e, tx);
+      await flushAppends(tx);
     });
     expect(statements.filter((q) => q.startsWith('INSERT INTO "incidents"')).length).toBe(1);
     expect((await q<{ n: number }>('SELECT count(*)::int AS n FROM incidents WHERE call_id = ANY($1::uuid[])', more.map((e) => (e.data as { callId: string }).callId)))[0]!.n).toBe(4);

@@ -110,21 +110,13 @@ export interface Row {
  * @throws ProblemError 422 when the key was used for a different request
  */
 export async function claimKey(tx: Sql, r: IdempotencyRequest): Promise<HttpOutcome | null> {
-  const inserted =
-    r.windowSeconds === undefined
-      ? await tx.exec(
-          `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
-     ON CONFLICT (actor_id, key) DO NOTHING`,
-          [r.actorId, r.key, r.hash],
-        )
-      : await tx.exec(
-          `INSERT INTO idempotency_keys (actor_id, key, request_hash, status, body, headers) VALUES ($1, $2, $3, 0, '', '{}'::jsonb)
-     ON CONFLICT (actor_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = 0, body = '', headers = '{}'::jsonb, created_at = clock_timestamp()
-     WHERE idempotency_keys.created_at < clock_timestamp() - make_interval(secs => $4::double precision)`,
-          [r.actorId, r.key, r.hash, r.windowSeconds],
-        );
-  if (inserted === 1) return null;
+  if ((await claimKeys(tx, [r])).has(keyIdOf(r))) return null;
   return storedAnswer(tx, r);
+}
+
+/** The key's row, if any. */
+async function readKey(tx: Sql, r: IdempotencyRequest): Promise<Row | undefined> {
+  return (await tx.query<Row>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [r.actorId, r.key]))[0];
 }
 
 /**
@@ -132,8 +124,7 @@ export async function claimKey(tx: Sql, r: IdempotencyRequest): Promise<HttpOutc
  * @throws ProblemError 422 when the key was used for a different request, 409 when its first request has not stored a response
  */
 async function storedAnswer(tx: Sql, r: IdempotencyRequest): Promise<HttpOutcome> {
-  const rows = await tx.query<Row>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [r.actorId, r.key]);
-  const row = rows[0];
+  const row = await readKey(tx, r);
   if (!row) throw new ProblemError(409, 'Conflict', 'The Idempotency-Key is being used by a request in progress; retry.');
   return replayOf(row, r);
 }
@@ -150,7 +141,7 @@ export function replayOf(row: Row, r: IdempotencyRequest): HttpOutcome {
 }
 
 /** The identity of a key in memory: actor and key. */
-export function keyIdOf(r: IdempotencyRequest): string {
+export function keyIdOf(r: Pick<IdempotencyRequest, 'actorId' | 'key'>): string {
   return `${r.actorId}\u0000${r.key}`;
 }
 
@@ -187,7 +178,7 @@ export async function claimKeys(tx: Sql, requests: readonly IdempotencyRequest[]
      RETURNING actor_id, key`,
       params,
     );
-    for (const row of rows) claimed.add(`${row.actor_id}\u0000${row.key}`);
+    for (const row of rows) claimed.add(keyIdOf({ actorId: row.actor_id, key: row.key }));
   }
   return claimed;
 }
@@ -201,7 +192,7 @@ export async function claimKeys(tx: Sql, requests: readonly IdempotencyRequest[]
  * @throws ProblemError 422 when the key was used for a different request
  */
 export async function answerUnclaimed(tx: Sql, r: IdempotencyRequest): Promise<HttpOutcome | null> {
-  const [row] = await tx.query<Row>(`SELECT request_hash, status, body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [r.actorId, r.key]);
+  const row = await readKey(tx, r);
   if (row && row.status !== 0) return replayOf(row, r);
   return claimKey(tx, r);
 }
@@ -219,10 +210,7 @@ export async function saveResponses(tx: Sql, saves: readonly { r: IdempotencyReq
 
 /** Stores the response of a claimed key (same transaction as the append). */
 export async function saveResponse(tx: Sql, r: IdempotencyRequest, out: HttpOutcome): Promise<void> {
-  await tx.exec(
-    `UPDATE idempotency_keys SET status = $3, body = $4, headers = $5::jsonb WHERE actor_id = $1 AND key = $2`,
-    [r.actorId, r.key, out.status, JSON.stringify(out.body), JSON.stringify(out.headers)],
-  );
+  await saveResponses(tx, [{ r, out }]);
 }
 
 /**

@@ -12,7 +12,7 @@ import { useTestAuthKeys } from '@cad110/testkit';
 import type { RecordsRuntime } from '../src/server';
 import { onEvent } from '../src/cases/on-event';
 import { lockCallsOf } from '../src/cases/counting';
-import { callEvents, startRecords, stopRecords } from './helpers';
+import { callEvents, envelope, startRecords, stopRecords } from './helpers';
 
 jest.setTimeout(120_000);
 process.env.LOG_LEVEL ??= 'warn';
@@ -116,14 +116,43 @@ describe('records applies a consumer chunk with statements per chunk', () => {
     await chunk(open.map((c) => c.opened));
     // one chunk of the calls topic: every call reclassified and relocated, half of them with a case
     const statements = await chunk(calls.flatMap((c) => [c.reclassified, c.relocated]));
-    // locks + the cases (prepare), then per call with a case: the classification's UPDATE, the
-    // locations' read and UPDATE; the timeline rows at the end: 2 + 5 × 3 + 1 (28 before the case
-    // rows were kept from prepare: one look-up per event of a call with a case)
-    expect(statements).toBe(18);
+    // locks + the cases (prepare); before COMMIT one read of the relocated calls' locations and one
+    // UPDATE of the five cases, then the timeline rows: 2 + 2 + 1 (18 when each event of a call
+    // with a case sent its own UPDATE and location read; 28 before the case rows were kept from prepare)
+    expect(statements).toBe(5);
     await chunk(later.map((c) => c.opened));
     const cases = await casesOf(calls.map((c) => c.callId));
     expect(cases).toHaveLength(10);
     for (const c of cases) expect(c).toMatchObject({ category: 'criminal', subtype: 'theft', district: 'D9' });
+  });
+
+  it('writes a case’s latest classification and location when one chunk holds several of its call, in any order', async () => {
+    const c = callEvents({
+      answeredAt: '2028-06-01T02:00:00.000Z',
+      handedAt: '2028-06-01T02:01:00.000Z',
+      category: 'dispute',
+      subtype: 'neighbour-dispute',
+      district: 'D1',
+      reclassifiedAt: '2028-06-01T02:20:00.000Z',
+      to: { category: 'criminal', subtype: 'robbery' },
+      relocatedTo: 'D9',
+    });
+    await feed([c.received, c.located, c.classified, c.handed]);
+    await chunk([c.opened]);
+    const stream = `call-${c.callId}`;
+    const later = envelope('CallClassified', 'intake', stream, 7, '2028-06-01T02:30:00.000Z', { ...(c.reclassified!.data as object), subtype: 'theft', classifiedAt: '2028-06-01T02:30:00.000Z' });
+    const relocatedLast = envelope('CallLocated', 'intake', stream, 8, '2028-06-01T02:31:00.000Z', { callId: c.callId, district: 'D7', beat: 'D7-2', source: 'manual' });
+    // the later classification and location come first in the chunk; the earlier ones cannot replace them
+    const statements = await chunk([later, relocatedLast, c.reclassified, c.relocated]);
+    expect(statements).toBe(5);
+    const [row] = await rt.db.select<{ subtype: string; classifiedAt: Date; district: string; beat: string }>('SELECT subtype, classified_at, district, beat FROM cases WHERE call_id = $1::uuid', [c.callId]);
+    expect(row).toMatchObject({ subtype: 'theft', district: 'D7', beat: 'D7-2' });
+    expect(row!.classifiedAt.toISOString()).toBe('2028-06-01T02:30:00.000Z');
+    // one event per transaction afterwards: an older location changes nothing, a newer one moves it
+    await feed([envelope('CallLocated', 'intake', stream, 6, '2028-06-01T02:05:00.000Z', { callId: c.callId, district: 'D3', source: 'manual' })]);
+    expect((await rt.db.select<{ district: string }>('SELECT district FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]).toMatchObject({ district: 'D7' });
+    await feed([envelope('CallLocated', 'intake', stream, 9, '2028-06-01T02:40:00.000Z', { callId: c.callId, district: 'D4', source: 'manual' })]);
+    expect((await rt.db.select<{ district: string; beat: string | null }>('SELECT district, beat FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]).toMatchObject({ district: 'D4', beat: null });
   });
 
   it('runs two chunks that lock the same calls in opposite orders at once without a deadlock', async () => {

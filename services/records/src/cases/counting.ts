@@ -11,7 +11,7 @@
  * lost between "no case yet" and "case opened with the hand-over's classification".
  */
 import { countingClassification, countingDistrict, countingLocation, replacesClassification, type CallClassified, type CallLocated, type EventEnvelope } from '@cad110/contracts';
-import type { Sql } from '@cad110/db';
+import type { DeferringTx, Sql } from '@cad110/db';
 import type { z } from 'zod';
 
 /** Advisory lock class of records' per-call counting lock (second key: hash of the call id). */
@@ -105,7 +105,11 @@ async function caseOfCall(tx: Sql, callId: string): Promise<CaseRow | undefined>
   if (memo?.noCase) return undefined;
   if (memo?.case) return memo.case;
   const [row] = await tx.query<{ id: string; classified_at: Date | null }>('SELECT id, classified_at FROM cases WHERE call_id = $1::uuid', [callId]);
-  if (!row && memo) memo.noCase = true;
+  // kept under the lock: a later event of the call in this transaction reads it (and its changes) here
+  if (memo) {
+    if (row) memo.case = row;
+    else memo.noCase = true;
+  }
   return row;
 }
 
@@ -173,8 +177,98 @@ function countingFromTimeline(
 }
 
 /**
+ * A case's counting changes that a chunk transaction holds until its commit: the classification
+ * that replaces the row's (the latest of the chunk's, compared in memory) and the chunk's
+ * locations of the call (compared with the stored ones when written).
+ */
+interface CaseChange {
+  id: string;
+  callId: string;
+  classification?: { category: string; subtype: string; classifiedAt: Date };
+  located: { streamVersion: number; district: string | null; beat: string | null }[];
+}
+
+/** The queued {@link CaseChange}s of each open chunk transaction (keyed by its DeferredRows), by case id. */
+const queuedChanges = new WeakMap<object, Map<string, CaseChange>>();
+
+/**
+ * Queues a case's change in the consumer's chunk transaction (written by {@link writeCaseChanges}
+ * once for the chunk, just before its deferred rows and COMMIT); outside one (tests, tools) it is
+ * written at once. The counting lock of the call is held either way, so no other transaction
+ * changes the case's counting meanwhile.
+ */
+async function changeCase(tx: Sql, row: CaseRow, callId: string, change: (c: CaseChange) => void): Promise<void> {
+  const chunk = tx as Partial<DeferringTx>;
+  if (!chunk.beforeCommit || !chunk.deferred) {
+    const c: CaseChange = { id: row.id, callId, located: [] };
+    change(c);
+    return writeCaseChanges(tx, [c]);
+  }
+  let queued = queuedChanges.get(chunk.deferred);
+  if (!queued) {
+    const map = new Map<string, CaseChange>();
+    queuedChanges.set(chunk.deferred, map);
+    chunk.beforeCommit(async () => {
+      queuedChanges.delete(chunk.deferred!);
+      await writeCaseChanges(tx, [...map.values()]);
+    });
+    queued = map;
+  }
+  const c = queued.get(row.id) ?? queued.set(row.id, { id: row.id, callId, located: [] }).get(row.id)!;
+  change(c);
+}
+
+/**
+ * Writes cases' counting changes with one read of the relocated calls' stored locations (the
+ * audit timeline's CallLocated) and one UPDATE for all of them, rows in id order. A relocated case
+ * takes the district and beat of the call's latest location (the rule's `countingLocation`) among
+ * the stored ones and the change's own (whose timeline rows may still be queued).
+ */
+export async function writeCaseChanges(tx: Sql, changes: readonly CaseChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const relocated = [...new Set(changes.filter((c) => c.located.length).map((c) => c.callId))];
+  const stored = new Map<string, CaseChange['located']>();
+  if (relocated.length) {
+    const rows = await tx.query<{ call_id: string; version: number; district: string | null; beat: string | null }>(
+      `SELECT call_id::text, version, data->>'district' AS district, data->>'beat' AS beat FROM timeline_entries WHERE call_id = ANY($1::uuid[]) AND type = 'CallLocated'`,
+      [relocated],
+    );
+    for (const r of rows) stored.set(r.call_id, [...(stored.get(r.call_id) ?? []), { streamVersion: Number(r.version), district: r.district, beat: r.beat }]);
+  }
+  const rows = changes
+    .map((c) => ({ c, latest: c.located.length ? countingLocation([...(stored.get(c.callId) ?? []), ...c.located]) : null }))
+    .filter(({ c, latest }) => c.classification || latest)
+    .sort((a, b) => (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
+  if (rows.length === 0) return;
+  await tx.exec(
+    `UPDATE cases AS c SET
+        category = CASE WHEN v.cls THEN v.category ELSE c.category END,
+        subtype = CASE WHEN v.cls THEN v.subtype ELSE c.subtype END,
+        classified_at = CASE WHEN v.cls THEN v.classified_at ELSE c.classified_at END,
+        district = CASE WHEN v.loc THEN v.district ELSE c.district END,
+        beat = CASE WHEN v.loc THEN v.beat ELSE c.beat END,
+        updated_at = now()
+       FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::timestamptz[], $6::bool[], $7::text[], $8::text[])
+            AS v(id, cls, category, subtype, classified_at, loc, district, beat)
+      WHERE c.id = v.id`,
+    [
+      rows.map(({ c }) => c.id),
+      rows.map(({ c }) => c.classification !== undefined),
+      rows.map(({ c }) => c.classification?.category ?? null),
+      rows.map(({ c }) => c.classification?.subtype ?? null),
+      rows.map(({ c }) => c.classification?.classifiedAt ?? null),
+      rows.map(({ latest }) => latest !== null),
+      rows.map(({ latest }) => latest?.district ?? null),
+      rows.map(({ latest }) => latest?.beat ?? null),
+    ],
+  );
+}
+
+/**
  * A (re)classification of a call: its case, when it has one, now counts under it unless the case
- * already holds a later one (the rule's `replacesClassification`, in SQL: not older).
+ * already holds a later one (the rule's `replacesClassification`, compared with the case row as
+ * this transaction has changed it). In the consumer's chunk the change is written with the
+ * chunk's others before COMMIT ({@link writeCaseChanges}).
  */
 export async function onCallClassified(tx: Sql, event: EventEnvelope): Promise<void> {
   const d = event.data as z.infer<typeof CallClassified.schema>;
@@ -182,31 +276,20 @@ export async function onCallClassified(tx: Sql, event: EventEnvelope): Promise<v
   const row = await caseOfCall(tx, d.callId);
   if (!row) return; // no case yet: the case takes it from the timeline when it opens
   if (!replacesClassification(d, row.classified_at ? { classifiedAt: new Date(row.classified_at).toISOString() } : null)) return;
-  await tx.exec('UPDATE cases SET category = $2, subtype = $3, classified_at = $4, updated_at = now() WHERE id = $1::uuid', [row.id, d.category, d.subtype, new Date(d.classifiedAt)]);
-  row.classified_at = new Date(d.classifiedAt); // the memo's row (if it is one) stays current for the chunk's later events
-}
-
-/** The CallLocated of a call records has read (its audit timeline holds them), in any order. Call under {@link lockCall}. */
-async function locationsOf(tx: Sql, callId: string): Promise<{ streamVersion: number; district: string | null; beat: string | null }[]> {
-  const rows = await tx.query<{ version: number; district: string | null; beat: string | null }>(
-    `SELECT version, data->>'district' AS district, data->>'beat' AS beat FROM timeline_entries WHERE call_id = $1::uuid AND type = 'CallLocated'`,
-    [callId],
-  );
-  return rows.map((r) => ({ streamVersion: Number(r.version), district: r.district, beat: r.beat }));
+  // the memo's row stays current for the chunk's later events of the call
+  row.classified_at = new Date(d.classifiedAt);
+  await changeCase(tx, row, d.callId, (c) => void (c.classification = { category: d.category, subtype: d.subtype, classifiedAt: new Date(d.classifiedAt) }));
 }
 
 /**
  * A (re)location of a call: its case, when it has one, now counts under the district (and beat)
- * of the call's latest CallLocated — this one unless the timeline holds a later one. The event's
- * own timeline row may still be queued (written when the consumer's chunk commits), so it is
- * compared explicitly. No address or coordinates leave the event.
+ * of the call's latest CallLocated — this one unless the timeline or an earlier event of the same
+ * chunk holds a later one ({@link writeCaseChanges}). No address or coordinates leave the event.
  */
 export async function onCallLocated(tx: Sql, event: EventEnvelope): Promise<void> {
   const d = event.data as z.infer<typeof CallLocated.schema>;
   await lockCall(tx, d.callId);
   const row = await caseOfCall(tx, d.callId);
   if (!row) return; // no case yet: the case takes it from the timeline when it opens
-  const latest = countingLocation([...(await locationsOf(tx, d.callId)), { streamVersion: event.streamVersion, district: d.district ?? null, beat: d.beat ?? null }]);
-  if (!latest) return;
-  await tx.exec('UPDATE cases SET district = $2, beat = $3, updated_at = now() WHERE id = $1::uuid', [row.id, latest.district, latest.beat]);
+  await changeCase(tx, row, d.callId, (c) => void c.located.push({ streamVersion: event.streamVersion, district: d.district ?? null, beat: d.beat ?? null }));
 }

@@ -7,3 +7,4 @@ export * from './pool';
 export * from './sql';
 export * from './rows';
 export * from './table';
+export * from './combined';

@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { tempDatabase } from '@cad110/testkit';
-import { applySummaryChanges, bumpSummary, CASE_COUNTS_DAY, COUNTS_HOUR_TOTAL } from '../src/projections/store';
-import { pgTransaction, sqlOf } from '@cad110/db';
+import { applySummaryChanges, bumpSummary, CASE_COUNTS_DAY, COUNTS_HOUR_TOTAL, TOPIC_MINUTE_COUNTS } from '../src/projections/store';
+import { liveTransaction } from '../src/projections/live';
+import { pgTransaction, sqlOf, type RunInTransaction } from '@cad110/db';
 
 describe('summary counters under concurrency', () => {
   let db: Awaited<ReturnType<typeof tempDatabase>>;
@@ -82,5 +83,42 @@ describe('summary counters under concurrency', () => {
       { day: '2021-02-01', cases: 2, caught: 2 },
       { day: '2021-02-04', cases: 1, caught: 0 },
     ]);
+  });
+
+  it('writes a live transaction’s summaries and unit statuses in one statement, deletes rows at 0 in a second, and 40 concurrent ones lose nothing', async () => {
+    await pool.query(`INSERT INTO call_counts_hour_total VALUES ('2021-03-01', 0, 40)`);
+    let statements = 0;
+    const sent: string[] = [];
+    const counted: RunInTransaction = (fn) =>
+      pgTransaction(pool)((t) => fn({ ...t, exec: (text, params) => (statements++, sent.push(text), t.exec(text, params)), query: (text, params) => (statements++, t.query(text, params)) }));
+    const live = liveTransaction(counted);
+    const unit = (i: number) => ({ type: 'UnitStatusChanged', data: { unitId: `U${i % 4}`, to: 'on-scene', at: `2021-03-01T00:00:${String(i).padStart(2, '0')}.000Z` } });
+    // each moves one call from the shared hour to one of three others (opposite key orders across
+    // transactions), counts a minute's event and reports a unit: three tables in every statement
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        live(async (t) => {
+          t.shared.add([
+            { spec: COUNTS_HOUR_TOTAL, key: { localDay: '2021-03-02', localHour: i % 3 }, values: { calls: 1 }, sign: 1 },
+            { spec: COUNTS_HOUR_TOTAL, key: { localDay: '2021-03-01', localHour: 0 }, values: { calls: 1 }, sign: -1 },
+            { spec: TOPIC_MINUTE_COUNTS, key: { topic: 'calls', minute: `2021-03-01T00:0${i % 2}:00.000Z` }, values: { events: 1 }, sign: 1 },
+          ]);
+          t.shared.unitStatus(unit(i) as never);
+        }),
+      ),
+    );
+    // per transaction: the combined writes and the deletion of rows at 0 (four before: one upsert per table, then it)
+    const writes = sent.filter((x) => x.startsWith('WITH w1 AS ('));
+    expect(writes).toHaveLength(40);
+    expect(writes.every((x) => /call_counts_hour_total/.test(x) && /topic_minute_counts/.test(x) && /unit_states/.test(x))).toBe(true);
+    expect(sent.filter((x) => x.startsWith('DELETE FROM call_counts_hour_total'))).toHaveLength(40);
+    expect(statements).toBe(40 * 2);
+    expect(await count('2021-03-01', 0)).toBeNull();
+    expect([await count('2021-03-02', 0), await count('2021-03-02', 1), await count('2021-03-02', 2)]).toEqual([14, 13, 13]);
+    const minutes = (await pool.query<{ events: number }>(`SELECT events FROM topic_minute_counts WHERE topic = 'calls' AND minute < '2021-03-01T00:02:00Z' ORDER BY minute`)).rows;
+    expect(minutes.map((m) => m.events)).toEqual([20, 20]);
+    const units = (await pool.query<{ unit_id: string; at: Date }>(`SELECT unit_id, at FROM unit_states WHERE unit_id LIKE 'U_' ORDER BY unit_id`)).rows;
+    // each unit's latest report is the one kept, whatever order the transactions committed in
+    expect(units.map((u) => [u.unit_id, u.at.toISOString()])).toEqual([0, 1, 2, 3].map((k) => [`U${k}`, `2021-03-01T00:00:${String(36 + k).padStart(2, '0')}.000Z`]));
   });
 });

@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventRegistry } from '@cad110/contracts';
-import type { RunInTransaction, Sql } from '@cad110/db';
+import { CombinedWrites, type RunInTransaction, type Sql } from '@cad110/db';
 import type { MessageContext } from '@cad110/kafka';
 import { applyEvent, type ProjectionTarget } from './apply';
 import { applyDutyLevel, applyUnitStatus, CALL_ROW_EVENTS, CASE_ROW_EVENTS, caseSummary, emptyCall, emptyCase, emptyIncident, incidentIdOf, summaryKeys, SUMMARY_PARTS, type CallFactRow, type CaseFactRow, type DutyLevelRow, type ProjectionConfig, type UnitStateRow } from './fold';
@@ -88,9 +88,12 @@ export class SharedRowWrites {
     if (row) this.duty.set(row.district, row);
   }
 
-  /** Writes everything collected (call once, at the end of the transaction). */
-  async flush(sql: Sql): Promise<void> {
-    await applySummaryChanges(sql, this.summaries);
+  /**
+   * Writes everything collected (call once, at the end of the transaction): the upserts through
+   * `sql`, the deletions of summary rows whose count reached 0 through `after` (run after them).
+   */
+  async flush(sql: Sql, after: Sql = sql): Promise<void> {
+    await applySummaryChanges(sql, this.summaries, after);
     await upsertRows(sql, UNIT_STATES, [...this.units.values()], 'excluded.at >= unit_states.at');
     await upsertRows(sql, DUTY_LEVELS, [...this.duty.values()], 'excluded.at >= duty_levels.at');
     this.summaries = [];
@@ -199,8 +202,9 @@ export interface LiveTx extends Sql {
 }
 
 /**
- * Runs `fn` in a transaction of `tx` as a {@link LiveTx}, and writes its shared rows before the
- * commit. Used for both the chunk transactions and the one-message retries of the consumer.
+ * Runs `fn` in a transaction of `tx` as a {@link LiveTx}, and writes its fact and shared rows
+ * before the commit with one statement (libs/db `CombinedWrites`; a second one only when a summary
+ * count reached 0). Used for both the chunk transactions and the one-message retries of the consumer.
  */
 export function liveTransaction(tx: RunInTransaction) {
   return <T>(fn: (t: LiveTx) => Promise<T>): Promise<T> =>
@@ -208,8 +212,14 @@ export function liveTransaction(tx: RunInTransaction) {
       const shared = new SharedRowWrites();
       const facts = new FactRows();
       const out = await fn({ ...t, shared, facts, watermarks: new Map() });
-      await facts.flush(t);
-      await shared.flush(t);
+      // the fact rows, summaries, unit statuses and duty levels in one statement (they touch
+      // different tables); then, only when a count went to 0, the deletions that must see it
+      const writes = new CombinedWrites();
+      const deletions = new CombinedWrites();
+      await facts.flush(writes);
+      await shared.flush(writes, deletions);
+      await writes.flush(t);
+      await deletions.flush(t);
       return out;
     });
 }

@@ -210,9 +210,11 @@ export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<
  * is lost) with the rows in key order: every transaction takes the summary rows' locks in the
  * same order, so chunks applied concurrently (three partitions) cannot deadlock on them. Rows
  * whose count reached 0 are then deleted in the same transaction (one statement per table, only
- * when a count went down).
+ * when a count went down), through `deletions` when given: a caller that collects the upserts
+ * into one statement (libs/db `CombinedWrites`) passes a later one, since the deletions must see
+ * the upserts' counts.
  */
-export async function applySummaryChanges(sql: Sql, changes: readonly SummaryChange[]): Promise<void> {
+export async function applySummaryChanges(sql: Sql, changes: readonly SummaryChange[], deletions: Sql = sql): Promise<void> {
   const tables = new Map<string, { spec: TableSpec<any>; rows: Map<string, { key: Record<string, unknown>; delta: Record<string, number> }> }>();
   for (const ch of changes) {
     const t = tables.get(ch.spec.table) ?? tables.set(ch.spec.table, { spec: ch.spec, rows: new Map() }).get(ch.spec.table)!;
@@ -239,7 +241,7 @@ export async function applySummaryChanges(sql: Sql, changes: readonly SummaryCha
     if (down.length === 0) continue;
     const dp: unknown[] = [];
     const tuples = down.map(([, r]) => `(${keyCols.map(([f, , t]) => `$${dp.push(toParam(r.key[f], t))}::${t}`).join(', ')})`);
-    await sql.exec(`DELETE FROM ${table} WHERE "${counter}" <= 0 AND (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) IN (${tuples.join(', ')})`, dp);
+    await deletions.exec(`DELETE FROM ${table} WHERE "${counter}" <= 0 AND (${keyCols.map(([, c]) => `"${c}"`).join(', ')}) IN (${tuples.join(', ')})`, dp);
   }
 }
 

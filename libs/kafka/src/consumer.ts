@@ -33,6 +33,17 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
   /** applies one event inside the transaction that also records it as processed */
   handle: (event: EventEnvelope, tx: Tx, msg: MessageContext) => Promise<void>;
   /**
+   * The handler's effects are idempotent by themselves: applying a message again (a redelivery
+   * after a crash, a relay's second publication, a replay) changes nothing it has not already
+   * changed. Then no `processed_messages` row is written or read — one statement and one row per
+   * message fewer — and every delivery is handed to `handle` (a message delivered twice within
+   * one chunk still once). A message dead-lettered is not remembered either: a replay of the
+   * partition from its start dead-letters it again. Default false (the markers make the effect
+   * exactly-once); set it only with a proof and a test of the handler's idempotence (records:
+   * services/records/test chunk-cases.int.spec and redelivery.int.spec).
+   */
+  effectsIdempotent?: boolean;
+  /**
    * Called once per chunk transaction, before `handle`, with the messages of the chunk that will
    * be handled (first deliveries, in order): a place to read or lock in one statement what the
    * handlers would otherwise read one message at a time. It must not change what `handle` does
@@ -105,7 +116,8 @@ export function consumerState(consumer: Consumer): ConsumerState | undefined {
  *   see {@link deadLetterOriginal}); if the broker still refuses it for good, a bare reference is
  *   sent, and if even that is refused the message is logged with its reference and skipped;
  * - the effect and the `processed_messages` row are written in ONE transaction; a redelivered
- *   message (same event id) finds its row and changes nothing. Up to `chunkSize` messages of a
+ *   message (same event id) finds its row and changes nothing (with `effectsIdempotent` there is
+ *   no row: the handler's own effects make a redelivery change nothing). Up to `chunkSize` messages of a
  *   partition share one transaction (one commit; their appends written by one statement at its
  *   end, libs/eventstore `deferAppends`); if it fails, they are retried one by one;
  * - errors: `PermanentError`/`ContractError` → dead letter; database connection errors (a
@@ -278,10 +290,14 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
     }
   };
 
+  const effectsIdempotent = opts.effectsIdempotent ?? false;
+  /** Records a message as processed in `tx` (false: it already was); nothing to record when the effects are idempotent. */
+  const mark = (tx: Tx, item: Item) => (effectsIdempotent ? Promise.resolve(true) : markProcessed(tx, consumerName, item.event!.eventId, item.msg));
+
   /** Marks and applies one event in `tx`, inside the message's span. */
   const apply = (item: Item, tx: Tx) =>
     context.with(item.ctx, async () => {
-      if (!(await markProcessed(tx, consumerName, item.event!.eventId, item.msg))) return false;
+      if (!(await mark(tx, item))) return false;
       await opts.handle(item.event!, tx, item.msg);
       return true;
     });
@@ -298,12 +314,15 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
       outcomes = await opts.transaction(async (tx) => {
         // the chunk's appends are written together before the commit (one statement, not one per event)
         deferAppends(tx);
-        // one statement marks the whole chunk; only first deliveries are applied
-        const fresh = await markProcessedMany(
-          tx,
-          consumerName,
-          items.map((i) => ({ eventId: i.event!.eventId, ...i.msg })),
-        );
+        // one statement marks the whole chunk; only first deliveries are applied (with idempotent
+        // effects every delivery is, once per chunk)
+        const fresh = effectsIdempotent
+          ? new Set(items.map((i) => i.event!.eventId))
+          : await markProcessedMany(
+              tx,
+              consumerName,
+              items.map((i) => ({ eventId: i.event!.eventId, ...i.msg })),
+            );
         const out: boolean[] = [];
         if (opts.prepare) {
           const first = new Set<string>();
@@ -348,8 +367,8 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
           const reason = permanent ? `${event.type} rejected: ${(err as Error).message}` : `${event.type} failed after ${attempt} attempts: ${(err as Error).message}`;
           await context.with(item.ctx, async () => {
             await deadLetter(item.message, item.msg, reason, (err as ContractError).issues ?? [], isRunning);
-            // remembered, so a replay of the partition does not dead-letter it again
-            await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, item.msg));
+            // remembered, so a replay of the partition does not dead-letter it again (not with idempotent effects: nothing reads the markers)
+            if (!effectsIdempotent) await opts.transaction((tx) => markProcessed(tx, consumerName, event.eventId, item.msg));
           });
           finish(item, 'dead-lettered', err as Error);
           return;

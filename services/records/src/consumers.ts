@@ -18,6 +18,13 @@ export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZo
       // opens the sealed address and narrative (a message that does not open is dead-lettered)
       keyring: rt.keyring,
       transaction: withDeferredRows(rt.db.transaction),
+      // no processed_messages rows: every effect of records' handler is idempotent by itself — a
+      // timeline row per event id (unique, ON CONFLICT DO NOTHING), at most one case per incident
+      // (looked up under the call's counting lock before it opens), reclassification and
+      // relocation to the latest by classifiedAt / stream version; events without a call id or
+      // case effect (unit statuses, duty levels) change nothing. Tested by chunk-cases.int.spec
+      // and redelivery.int.spec (every message delivered twice, over real Kafka).
+      effectsIdempotent: true,
       producer: rt.producer,
       logger: rt.logger,
       metrics: rt.metrics,

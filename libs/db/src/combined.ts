@@ -52,9 +52,12 @@ export class CombinedWrites implements Sql {
 
   /**
    * Sends the queued statements in queue order as one statement (more only past 30,000
-   * parameters) on `sql`, and empties the queue. Within one combined statement PostgreSQL runs
-   * the parts in a fixed order for a given list (the same for every transaction that queues the
-   * same tables in the same order), so row locks are still taken in one order across transactions.
+   * parameters) on `sql`, and empties the queue. PostgreSQL documents the order in which the parts
+   * of one statement run as unpredictable; what its executor does (15: the parts the final SELECT
+   * does not read are run to completion at the end, last-initialised first) is one fixed order for
+   * a given list of parts, so transactions that queue their tables in one order still take row
+   * locks in one order. Statistics relies on that for its shared summary rows and tests it with 40
+   * concurrent transactions (services/statistics/test/summaries.int.spec.ts).
    * @returns statements sent
    * @throws what the database throws (the caller's transaction fails)
    */
@@ -69,9 +72,11 @@ export class CombinedWrites implements Sql {
 /**
  * `statements` joined into as few statements as the parameter limit allows: a single one is
  * returned as it is; several become `WITH w1 AS (s1), w2 AS (s2), … SELECT 1` with the
- * parameters of each renumbered after the ones before it.
+ * parameters of each renumbered after the ones before it. With `countRows` each part gets
+ * `RETURNING 1` and the statement selects `n`, the rows the parts wrote together (what `exec`
+ * reports for a single statement); the parts must then have no RETURNING of their own.
  */
-export function combineStatements(statements: readonly Statement[]): Statement[] {
+export function combineStatements(statements: readonly Statement[], opts: { countRows?: boolean } = {}): Statement[] {
   const out: Statement[] = [];
   let group: Statement[] = [];
   let params = 0;
@@ -82,14 +87,19 @@ export function combineStatements(statements: readonly Statement[]): Statement[]
       const parts = group.map((s, i) => {
         const offset = all.length;
         all.push(...s.params);
-        return `w${i + 1} AS (${offset ? s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : s.text})`;
+        const text = offset ? s.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : s.text;
+        return `w${i + 1} AS (${text}${opts.countRows ? ' RETURNING 1' : ''})`;
       });
-      out.push({ text: `WITH ${parts.join(',\n')}\nSELECT 1`, params: all });
+      const select = opts.countRows ? `SELECT (${group.map((_, i) => `(SELECT count(*) FROM w${i + 1})`).join(' + ')})::int AS n` : 'SELECT 1';
+      out.push({ text: `WITH ${parts.join(',\n')}\n${select}`, params: all });
     }
     group = [];
     params = 0;
   };
   for (const s of statements) {
+    // every `$n` must be one of the statement's parameters (a `$` in a literal or name would be renumbered too)
+    const highest = Math.max(0, ...[...s.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    if (highest !== s.params.length) throw new Error(`a combined statement must number its ${s.params.length} parameters $1..$${s.params.length} (highest $${highest}): ${s.text.slice(0, 80)}`);
     if (group.length && params + s.params.length > MAX_PARAMS) close();
     group.push(s);
     params += s.params.length;

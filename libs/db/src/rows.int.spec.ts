@@ -23,6 +23,7 @@ describe('DeferredRows on PostgreSQL', () => {
       };
     });
     await pool.query('CREATE TABLE t_entries (event_id text PRIMARY KEY, call_id text NOT NULL, seq int, note text)');
+    await pool.query('CREATE TABLE t_cases (id text PRIMARY KEY, call_id text NOT NULL)');
   });
   afterAll(async () => {
     await pool.end();
@@ -61,6 +62,29 @@ describe('DeferredRows on PostgreSQL', () => {
       { event_id: 'f2', seq: null, note: 'b' },
       { event_id: 'f3', seq: 3, note: null },
     ]);
+  });
+
+  it('writes the rows of several tables with one statement and counts what each inserted; a table’s second column set starts another', async () => {
+    statements.length = 0;
+    const d = new DeferredRows();
+    d.add('t_entries', { eventId: 'm1', callId: 'c6' }, { onConflictDoNothing: true });
+    d.add('t_entries', { eventId: 'f1', callId: 'c6' }, { onConflictDoNothing: true }); // exists: not inserted, not counted
+    d.add('t_cases', { id: 'k1', callId: 'c6' });
+    d.add('t_cases', { id: 'k2', callId: 'c6' });
+    const n = await pgTransaction(pool)((t) => d.flush(t));
+    expect(n).toBe(3);
+    const writes = statements.filter((x) => /INSERT INTO "t_(entries|cases)"/.test(x));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^WITH w1 AS \(INSERT INTO "t_entries".*RETURNING 1\),\s*w2 AS \(INSERT INTO "t_cases"/s);
+    expect((await pool.query('SELECT id FROM t_cases ORDER BY id')).rows).toEqual([{ id: 'k1' }, { id: 'k2' }]);
+
+    statements.length = 0;
+    d.add('t_cases', { id: 'k3', callId: 'c6' });
+    d.add('t_entries', { eventId: 'm2', callId: 'c6', note: 'x' });
+    d.add('t_entries', { eventId: 'm3', callId: 'c6', seq: 3 });
+    expect(await pgTransaction(pool)((t) => d.flush(t))).toBe(3);
+    // t_cases + the first t_entries together, then the other column set of t_entries alone
+    expect(statements.filter((x) => /INSERT INTO "t_(entries|cases)"/.test(x)).map((x) => x.slice(0, 12))).toEqual(['WITH w1 AS (', 'INSERT INTO ']);
   });
 
   it('rolls the whole transaction back when the flush fails', async () => {

@@ -2,6 +2,7 @@
  * Row helpers on {@link Sql}: single-row INSERT/UPDATE from objects keyed by the Prisma field
  * names, and {@link DeferredRows} (many rows, one statement at the end of a transaction).
  */
+import { combineStatements } from './combined';
 import type { RunInTransaction, Sql } from './sql';
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -100,31 +101,49 @@ export class DeferredRows {
   }
 
   /**
-   * Inserts the queued rows in queue order, one statement per table and column set, and empties
-   * the queue. @returns rows inserted @throws what the database throws (the caller's transaction fails)
+   * Inserts the queued rows in queue order, one INSERT per table and column set, and empties the
+   * queue. The INSERTs into different tables go to PostgreSQL as one statement (libs/db
+   * `combineStatements`: a data-modifying WITH; records' chunk writes its timeline and cases rows
+   * with one round trip); a table's second INSERT (another column set) starts a new one.
+   * @returns rows inserted @throws what the database throws (the caller's transaction fails)
    */
   async flush(tx: Sql): Promise<number> {
-    let inserted = 0;
+    const inserts: { table: string; text: string; params: unknown[] }[] = [];
     for (const [key, t] of this.tables) {
       const table = key.split('\u0000')[0]!;
       // rows with the same columns go in one statement, in order
       let batch: { cols: string[]; values: unknown[][] } | undefined;
-      const write = async () => {
+      const write = () => {
         if (!batch || batch.values.length === 0) return;
         const width = batch.cols.length;
         const tuples = batch.values.map((_, r) => `(${batch!.cols.map((__, c) => `$${r * width + c + 1}`).join(', ')})`);
-        inserted += await tx.exec(`INSERT INTO "${table}" (${batch.cols.join(', ')}) VALUES ${tuples.join(', ')}${t.onConflictDoNothing ? ' ON CONFLICT DO NOTHING' : ''}`, batch.values.flat());
+        inserts.push({ table, text: `INSERT INTO "${table}" (${batch.cols.join(', ')}) VALUES ${tuples.join(', ')}${t.onConflictDoNothing ? ' ON CONFLICT DO NOTHING' : ''}`, params: batch.values.flat() });
         batch = undefined;
       };
       for (const row of t.rows) {
         const { cols, values } = columns(row);
-        if (batch && (batch.cols.join() !== cols.join() || (batch.values.length + 1) * cols.length > MAX_PARAMS)) await write();
+        if (batch && (batch.cols.join() !== cols.join() || (batch.values.length + 1) * cols.length > MAX_PARAMS)) write();
         batch ??= { cols, values: [] };
         batch.values.push(values);
       }
-      await write();
+      write();
     }
     this.tables.clear();
+    // consecutive INSERTs into distinct tables share a statement (two parts of one statement must
+    // not write one table: the second would not see the first's rows)
+    let inserted = 0;
+    let group: typeof inserts = [];
+    const send = async () => {
+      for (const s of combineStatements(group, { countRows: true })) {
+        inserted += s.text.startsWith('WITH ') ? ((await tx.query<{ n: number }>(s.text, s.params))[0]?.n ?? 0) : await tx.exec(s.text, s.params);
+      }
+      group = [];
+    };
+    for (const ins of inserts) {
+      if (group.some((g) => g.table === ins.table)) await send();
+      group.push(ins);
+    }
+    await send();
     return inserted;
   }
 }

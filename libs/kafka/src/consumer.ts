@@ -37,7 +37,8 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
    * after a crash, a relay's second publication, a replay) changes nothing it has not already
    * changed. Then no `processed_messages` row is written or read — one statement and one row per
    * message fewer — and every delivery is handed to `handle` (a message delivered twice within
-   * one chunk still once). A message dead-lettered is not remembered either: a replay of the
+   * one chunk still once; only such a repeat counts as `duplicate` in the consumed-messages
+   * metric). A message dead-lettered is not remembered either: a replay of the
    * partition from its start dead-letters it again. Default false (the markers make the effect
    * exactly-once); set it only with a proof and a test of the handler's idempotence (records:
    * services/records/test chunk-cases.int.spec and redelivery.int.spec).
@@ -45,7 +46,8 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
   effectsIdempotent?: boolean;
   /**
    * Called once per chunk transaction, before `handle`, with the messages of the chunk that will
-   * be handled (first deliveries, in order): a place to read or lock in one statement what the
+   * be handled (first deliveries, in order; with `effectsIdempotent` every message of the chunk,
+   * a repeat within the chunk once): a place to read or lock in one statement what the
    * handlers would otherwise read one message at a time. It must not change what `handle` does
    * (the one-message retries of a failed chunk run without it).
    */

@@ -75,9 +75,9 @@ describe('records applies a consumer chunk with statements per chunk', () => {
     for (const c of calls) await feed([c.received, c.located, c.classified, c.handed, c.reclassified]);
 
     const statements = await chunk(calls.map((c) => c.opened));
-    // lock + case look-up (prepare), timeline read, counter, appends, cases + timeline rows:
-    // 7 for any number of cases (the code before 70929c0 sent 122 here)
-    expect(statements).toBe(7);
+    // lock + case look-up (prepare), timeline read, counter, appends, cases + timeline rows in one
+    // statement: 6 for any number of cases (7 with the rows of each table apart; 122 before 70929c0)
+    expect(statements).toBe(6);
 
     const cases = await casesOf(calls.map((c) => c.callId));
     expect(cases).toHaveLength(20);
@@ -148,11 +148,31 @@ describe('records applies a consumer chunk with statements per chunk', () => {
     const [row] = await rt.db.select<{ subtype: string; classifiedAt: Date; district: string; beat: string }>('SELECT subtype, classified_at, district, beat FROM cases WHERE call_id = $1::uuid', [c.callId]);
     expect(row).toMatchObject({ subtype: 'theft', district: 'D7', beat: 'D7-2' });
     expect(row!.classifiedAt.toISOString()).toBe('2028-06-01T02:30:00.000Z');
-    // one event per transaction afterwards: an older location changes nothing, a newer one moves it
-    await feed([envelope('CallLocated', 'intake', stream, 6, '2028-06-01T02:05:00.000Z', { callId: c.callId, district: 'D3', source: 'manual' })]);
-    expect((await rt.db.select<{ district: string }>('SELECT district FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]).toMatchObject({ district: 'D7' });
+    // one event per transaction afterwards: an older location changes nothing — nor does any event
+    // delivered again (the row is not even written: updated_at stays) — and a newer one moves it
+    const updatedAt = async () => (await rt.db.select<{ updatedAt: Date }>('SELECT updated_at FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]!.updatedAt.getTime();
+    const before = await updatedAt();
+    await feed([envelope('CallLocated', 'intake', stream, 3, '2028-06-01T02:05:00.000Z', { callId: c.callId, district: 'D3', source: 'manual' }), relocatedLast, later, c.reclassified, c.relocated]);
+    expect((await rt.db.select<{ district: string; subtype: string }>('SELECT district, subtype FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]).toMatchObject({ district: 'D7', subtype: 'theft' });
+    expect(await updatedAt()).toBe(before);
     await feed([envelope('CallLocated', 'intake', stream, 9, '2028-06-01T02:40:00.000Z', { callId: c.callId, district: 'D4', source: 'manual' })]);
     expect((await rt.db.select<{ district: string; beat: string | null }>('SELECT district, beat FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]).toMatchObject({ district: 'D4', beat: null });
+  });
+
+  it('breaks a tie of classifiedAt by stream order, whatever order the two arrive in and however often', async () => {
+    const c = callEvents({ answeredAt: '2028-07-01T02:00:00.000Z', handedAt: '2028-07-01T02:01:00.000Z', category: 'dispute', subtype: 'neighbour-dispute', reclassifiedAt: '2028-07-01T02:20:00.000Z', to: { category: 'criminal', subtype: 'theft' } });
+    await feed([c.received, c.classified, c.handed]);
+    await chunk([c.opened]);
+    const stream = `call-${c.callId}`;
+    // two classifications at the same instant: the later in the call's stream (v6) counts
+    const v6 = envelope('CallClassified', 'intake', stream, 6, '2028-07-01T02:20:00.000Z', { ...(c.reclassified!.data as object), subtype: 'robbery' });
+    const subtype = async () => (await rt.db.select<{ subtype: string }>('SELECT subtype FROM cases WHERE call_id = $1::uuid', [c.callId]))[0]!.subtype;
+    await chunk([v6, c.reclassified]);
+    expect(await subtype()).toBe('robbery');
+    // the earlier one delivered again, alone and in a chunk: robbery still
+    await feed([c.reclassified]);
+    await chunk([c.reclassified]);
+    expect(await subtype()).toBe('robbery');
   });
 
   it('runs two chunks that lock the same calls in opposite orders at once without a deadlock', async () => {

@@ -70,7 +70,7 @@ describe('records applies redelivered messages without markers (real Kafka)', ()
     );
     // a unit's status on the dispatch topic: no call, nothing for records to keep
     const unit = envelope('UnitStatusChanged', 'dispatch', 'unit-R1', 1, '2029-01-01T02:02:00.000Z', { unitId: 'R1', from: 'available', to: 'en-route', at: '2029-01-01T02:02:00.000Z' });
-    // each message twice in a row (one chunk), the incidents twice
+    // each message twice in a row (mostly in one chunk: the fetch decides), the incidents twice
     for (const c of calls) await publish([c.received, c.received, c.located, c.classified, c.classified, c.handed, c.handed]);
     await publish(calls.flatMap((c) => [c.opened, c.opened]).concat(unit));
     const caseCount = async () => (await q<{ n: number }>('SELECT count(*)::int AS n FROM cases WHERE call_id = ANY($1::uuid[])', [calls.map((c) => c.callId)]))[0]!.n;
@@ -95,5 +95,13 @@ describe('records applies redelivered messages without markers (real Kafka)', ()
     const rows = await q<{ category: string; subtype: string; district: string }>('SELECT category, subtype, district FROM cases WHERE call_id = ANY($1::uuid[])', [calls.map((c) => c.callId)]);
     expect(rows).toEqual(Array(3).fill({ category: 'criminal', subtype: 'theft', district: 'D9' }));
     expect((await q<{ n: number }>('SELECT count(*)::int AS n FROM processed_messages'))[0]!.n).toBe(0);
+    // nothing was dead-lettered: a second opening that failed (and rolled back) would have been
+    const admin = rt.kafka.admin();
+    await admin.connect();
+    try {
+      expect((await admin.fetchTopicOffsets(topicName('deadLetter'))).map((p) => p.high).filter((h) => h !== '0')).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -10,7 +10,7 @@
  * the other's rows (READ COMMITTED reads after the lock is granted), and no reclassification is
  * lost between "no case yet" and "case opened with the hand-over's classification".
  */
-import { countingClassification, countingDistrict, countingLocation, replacesClassification, type CallClassified, type CallLocated, type EventEnvelope } from '@cad110/contracts';
+import { countingClassification, countingDistrict, countingLocation, type CallClassified, type CallLocated, type EventEnvelope } from '@cad110/contracts';
 import type { DeferringTx, Sql } from '@cad110/db';
 import type { z } from 'zod';
 
@@ -36,7 +36,6 @@ const held = new WeakMap<object, Map<string, { noCase: boolean; case?: CaseRow }
 /** A case row as the counting handlers read it. */
 interface CaseRow {
   id: string;
-  classified_at: Date | null;
 }
 
 /** Takes the per-call counting lock until the transaction ends (once per transaction and call). */
@@ -72,8 +71,8 @@ export async function lockCallsOf(tx: Sql, events: readonly EventEnvelope[]): Pr
     [CALL_LOCK_CLASS, ids],
   );
   const cases = new Map<string, CaseRow[]>();
-  for (const r of await tx.query<CaseRow & { call_id: string }>('SELECT call_id::text, id::text, classified_at FROM cases WHERE call_id = ANY($1::uuid[])', [ids])) {
-    cases.set(r.call_id, [...(cases.get(r.call_id) ?? []), { id: r.id, classified_at: r.classified_at }]);
+  for (const r of await tx.query<CaseRow & { call_id: string }>('SELECT call_id::text, id::text FROM cases WHERE call_id = ANY($1::uuid[])', [ids])) {
+    cases.set(r.call_id, [...(cases.get(r.call_id) ?? []), { id: r.id }]);
   }
   let calls = held.get(tx);
   if (!calls) held.set(tx, (calls = new Map()));
@@ -99,12 +98,12 @@ export function caseOpenedIn(tx: Sql, callId: string): void {
   }
 }
 
-/** The call's case row (id, classified_at), or undefined; call under {@link lockCall}. From the memo of {@link lockCallsOf} when it found the call with one case (no statement). */
+/** The call's case row (its id), or undefined; call under {@link lockCall}. From the memo of {@link lockCallsOf} when it found the call with one case (no statement). */
 async function caseOfCall(tx: Sql, callId: string): Promise<CaseRow | undefined> {
   const memo = held.get(tx)?.get(callId);
   if (memo?.noCase) return undefined;
   if (memo?.case) return memo.case;
-  const [row] = await tx.query<{ id: string; classified_at: Date | null }>('SELECT id, classified_at FROM cases WHERE call_id = $1::uuid', [callId]);
+  const [row] = await tx.query<CaseRow>('SELECT id::text FROM cases WHERE call_id = $1::uuid', [callId]);
   // kept under the lock: a later event of the call in this transaction reads it (and its changes) here
   if (memo) {
     if (row) memo.case = row;
@@ -177,14 +176,13 @@ function countingFromTimeline(
 }
 
 /**
- * A case's counting changes that a chunk transaction holds until its commit: the classification
- * that replaces the row's (the latest of the chunk's, compared in memory) and the chunk's
- * locations of the call (compared with the stored ones when written).
+ * A case's counting changes that a chunk transaction holds until its commit: the chunk's
+ * classifications and locations of the call, compared with the stored ones when written.
  */
 interface CaseChange {
   id: string;
   callId: string;
-  classification?: { category: string; subtype: string; classifiedAt: Date };
+  classified: { streamVersion: number; category: string; subtype: string; classifiedAt: string }[];
   located: { streamVersion: number; district: string | null; beat: string | null }[];
 }
 
@@ -200,7 +198,7 @@ const queuedChanges = new WeakMap<object, Map<string, CaseChange>>();
 async function changeCase(tx: Sql, row: CaseRow, callId: string, change: (c: CaseChange) => void): Promise<void> {
   const chunk = tx as Partial<DeferringTx>;
   if (!chunk.beforeCommit || !chunk.deferred) {
-    const c: CaseChange = { id: row.id, callId, located: [] };
+    const c: CaseChange = { id: row.id, callId, classified: [], located: [] };
     change(c);
     return writeCaseChanges(tx, [c]);
   }
@@ -214,32 +212,50 @@ async function changeCase(tx: Sql, row: CaseRow, callId: string, change: (c: Cas
     });
     queued = map;
   }
-  const c = queued.get(row.id) ?? queued.set(row.id, { id: row.id, callId, located: [] }).get(row.id)!;
+  const c = queued.get(row.id) ?? queued.set(row.id, { id: row.id, callId, classified: [], located: [] }).get(row.id)!;
   change(c);
 }
 
+/** `items` without a second entry of one stream version, in stream order. */
+function inStreamOrder<T extends { streamVersion: number }>(items: readonly T[]): T[] {
+  return [...new Map(items.map((i) => [i.streamVersion, i])).values()].sort((a, b) => a.streamVersion - b.streamVersion);
+}
+
 /**
- * Writes cases' counting changes with one read of the relocated calls' stored locations (the
- * audit timeline's CallLocated) and one UPDATE for all of them, rows in id order. A relocated case
- * takes the district and beat of the call's latest location (the rule's `countingLocation`) among
- * the stored ones and the change's own (whose timeline rows may still be queued).
+ * Writes cases' counting changes with one read of their calls' stored CallClassified and
+ * CallLocated (the audit timeline) and one UPDATE for all of them. A case takes the counting
+ * classification (the rule's `countingClassification`: the latest `classifiedAt`, a tie to the
+ * later in the stream) and the district and beat of the latest location (`countingLocation`) of
+ * all the call's stored events and the change's own (whose timeline rows may still be queued).
+ * So the result depends on the events, not on the order or the number of times they arrive: a
+ * redelivered or replayed event finds the case as it left it, and a case already counting so is
+ * not written (nor its `updated_at` moved). The UPDATE takes each row's lock under its call's
+ * counting lock, which this transaction holds, so the order it locks them in cannot deadlock.
  */
 export async function writeCaseChanges(tx: Sql, changes: readonly CaseChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const relocated = [...new Set(changes.filter((c) => c.located.length).map((c) => c.callId))];
-  const stored = new Map<string, CaseChange['located']>();
-  if (relocated.length) {
-    const rows = await tx.query<{ call_id: string; version: number; district: string | null; beat: string | null }>(
-      `SELECT call_id::text, version, data->>'district' AS district, data->>'beat' AS beat FROM timeline_entries WHERE call_id = ANY($1::uuid[]) AND type = 'CallLocated'`,
-      [relocated],
-    );
-    for (const r of rows) stored.set(r.call_id, [...(stored.get(r.call_id) ?? []), { streamVersion: Number(r.version), district: r.district, beat: r.beat }]);
-  }
-  const rows = changes
-    .map((c) => ({ c, latest: c.located.length ? countingLocation([...(stored.get(c.callId) ?? []), ...c.located]) : null }))
-    .filter(({ c, latest }) => c.classification || latest)
-    .sort((a, b) => (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
-  if (rows.length === 0) return;
+  type Stored = { call_id: string; type: string; version: number; category: string | null; subtype: string | null; classified_at: string | null; district: string | null; beat: string | null };
+  const stored = new Map<string, Stored[]>();
+  const rows = await tx.query<Stored>(
+    `SELECT call_id::text, type, version, data->>'category' AS category, data->>'subtype' AS subtype, data->>'classifiedAt' AS classified_at,
+            data->>'district' AS district, data->>'beat' AS beat
+       FROM timeline_entries WHERE call_id = ANY($1::uuid[]) AND type IN ('CallClassified', 'CallLocated')`,
+    [[...new Set(changes.map((c) => c.callId))]],
+  );
+  for (const r of rows) stored.set(r.call_id, [...(stored.get(r.call_id) ?? []), r]);
+  const updates = changes.map((c) => {
+    const own = stored.get(c.callId) ?? [];
+    const classified = c.classified.length
+      ? countingClassification(
+          inStreamOrder([
+            ...own.filter((r) => r.type === 'CallClassified').map((r) => ({ streamVersion: Number(r.version), category: r.category!, subtype: r.subtype!, classifiedAt: r.classified_at! })),
+            ...c.classified,
+          ]),
+        )
+      : null;
+    const located = c.located.length ? countingLocation([...own.filter((r) => r.type === 'CallLocated').map((r) => ({ streamVersion: Number(r.version), district: r.district, beat: r.beat })), ...c.located]) : null;
+    return { id: c.id, classified, located };
+  });
   await tx.exec(
     `UPDATE cases AS c SET
         category = CASE WHEN v.cls THEN v.category ELSE c.category END,
@@ -250,35 +266,33 @@ export async function writeCaseChanges(tx: Sql, changes: readonly CaseChange[]):
         updated_at = now()
        FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::text[], $5::timestamptz[], $6::bool[], $7::text[], $8::text[])
             AS v(id, cls, category, subtype, classified_at, loc, district, beat)
-      WHERE c.id = v.id`,
+      WHERE c.id = v.id
+        AND ((v.cls AND (c.category, c.subtype, c.classified_at) IS DISTINCT FROM (v.category, v.subtype, v.classified_at))
+          OR (v.loc AND (c.district, c.beat) IS DISTINCT FROM (v.district, v.beat)))`,
     [
-      rows.map(({ c }) => c.id),
-      rows.map(({ c }) => c.classification !== undefined),
-      rows.map(({ c }) => c.classification?.category ?? null),
-      rows.map(({ c }) => c.classification?.subtype ?? null),
-      rows.map(({ c }) => c.classification?.classifiedAt ?? null),
-      rows.map(({ latest }) => latest !== null),
-      rows.map(({ latest }) => latest?.district ?? null),
-      rows.map(({ latest }) => latest?.beat ?? null),
+      updates.map((u) => u.id),
+      updates.map((u) => u.classified !== null),
+      updates.map((u) => u.classified?.category ?? null),
+      updates.map((u) => u.classified?.subtype ?? null),
+      updates.map((u) => (u.classified ? new Date(u.classified.classifiedAt) : null)),
+      updates.map((u) => u.located !== null),
+      updates.map((u) => u.located?.district ?? null),
+      updates.map((u) => u.located?.beat ?? null),
     ],
   );
 }
 
 /**
- * A (re)classification of a call: its case, when it has one, now counts under it unless the case
- * already holds a later one (the rule's `replacesClassification`, compared with the case row as
- * this transaction has changed it). In the consumer's chunk the change is written with the
- * chunk's others before COMMIT ({@link writeCaseChanges}).
+ * A (re)classification of a call: its case, when it has one, counts under the call's counting
+ * classification of all its CallClassified known now, this one included ({@link writeCaseChanges};
+ * in the consumer's chunk written with the chunk's other changes before COMMIT).
  */
 export async function onCallClassified(tx: Sql, event: EventEnvelope): Promise<void> {
   const d = event.data as z.infer<typeof CallClassified.schema>;
   await lockCall(tx, d.callId);
   const row = await caseOfCall(tx, d.callId);
   if (!row) return; // no case yet: the case takes it from the timeline when it opens
-  if (!replacesClassification(d, row.classified_at ? { classifiedAt: new Date(row.classified_at).toISOString() } : null)) return;
-  // the memo's row stays current for the chunk's later events of the call
-  row.classified_at = new Date(d.classifiedAt);
-  await changeCase(tx, row, d.callId, (c) => void (c.classification = { category: d.category, subtype: d.subtype, classifiedAt: new Date(d.classifiedAt) }));
+  await changeCase(tx, row, d.callId, (c) => void c.classified.push({ streamVersion: event.streamVersion, category: d.category, subtype: d.subtype, classifiedAt: d.classifiedAt }));
 }
 
 /**

@@ -4,7 +4,7 @@
  * transaction's +1/−1 changes and writes each summary table in one upsert. Used by both the live
  * consumer (inside its transaction) and the rebuild (a pg client, bulk inserts).
  */
-import { toParam, type Col, type PgType, type Sql, type TableSpec } from '@cad110/db';
+import { CombinedWrites, toParam, type Col, type PgType, type Sql, type TableSpec } from '@cad110/db';
 import type { CallFactRow, CaseFactRow, DutyLevelRow, IncidentFactRow, SummaryKeys, UnitStateRow } from './fold';
 import { RESPONSE_HIST } from './response-hist';
 import type { SummaryChange } from './summary-change';
@@ -215,6 +215,8 @@ export async function bumpSummary<R>(sql: Sql, spec: TableSpec<R>, key: Partial<
  * the upserts' counts.
  */
 export async function applySummaryChanges(sql: Sql, changes: readonly SummaryChange[], deletions: Sql = sql): Promise<void> {
+  // in the same combined statement the deletions would see the counts before the upserts and delete nothing
+  if (sql instanceof CombinedWrites && deletions === sql) throw new Error('applySummaryChanges: pass the deletions a later statement than the combined upserts');
   const tables = new Map<string, { spec: TableSpec<any>; rows: Map<string, { key: Record<string, unknown>; delta: Record<string, number> }> }>();
   for (const ch of changes) {
     const t = tables.get(ch.spec.table) ?? tables.set(ch.spec.table, { spec: ch.spec, rows: new Map() }).get(ch.spec.table)!;

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type Producer, type ProducerRecord } from 'kafkajs';
+import { Pool } from 'pg';
+import { topicName, topicSpecs } from '@cad110/contracts';
+import { createLogger } from '@cad110/logging';
+import { tempDatabase, uniqueId } from '@cad110/testkit';
+import { ensureTopics, kafkaBrokers } from './client';
+import { OutboxRelay } from './outbox-relay';
+
+const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
+
+/**
+ * A nudge that arrives while the relay is sending is not lost (issue 17). The relay woke only a
+ * loop that was already asleep, so a row committed while a round was in flight (after the round
+ * had claimed its rows) waited for the idle interval — 250 ms in the services, the tail of
+ * accepted → recommendation at 20 calls/s. Here the interval is a minute: only a remembered
+ * nudge can publish the second row in time. Real broker and PostgreSQL; the producer is the real
+ * one, held at a gate during the first send so that the second row commits mid-round.
+ */
+describe('outbox relay remembers a nudge that came during a round (real broker, real PostgreSQL)', () => {
+  const prefix = `${uniqueId('n')}.`;
+  let db: Awaited<ReturnType<typeof tempDatabase>>;
+  let pool: Pool;
+  let producer: Producer;
+  let relay: OutboxRelay | undefined;
+  const kafka = new Kafka({ brokers: kafkaBrokers(), logLevel: logLevel.NOTHING, clientId: 'outbox-nudge-test' });
+
+  beforeAll(async () => {
+    db = await tempDatabase(MIGRATIONS);
+    pool = new Pool({ connectionString: db.url, max: 3 });
+    await ensureTopics(kafka, topicSpecs(prefix, 1));
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1 });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    await producer?.disconnect();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  const insert = (topic: string, key: string, seq: number) =>
+    pool.query(`INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, '{}'::jsonb)`, [randomUUID(), topic, key, JSON.stringify({ seq })]);
+  const backlog = async () => Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox')).rows[0]!.n);
+
+  it('publishes a row committed while the round before it was sending without waiting for the idle interval', async () => {
+    const topic = topicName('calls', prefix);
+    const key = randomUUID();
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let firstSendStarted!: () => void;
+    const sending = new Promise<void>((resolve) => (firstSendStarted = resolve));
+    let sends = 0;
+    // the real producer; its first send waits at the gate
+    const gated = Object.assign(Object.create(producer) as Producer, {
+      send: async (record: ProducerRecord) => {
+        if (sends++ === 0) {
+          firstSendStarted();
+          await gate;
+        }
+        return producer.send(record);
+      },
+    });
+    relay = new OutboxRelay({ pool, producer: gated, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
+    relay.start();
+
+    await insert(topic, key, 1);
+    relay.nudge();
+    await sending; // round 1 has claimed row 1 and is sending it
+    await insert(topic, key, 2);
+    relay.nudge(); // nobody is asleep to be woken: the loop must remember it
+    openGate();
+
+    const started = Date.now();
+    while ((await backlog()) > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(await backlog()).toBe(0);
+    expect(sends).toBe(2);
+  });
+
+  it('still sleeps the idle interval when nobody nudges', async () => {
+    const topic = topicName('calls', prefix);
+    await relay!.stop();
+    await pool.query('DELETE FROM outbox'); // independent of the test before
+    let sends = 0;
+    const counted = Object.assign(Object.create(producer) as Producer, {
+      send: async (record: ProducerRecord) => {
+        sends++;
+        return producer.send(record);
+      },
+    });
+    relay = new OutboxRelay({ pool, producer: counted, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
+    relay.start();
+    await new Promise((r) => setTimeout(r, 300)); // the first round found nothing and went to sleep
+    await insert(topic, randomUUID(), 3); // committed, not nudged
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await backlog()).toBe(1);
+    expect(sends).toBe(0);
+    relay.nudge();
+    const started = Date.now();
+    while ((await backlog()) > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(await backlog()).toBe(0);
+    expect(sends).toBe(1);
+  });
+});

@@ -8,7 +8,10 @@ import { sqlState } from '@cad110/db';
 export function isConnectivityError(err: unknown): boolean {
   const state = sqlState(err);
   if (state && (state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03' || state === '53300')) return true;
-  const code = (err as { code?: string })?.code;
+  const { code, syscall } = (err as { code?: string; syscall?: string }) ?? {};
+  // over a Unix socket (POSTGRES_URL `?host=/var/run/postgresql`) a stopped server has removed its
+  // socket file: connect fails with ENOENT, not ECONNREFUSED
+  if (code === 'ENOENT' && syscall === 'connect') return true;
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN', 'P1001', 'P1017'].includes(code ?? '') ||
     /Can't reach database|Connection terminated|terminating connection|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|timeout exceeded when trying to connect/i.test(String((err as Error)?.message))

@@ -79,6 +79,34 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
     expect(sends).toBe(2);
   });
 
+  it('stops after the round it is in, not after a sleep of the idle interval', async () => {
+    const topic = topicName('calls', prefix);
+    await relay!.stop();
+    await pool.query('DELETE FROM outbox');
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let sendStarted!: () => void;
+    const sending = new Promise<void>((resolve) => (sendStarted = resolve));
+    const gated = Object.assign(Object.create(producer) as Producer, {
+      send: async (record: ProducerRecord) => {
+        sendStarted();
+        await gate;
+        return producer.send(record);
+      },
+    });
+    relay = new OutboxRelay({ pool, producer: gated, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
+    relay.start();
+    await insert(topic, randomUUID(), 4);
+    relay.nudge();
+    await sending; // a round is running
+    const stopped = relay.stop();
+    openGate();
+    const started = Date.now();
+    await stopped;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await backlog()).toBe(0); // the round it was in finished and committed
+  });
+
   it('still sleeps the idle interval when nobody nudges', async () => {
     const topic = topicName('calls', prefix);
     await relay!.stop();
@@ -92,7 +120,11 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
     });
     relay = new OutboxRelay({ pool, producer: counted, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
     relay.start();
-    await new Promise((r) => setTimeout(r, 300)); // the first round found nothing and went to sleep
+    // the first round found nothing and went to sleep (waiting for its wake-up, not a fixed time:
+    // a round still running when row 3 commits would claim it and prove nothing)
+    const asleep = () => (relay as unknown as { wake?: () => void }).wake !== undefined;
+    for (const started = Date.now(); !asleep() && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+    expect(asleep()).toBe(true);
     await insert(topic, randomUUID(), 3); // committed, not nudged
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await backlog()).toBe(1);

@@ -92,10 +92,11 @@ export class OutboxRelay {
 
   /**
    * Asks the loop to run a round now (call after committing an append). A nudge that arrives
-   * while a round is running is remembered and starts the next round as soon as this one ends:
+   * while a round is running is remembered and starts the next round as soon as this one ends
+   * (unless that round failed: then the retry back-off comes first):
    * the running round may have claimed its rows before the nudging transaction committed, and
-   * those rows must not wait for the idle interval (they did: up to 250 ms, the tail of
-   * accepted → recommendation at 20 calls/s; outbox-nudge.int.spec.ts).
+   * those rows must not wait (they did: until the next commit's nudge, or the idle interval of
+   * 250 ms when none came — a quiet night's call; outbox-nudge.int.spec.ts).
    */
   nudge(): void {
     if (this.wake) this.wake();
@@ -127,8 +128,9 @@ export class OutboxRelay {
         failures++;
         this.opts.logger.error({ err, failures }, 'outbox relay round failed; will retry');
       }
+      if (!this.running) break; // stop() came during the round: stop after it, not after a sleep
       if (sent === this.batchSize) continue; // more waiting
-      if (this.nudged && !failures && this.running) continue; // committed during the round
+      if (this.nudged && !failures) continue; // committed during the round
       const delay = failures ? Math.min(5000, 100 * 2 ** failures) : this.idleMs;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);

@@ -44,19 +44,27 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
   const insert = (topic: string, key: string, seq: number) =>
     pool.query(`INSERT INTO outbox (event_id, topic, key, payload, headers) VALUES ($1, $2, $3, $4, '{}'::jsonb)`, [randomUUID(), topic, key, JSON.stringify({ seq })]);
   const backlog = async () => Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox')).rows[0]!.n);
+  const drained = async () => {
+    const started = Date.now();
+    while ((await backlog()) > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+    return (await backlog()) === 0;
+  };
 
-  it('publishes a row committed while the round before it was sending without waiting for the idle interval', async () => {
-    const topic = topicName('calls', prefix);
-    const key = randomUUID();
+  /**
+   * A fresh relay (idle interval a minute) over the real producer whose first send waits at a
+   * gate (`hold`), or none does.
+   */
+  async function startRelay(hold: boolean) {
+    await relay?.stop();
+    await pool.query('DELETE FROM outbox'); // each test starts from an empty outbox
     let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const gate = hold ? new Promise<void>((resolve) => (openGate = resolve)) : Promise.resolve();
     let firstSendStarted!: () => void;
     const sending = new Promise<void>((resolve) => (firstSendStarted = resolve));
-    let sends = 0;
-    // the real producer; its first send waits at the gate
+    const counter = { sends: 0 };
     const gated = Object.assign(Object.create(producer) as Producer, {
       send: async (record: ProducerRecord) => {
-        if (sends++ === 0) {
+        if (counter.sends++ === 0) {
           firstSendStarted();
           await gate;
         }
@@ -65,6 +73,13 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
     });
     relay = new OutboxRelay({ pool, producer: gated, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
     relay.start();
+    return { relay, counter, sending, openGate: () => openGate?.() };
+  }
+
+  it('publishes a row committed while the round before it was sending without waiting for the idle interval', async () => {
+    const topic = topicName('calls', prefix);
+    const key = randomUUID();
+    const { relay, counter, sending, openGate } = await startRelay(true);
 
     await insert(topic, key, 1);
     relay.nudge();
@@ -73,29 +88,13 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
     relay.nudge(); // nobody is asleep to be woken: the loop must remember it
     openGate();
 
-    const started = Date.now();
-    while ((await backlog()) > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
-    expect(await backlog()).toBe(0);
-    expect(sends).toBe(2);
+    expect(await drained()).toBe(true);
+    expect(counter.sends).toBe(2);
   });
 
   it('stops after the round it is in, not after a sleep of the idle interval', async () => {
     const topic = topicName('calls', prefix);
-    await relay!.stop();
-    await pool.query('DELETE FROM outbox');
-    let openGate!: () => void;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    let sendStarted!: () => void;
-    const sending = new Promise<void>((resolve) => (sendStarted = resolve));
-    const gated = Object.assign(Object.create(producer) as Producer, {
-      send: async (record: ProducerRecord) => {
-        sendStarted();
-        await gate;
-        return producer.send(record);
-      },
-    });
-    relay = new OutboxRelay({ pool, producer: gated, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
-    relay.start();
+    const { relay, sending, openGate } = await startRelay(true);
     await insert(topic, randomUUID(), 4);
     relay.nudge();
     await sending; // a round is running
@@ -109,17 +108,7 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
 
   it('still sleeps the idle interval when nobody nudges', async () => {
     const topic = topicName('calls', prefix);
-    await relay!.stop();
-    await pool.query('DELETE FROM outbox'); // independent of the test before
-    let sends = 0;
-    const counted = Object.assign(Object.create(producer) as Producer, {
-      send: async (record: ProducerRecord) => {
-        sends++;
-        return producer.send(record);
-      },
-    });
-    relay = new OutboxRelay({ pool, producer: counted, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
-    relay.start();
+    const { relay, counter } = await startRelay(false);
     // the first round found nothing and went to sleep (waiting for its wake-up, not a fixed time:
     // a round still running when row 3 commits would claim it and prove nothing)
     const asleep = () => (relay as unknown as { wake?: () => void }).wake !== undefined;
@@ -128,11 +117,9 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
     await insert(topic, randomUUID(), 3); // committed, not nudged
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await backlog()).toBe(1);
-    expect(sends).toBe(0);
+    expect(counter.sends).toBe(0);
     relay.nudge();
-    const started = Date.now();
-    while ((await backlog()) > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
-    expect(await backlog()).toBe(0);
-    expect(sends).toBe(1);
+    expect(await drained()).toBe(true);
+    expect(counter.sends).toBe(1);
   });
 });

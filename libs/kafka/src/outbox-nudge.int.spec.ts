@@ -13,9 +13,9 @@ const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'pris
 /**
  * A nudge that arrives while the relay is sending is not lost (issue 17). The relay woke only a
  * loop that was already asleep, so a row committed while a round was in flight (after the round
- * had claimed its rows) waited for the idle interval — 250 ms in the services, the tail of
- * accepted → recommendation at 20 calls/s. Here the interval is a minute: only a remembered
- * nudge can publish the second row in time. Real broker and PostgreSQL; the producer is the real
+ * had claimed its rows) waited for the next commit's nudge, or for the idle interval (250 ms in
+ * the services) when none came. Here the interval is a minute: only a remembered nudge can
+ * publish the second row in time. Real broker and PostgreSQL; the producer is the real
  * one, held at a gate during the first send so that the second row commits mid-round.
  */
 describe('outbox relay remembers a nudge that came during a round (real broker, real PostgreSQL)', () => {

@@ -1,6 +1,9 @@
 /**
  * Summarises V8 .cpuprofile files (from `node --cpu-prof`): self time by package / file and the
- * top functions. Usage: npx tsx bench/src/profile-summary.ts <dir-or-file> [top=25] [--origin=writev,writeBuffer]
+ * top functions. Usage: npx tsx bench/src/profile-summary.ts <dir-or-file> [top=25] [--origin=writev,writeBuffer] [--skip=<seconds>]
+ *
+ * With `--skip=<seconds>` the samples of the profile's first seconds are left out (a process's
+ * start-up, when only its idle time is wanted: bench/idle.ts).
  *
  * With `--origin=<functions>` it also prints where the self time of those functions comes from:
  * their samples grouped by the nearest three frames of cad110's own code (services/, libs/) above
@@ -34,7 +37,8 @@ function bucket(url: string): string {
   return url.startsWith('node:') ? url : url.split('/').slice(-2).join('/');
 }
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--origin='));
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--origin=') && !a.startsWith('--skip='));
+const skipUs = Number(process.argv.find((a) => a.startsWith('--skip='))?.slice('--skip='.length) ?? 0) * 1e6;
 const origin = new Set(
   process.argv
     .find((a) => a.startsWith('--origin='))
@@ -49,7 +53,11 @@ for (const file of files) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  let at = 0;
+  p.samples.forEach((id, i) => {
+    at += p.timeDeltas[i] ?? 0;
+    if (at >= skipUs) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const pkg = new Map<string, number>();
   const fn = new Map<string, number>();

@@ -13,12 +13,14 @@ const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'pris
 /**
  * A nudge that arrives while the relay is sending is not lost (issue 17). The relay woke only a
  * loop that was already asleep, so a row committed while a round was in flight (after the round
- * had claimed its rows) waited for the next commit's nudge, or for the idle interval (250 ms in
+ * had claimed its rows) waited for the next commit's nudge, or for the idle interval (then 250 ms in
  * the services) when none came. Here the interval is a minute: only a remembered nudge can
  * publish the second row in time. Real broker and PostgreSQL; the producer is the real
  * one, held at a gate during the first send so that the second row commits mid-round.
+ * Likewise a relay of a second instance that finds the relay lock taken waits for it instead of
+ * going back to sleep with its own instance's nudged row unpublished.
  */
-describe('outbox relay remembers a nudge that came during a round (real broker, real PostgreSQL)', () => {
+describe('outbox relay: a nudged row never waits for the idle interval (real broker, real PostgreSQL)', () => {
   const prefix = `${uniqueId('n')}.`;
   let db: Awaited<ReturnType<typeof tempDatabase>>;
   let pool: Pool;
@@ -104,6 +106,35 @@ describe('outbox relay remembers a nudge that came during a round (real broker, 
     await stopped;
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await backlog()).toBe(0); // the round it was in finished and committed
+  });
+
+  it("a second instance's relay waits for the relay lock instead of leaving its own nudged row to the idle interval", async () => {
+    const topic = topicName('calls', prefix);
+    const asleep = (r: OutboxRelay) => (r as unknown as { wake?: () => void }).wake !== undefined;
+    const until = async (ok: () => boolean | Promise<boolean>) => {
+      for (const started = Date.now(); !(await ok()) && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+    };
+    // instance B of the same service: same database and outbox, its own relay, asleep for a minute
+    const other = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test-b', { level: 'silent' }), idleIntervalMs: 60_000 });
+    const { relay: mine, sending, openGate } = await startRelay(true);
+    other.start();
+    try {
+      await until(() => asleep(other));
+      expect(asleep(other)).toBe(true);
+      await insert(topic, randomUUID(), 5);
+      mine.nudge();
+      await sending; // instance A's round holds the relay lock and is sending row 5
+      await insert(topic, randomUUID(), 6); // committed by instance B, which nudges its own relay
+      other.nudge();
+      // B's round has run into A's lock: waiting for it (or, as it was, gave up and went back to sleep)
+      const waiting = async () => Number((await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]!.n) > 0;
+      await new Promise((r) => setTimeout(r, 20));
+      await until(async () => asleep(other) || (await waiting()));
+      openGate();
+      expect(await drained()).toBe(true); // row 6 too, without either relay's idle interval
+    } finally {
+      await other.stop();
+    }
   });
 
   it('still sleeps the idle interval when nobody nudges', async () => {

@@ -19,7 +19,10 @@ export interface OutboxRelayOptions {
   metrics?: ServiceMetrics;
   /** rows claimed per round (default 500) */
   batchSize?: number;
-  /** idle poll interval when nobody nudges, ms (default 250) */
+  /**
+   * how long the loop sleeps when nobody nudges it, milliseconds (default 1000; the services:
+   * `OUTBOX_IDLE_INTERVAL_MS`): the longest a row waits whose writer died before nudging
+   */
   idleIntervalMs?: number;
   /** advisory lock key: only one relay per database publishes at a time, keeping per-key order */
   lockKey?: number;
@@ -47,7 +50,14 @@ interface OutboxRow {
  * so messages of one key leave in commit order) and claim and delete up to `batchSize` rows with
  * `FOR UPDATE SKIP LOCKED` in id order — one round trip with `BEGIN` — then send them (acks=all,
  * one request in flight so order holds) and commit; a failed send rolls the delete back. Two
- * round trips per round (there were five: BEGIN, lock, SELECT, DELETE, COMMIT). A crash between send and commit re-sends the rows: delivery is at-least-once and
+ * round trips per round (there were five: BEGIN, lock, SELECT, DELETE, COMMIT).
+ *
+ * Several instances of a service share its database and so its outbox: a round waits for the lock
+ * while another instance's round holds it, then claims what that round left. (It used to give up
+ * when the lock was taken, and a row its own instance had just committed and nudged for then
+ * waited for the idle interval: outbox-nudge.int.spec.ts.) So every committed row is published by
+ * a nudged round, and the idle interval only bounds how long rows wait whose writer could not
+ * nudge (a process that died between its commit and its nudge). A crash between send and commit re-sends the rows: delivery is at-least-once and
  * consumers are idempotent by event id. Rows are never selected by "id > last seen", which skips
  * rows whose transactions commit out of order.
  *
@@ -79,7 +89,7 @@ export class OutboxRelay {
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.batchSize = opts.batchSize ?? 500;
-    this.idleMs = opts.idleIntervalMs ?? 250;
+    this.idleMs = opts.idleIntervalMs ?? 1000;
     this.lockKey = opts.lockKey ?? 0x0cad110;
   }
 
@@ -151,16 +161,18 @@ export class OutboxRelay {
     return context.with(suppressTracing(ROOT_CONTEXT), async () => {
       const client = await this.opts.pool.connect();
       try {
-        // one round trip opens the transaction, takes the relay lock and claims + deletes the
-        // rows (the lock is a one-time filter evaluated before any row is read; both numbers
-        // are integers of this process, not input); a failed send rolls the delete back
-        const [, claimed] = (await client.query(
+        // one round trip opens the transaction, waits for the relay lock (another instance's
+        // round holds it at most until that round commits) and claims + deletes the rows: three
+        // statements, so the DELETE's snapshot is taken after the lock and sees every row
+        // committed before it (both numbers are integers of this process, not input); a failed
+        // send rolls the delete back
+        const [, , claimed] = (await client.query(
           `BEGIN;
-           WITH l AS (SELECT pg_try_advisory_xact_lock(${Math.trunc(this.lockKey)}) AS ok)
-           DELETE FROM outbox WHERE (SELECT ok FROM l)
-              AND id IN (SELECT id FROM outbox ORDER BY id LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED)
+           SELECT pg_advisory_xact_lock(${Math.trunc(this.lockKey)});
+           DELETE FROM outbox
+            WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED)
            RETURNING id::text, event_id::text, topic, key, payload, headers`,
-        )) as unknown as [unknown, { rows: OutboxRow[] }];
+        )) as unknown as [unknown, unknown, { rows: OutboxRow[] }];
         // numeric id order (RETURNING has none; ids are text here, and a text sort would put
         // '1000' before '999', publishing a call's later events first — outbox-order.int.spec.ts)
         const rows = claimed.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));

@@ -111,6 +111,10 @@ export const RuntimeEnv = z.object({
   KAFKA_REPLICATION_FACTOR: integer(undefined, 1, 10),
   KAFKA_GROUP_SUFFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dots, underscores and dashes').default(''),
   KAFKA_SESSION_TIMEOUT_MS: integer(10_000, 1000, 300_000, 'milliseconds'),
+  // how often /metrics' event-loop delay histogram samples (libs/telemetry createMetrics); README "Configuration"
+  METRICS_EVENT_LOOP_RESOLUTION_MS: integer(100, 1, 10_000, 'milliseconds'),
+  // how often an outbox relay that nobody nudged looks for rows anyway (libs/kafka OutboxRelay); README "Configuration"
+  OUTBOX_IDLE_INTERVAL_MS: integer(1000, 10, 60_000, 'milliseconds'),
   // how long personal fields stay readable (Kafka retention.ms of every topic; the services' redaction jobs): README "Personal data"
   CAD110_PERSONAL_DATA_RETENTION_DAYS: decimal(180, 0.0001, 3650, 'days; fractions for tests'),
   // the key ring sealing personal fields on Kafka (intake, dispatch, records only): README "Personal data"

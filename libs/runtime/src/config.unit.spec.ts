@@ -12,6 +12,9 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
     // the personal-data retention period: days, fractions allowed (tests use seconds' worth)
     expect(c.CAD110_PERSONAL_DATA_RETENTION_DAYS).toBe(180);
     expect(loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '0.00104167' }).CAD110_PERSONAL_DATA_RETENTION_DAYS).toBe(0.00104167);
+    // an idle service's wake-ups (issue 17, bench/idle.ts): the relay's poll and the event-loop histogram's tick
+    expect(c).toMatchObject({ OUTBOX_IDLE_INTERVAL_MS: 1000, METRICS_EVENT_LOOP_RESOLUTION_MS: 100 });
+    expect(loadConfig(RuntimeEnv, { OUTBOX_IDLE_INTERVAL_MS: '250' }).OUTBOX_IDLE_INTERVAL_MS).toBe(250);
   });
 
   it('a malformed value is one line naming the variable, the value and what is allowed', () => {
@@ -26,6 +29,8 @@ describe('validated configuration (libs/runtime RuntimeEnv)', () => {
     expect(() => loadConfig(RuntimeEnv, { KAFKA_REPLICATION_FACTOR: 'three' })).toThrow('KAFKA_REPLICATION_FACTOR="three": allowed: an integer 1..10');
     expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '6 months' })).toThrow('CAD110_PERSONAL_DATA_RETENTION_DAYS="6 months": allowed: a number 0.0001..3650 (days; fractions for tests)');
     expect(() => loadConfig(RuntimeEnv, { CAD110_PERSONAL_DATA_RETENTION_DAYS: '0' })).toThrow('CAD110_PERSONAL_DATA_RETENTION_DAYS="0"');
+    expect(() => loadConfig(RuntimeEnv, { OUTBOX_IDLE_INTERVAL_MS: '1s' })).toThrow('OUTBOX_IDLE_INTERVAL_MS="1s": allowed: an integer 10..60000 (milliseconds)');
+    expect(() => loadConfig(RuntimeEnv, { METRICS_EVENT_LOOP_RESOLUTION_MS: '0' })).toThrow('METRICS_EVENT_LOOP_RESOLUTION_MS="0": allowed: an integer 1..10000 (milliseconds)');
   });
 
   it('the personal-data key ring: validated, required where asked, its value never shown', () => {

@@ -66,7 +66,7 @@ export interface RuntimeOptions {
 export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntime> {
   const env = configOrExit(opts.name, RuntimeEnv);
   const logger = createLogger(opts.name);
-  const metrics = createMetrics(opts.name);
+  const metrics = createMetrics(opts.name, { eventLoopResolutionMs: env.METRICS_EVENT_LOOP_RESOLUTION_MS });
   const databaseUrl = databaseUrlFor(opts.name);
   if (env.DB_MIGRATE) {
     await ensureDatabase(databaseUrl);
@@ -85,7 +85,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<ServiceRuntim
   await ensureTopics(kafka, topicSpecs(env.KAFKA_TOPIC_PREFIX, env.KAFKA_PARTITIONS, personalDataRetentionMs(env)), 60_000, env.KAFKA_REPLICATION_FACTOR, (m) => logger.warn(m));
   const producer = kafka.producer({ idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics, keyring: opts.keyring });
+  const relay = new OutboxRelay({ pool, producer, kafka, logger, metrics, keyring: opts.keyring, idleIntervalMs: env.OUTBOX_IDLE_INTERVAL_MS });
   const outbox = opts.outbox !== false;
   if (outbox) metrics.setOutboxBacklogReader(() => relay.backlog());
   const db = dbOf(pool);

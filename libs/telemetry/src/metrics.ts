@@ -24,10 +24,25 @@ export interface ServiceMetrics {
   setOutboxBacklogReader(fn: () => Promise<number>): void;
 }
 
-export function createMetrics(service: string): ServiceMetrics {
+/**
+ * The default sampling interval of the event-loop delay histogram (`nodejs_eventloop_lag_*`),
+ * milliseconds. prom-client's default is 10 ms: a timer that wakes an otherwise idle service 100
+ * times a second, which was about a third of each idle service's CPU (bench/idle.ts, issue 17).
+ * At 100 ms the histogram still records every delay that holds up one of its ticks (a blocked loop
+ * of 100 ms or more always does; a shorter block does when it overlaps a tick).
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 100;
+
+/**
+ * Creates a service's registry with Node's default metrics and the cad110 metrics above.
+ * @param service the `service` label of every metric
+ * @param opts.eventLoopResolutionMs sampling interval of the event-loop delay histogram,
+ *   milliseconds (`METRICS_EVENT_LOOP_RESOLUTION_MS`; default {@link EVENT_LOOP_RESOLUTION_MS})
+ */
+export function createMetrics(service: string, opts: { eventLoopResolutionMs?: number } = {}): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: opts.eventLoopResolutionMs ?? EVENT_LOOP_RESOLUTION_MS });
   let backlogReader: (() => Promise<number>) | undefined;
   const outboxBacklog = new Gauge({
     name: 'cad110_outbox_backlog',

@@ -65,6 +65,24 @@ class Progress {
   }
 }
 
+/**
+ * Each outbox service's `cad110_outbox_idle_poll_rows_total` (its /metrics): rows that waited for
+ * the relay's idle poll because no nudge came for them. NaN when a service did not answer.
+ */
+async function outboxIdlePollRows(stack: Stack): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const svc of ['intake', 'dispatch', 'records'] as const) {
+    try {
+      const text = await (await fetch(`${stack.url(svc)}/metrics`)).text();
+      const m = /^cad110_outbox_idle_poll_rows_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
+      out[svc] = m ? Number(m[1]) : NaN;
+    } catch {
+      out[svc] = NaN;
+    }
+  }
+  return out;
+}
+
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
@@ -77,6 +95,8 @@ interface SamplingRun {
   spanExport: boolean;
   /** CPU ms and transactions per SECOND of the idle stack */
   idle: PhaseCosts;
+  /** per service with an outbox: `cad110_outbox_idle_poll_rows_total` at the end of the run (NaN: not read) */
+  idlePollRows: Record<string, number>;
   throughput: Omit<ThroughputResult, 'times'>;
   costs: PhaseCosts;
   latency: (LatencyResult & { costs: PhaseCosts })[];
@@ -160,7 +180,8 @@ export async function runBench(args: string[]): Promise<number> {
         latency.push({ ...l, costs: await m.finish(l.calls) });
         lb.update(1);
       }
-      runs.push({ sampling, spanExport: otlpEndpoint !== undefined, idle, throughput: tpResult, costs, latency });
+      const idlePollRows = await outboxIdlePollRows(stack);
+      runs.push({ sampling, spanExport: otlpEndpoint !== undefined, idle, throughput: tpResult, costs, latency, idlePollRows });
       await stack.stop();
       await stack.dropDatabases();
       stack = undefined;
@@ -230,6 +251,7 @@ function report(r: Record<string, unknown>, kf: Awaited<ReturnType<typeof kafkaF
       `    fully processed         ${f(tp.fullyProcessedPerSecond, 1)} calls/s  (accepted → recommendation → case → counted)${tp.completed ? '' : '  INCOMPLETE'}`,
       `    pipeline / floor        ${f(tp.fullyProcessedPerSecond / floorCalls, 3)}`,
       ...costLines(run.costs, '    '),
+      `  outbox rows (whole run) found only by the idle poll (nobody nudged; each waited up to OUTBOX_IDLE_INTERVAL_MS)  ${Object.entries(run.idlePollRows).map(([svc, n]) => `${svc} ${n}`).join(', ')}`,
       '  latency under offered load (ms, from stored event times)',
       '    offered  achieved   → recommendation p50/p95/p99   → case opened p50/p95/p99   → counted p50/p95/p99   CPU ms/call',
       ...run.latency.map(

@@ -4,6 +4,7 @@ import { Kafka, logLevel, Partitioners, type Producer, type ProducerRecord } fro
 import { Pool } from 'pg';
 import { topicName, topicSpecs } from '@cad110/contracts';
 import { createLogger } from '@cad110/logging';
+import { createMetrics } from '@cad110/telemetry';
 import { tempDatabase, uniqueId } from '@cad110/testkit';
 import { ensureTopics, kafkaBrokers } from './client';
 import { OutboxRelay } from './outbox-relay';
@@ -134,6 +135,29 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
       expect(await drained()).toBe(true); // row 6 too, without either relay's idle interval
     } finally {
       await other.stop();
+    }
+  });
+
+  it('counts the rows only the idle poll found (cad110_outbox_idle_poll_rows_total), and none that were nudged', async () => {
+    await relay?.stop();
+    relay = undefined;
+    await pool.query('DELETE FROM outbox');
+    const metrics = createMetrics('outbox-nudge-test');
+    const polled = async () => (await metrics.outboxIdlePollRows.get()).values[0]?.value ?? 0;
+    const quick = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), metrics, idleIntervalMs: 300 });
+    quick.start();
+    try {
+      const topic = topicName('calls', prefix);
+      await insert(topic, randomUUID(), 7);
+      quick.nudge();
+      expect(await drained()).toBe(true);
+      await new Promise((r) => setTimeout(r, 700)); // two idle polls that find nothing
+      expect(await polled()).toBe(0);
+      await insert(topic, randomUUID(), 8); // a writer that does not nudge
+      expect(await drained()).toBe(true); // published by the idle poll, within its 300 ms
+      expect(await polled()).toBe(1);
+    } finally {
+      await quick.stop();
     }
   });
 

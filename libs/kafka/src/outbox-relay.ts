@@ -128,25 +128,34 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
+    /** the sleep before this round ran out: nobody nudged (not the first round, not a retry) */
+    let idlePoll = false;
     while (this.running) {
       let sent = 0;
       this.nudged = false; // this round claims whatever was committed before it starts
       try {
         sent = await this.relayOnce();
+        if (idlePoll && sent > 0) {
+          // rows whose writer did not nudge: a process that died between commit and nudge, or
+          // an append path that forgot to (then every such row waited up to the idle interval)
+          this.opts.metrics?.outboxIdlePollRows.inc(sent);
+          this.opts.logger.debug({ rows: sent }, 'outbox rows found by the idle poll');
+        }
         failures = 0;
       } catch (err) {
         failures++;
         this.opts.logger.error({ err, failures }, 'outbox relay round failed; will retry');
       }
       if (!this.running) break; // stop() came during the round: stop after it, not after a sleep
+      idlePoll = false;
       if (sent === this.batchSize) continue; // more waiting
       if (this.nudged && !failures) continue; // committed during the round
       const delay = failures ? Math.min(5000, 100 * 2 ** failures) : this.idleMs;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
+      idlePoll = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(!failures), delay);
         this.wake = () => {
           clearTimeout(t);
-          resolve();
+          resolve(false);
         };
       });
       this.wake = undefined;

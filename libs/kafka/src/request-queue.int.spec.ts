@@ -2,12 +2,13 @@
  * kafkajs 2.2.4's request queue without its 1 ms timer loop (request-queue.ts): the replacement
  * schedules exactly when a request waits or a throttle lasts (unit cases), and on the real broker
  * an idle producer's connections stop calling `checkPendingRequests` between requests while
- * sending still works.
+ * sending still works. The request-timeout check runs every second instead of every 100 ms, and a
+ * request past its timeout still times out.
  */
 import { logLevel, Partitioners } from 'kafkajs';
 import { uniqueId } from '@cad110/testkit';
 import { createKafka, ensureTopics } from './client';
-import { fixKafkajsRequestQueue, kafkajsRequestQueue, scheduleCheckPendingRequests, type RequestQueueLike } from './request-queue';
+import { fixKafkajsRequestQueue, kafkajsRequestQueue, REQUEST_TIMEOUT_CHECK_MS, scheduleCheckPendingRequests, scheduleRequestTimeoutCheck, type RequestQueueLike, type TimeoutCheckQueueLike } from './request-queue';
 
 jest.setTimeout(60_000);
 
@@ -61,7 +62,78 @@ describe('scheduleCheckPendingRequests (the fix)', () => {
   });
 });
 
+describe('scheduleRequestTimeoutCheck (the coarser request-timeout check)', () => {
+  const timeoutQueue = (requestTimeout: number, sentAgoMs: number) => {
+    const q = {
+      enforceRequestTimeout: true,
+      requestTimeout,
+      timedOut: 0,
+      connected: true,
+      inflight: new Map<unknown, { sentAt: number; requestTimeout: number; timeoutRequest(): void }>(),
+      requestTimeoutIntervalId: undefined as ReturnType<typeof setInterval> | undefined,
+      isConnected: () => q.connected,
+      destroy() {
+        clearInterval(q.requestTimeoutIntervalId);
+      },
+    };
+    q.inflight.set(1, { sentAt: Date.now() - sentAgoMs, requestTimeout, timeoutRequest: () => q.timedOut++ });
+    return q;
+  };
+
+  it('times a request out within a second of its deadline, not within 100 ms (kafkajs looked ten times a second)', async () => {
+    const q = timeoutQueue(30_000, 31_000); // already past its 30 s
+    scheduleRequestTimeoutCheck.call(q as TimeoutCheckQueueLike);
+    try {
+      await sleep(300);
+      expect(q.timedOut).toBe(0); // kafkajs' 100 ms interval had timed it out twice by now
+      await sleep(REQUEST_TIMEOUT_CHECK_MS + 200);
+      expect(q.timedOut).toBeGreaterThanOrEqual(1);
+    } finally {
+      q.destroy();
+    }
+  });
+
+  it('checks as often as a shorter request timeout, stops when the connection is gone, and does nothing when timeouts are not enforced', async () => {
+    const short = timeoutQueue(50, 60);
+    scheduleRequestTimeoutCheck.call(short as TimeoutCheckQueueLike);
+    await sleep(200);
+    expect(short.timedOut).toBeGreaterThanOrEqual(1);
+    short.connected = false;
+    await sleep(120);
+    const after = short.timedOut;
+    await sleep(200);
+    expect(short.timedOut).toBe(after); // destroyed: no more checks
+    const off = { ...timeoutQueue(50, 60), enforceRequestTimeout: false };
+    scheduleRequestTimeoutCheck.call(off as TimeoutCheckQueueLike);
+    expect(off.requestTimeoutIntervalId).toBeUndefined();
+  });
+});
+
 describe('kafkajs with the fix, on the real broker', () => {
+  it("a connecting client's request-timeout check runs every second", async () => {
+    expect(fixKafkajsRequestQueue()).toBe(true);
+    const proto = kafkajsRequestQueue().prototype;
+    expect(proto.scheduleRequestTimeoutCheck).toBe(scheduleRequestTimeoutCheck);
+    const queues: TimeoutCheckQueueLike[] = [];
+    const installed = proto.scheduleRequestTimeoutCheck;
+    proto.scheduleRequestTimeoutCheck = function (this: TimeoutCheckQueueLike) {
+      queues.push(this);
+      return installed.call(this);
+    };
+    const kafka = createKafka(uniqueId('rqt'), undefined, { logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    try {
+      await producer.connect();
+      expect(queues.length).toBeGreaterThan(0);
+      // a Node Timeout keeps its interval in _idleTimeout; kafkajs' own was 100
+      for (const q of queues) expect((q.requestTimeoutIntervalId as unknown as { _idleTimeout: number })._idleTimeout).toBe(REQUEST_TIMEOUT_CHECK_MS);
+    } finally {
+      proto.scheduleRequestTimeoutCheck = installed;
+      await producer.disconnect();
+    }
+  });
+
+
   it('is installed, and an idle producer checks its queues no more than its requests need while sending still works', async () => {
     expect(fixKafkajsRequestQueue()).toBe(true);
     const proto = kafkajsRequestQueue().prototype;

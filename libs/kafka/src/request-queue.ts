@@ -1,6 +1,7 @@
 /**
- * A fix of kafkajs 2.2.4's request queue, applied when libs/kafka is loaded (every cad110 process
- * that talks to Kafka loads it before it creates a client).
+ * Two fixes of kafkajs 2.2.4's request queue, applied when libs/kafka is loaded (every cad110
+ * process that talks to Kafka loads it before it creates a client): the 1 ms loop below, and the
+ * request-timeout check's 100 ms interval ({@link scheduleRequestTimeoutCheck}).
  *
  * kafkajs' `RequestQueue.checkPendingRequests` runs after every response and ends by calling
  * `scheduleCheckPendingRequests`, which sets a timer for `throttledUntil − now` even when no
@@ -42,11 +43,47 @@ export function scheduleCheckPendingRequests(this: RequestQueueLike): void {
   }, scheduleAt);
 }
 
+/** How often a connection looks for requests past their timeout, ms (kafkajs: every 100 ms). */
+export const REQUEST_TIMEOUT_CHECK_MS = 1000;
+
+/** The fields of kafkajs' RequestQueue {@link scheduleRequestTimeoutCheck} reads and writes. */
+export interface TimeoutCheckQueueLike {
+  enforceRequestTimeout: boolean;
+  /** the client's `requestTimeout`, ms (kafkajs default 30,000) */
+  requestTimeout: number;
+  inflight: Map<unknown, { sentAt: number; requestTimeout: number; timeoutRequest(): void }>;
+  requestTimeoutIntervalId?: ReturnType<typeof setInterval>;
+  isConnected(): boolean;
+  destroy(): void;
+}
+
+/**
+ * kafkajs' `scheduleRequestTimeoutCheck` (called when a connection connects) with a coarser
+ * interval: every connection ran a 100 ms interval for its whole life to find requests past their
+ * timeout (30 s by default) and to notice a lost socket — ten wake-ups a second per connection of
+ * an idle service (issue 17, bench/idle.ts). Now every {@link REQUEST_TIMEOUT_CHECK_MS} (or the
+ * request timeout, if shorter): a request still times out, at most that much after its deadline;
+ * the socket's own close and error events, not this check, are what reconnect a lost connection.
+ */
+export function scheduleRequestTimeoutCheck(this: TimeoutCheckQueueLike): void {
+  if (!this.enforceRequestTimeout) return;
+  this.destroy();
+  this.requestTimeoutIntervalId = setInterval(
+    () => {
+      this.inflight.forEach((request) => {
+        if (Date.now() - request.sentAt > request.requestTimeout) request.timeoutRequest();
+      });
+      if (!this.isConnected()) this.destroy();
+    },
+    Math.min(this.requestTimeout, REQUEST_TIMEOUT_CHECK_MS),
+  );
+}
+
 /** The kafkajs version whose RequestQueue this replacement was written against (package-lock pins it). */
 export const FIXED_KAFKAJS_VERSION = '2.2.4';
 
 /** kafkajs' RequestQueue class (the module every kafkajs connection requires). */
-export function kafkajsRequestQueue(): { prototype: RequestQueueLike & { scheduleCheckPendingRequests: () => void } } {
+export function kafkajsRequestQueue(): { prototype: RequestQueueLike & { scheduleCheckPendingRequests: () => void; scheduleRequestTimeoutCheck: () => void } } {
   return createRequire(__filename)('kafkajs/src/network/requestQueue') as never;
 }
 
@@ -61,8 +98,9 @@ export function fixKafkajsRequestQueue(): boolean {
     const require = createRequire(__filename);
     if ((require('kafkajs/package.json') as { version?: string }).version !== FIXED_KAFKAJS_VERSION) return false;
     const RequestQueue = kafkajsRequestQueue();
-    if (typeof RequestQueue?.prototype?.scheduleCheckPendingRequests !== 'function') return false;
+    if (typeof RequestQueue?.prototype?.scheduleCheckPendingRequests !== 'function' || typeof RequestQueue.prototype.scheduleRequestTimeoutCheck !== 'function') return false;
     RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    RequestQueue.prototype.scheduleRequestTimeoutCheck = scheduleRequestTimeoutCheck as unknown as () => void;
     return true;
   } catch {
     return false; // kafkajs' internal layout moved: nothing replaced

@@ -9,6 +9,10 @@ export { Gauge, Registry };
  * - `cad110_messages_produced_total{topic}`
  * - `cad110_message_handling_seconds{topic}` histogram of per-message handling time (seconds)
  * - `cad110_outbox_backlog` rows waiting in the outbox (read at scrape time)
+ * - `cad110_outbox_idle_poll_rows_total` outbox rows a relay found only on its idle poll: nobody
+ *   nudged it for them (`OUTBOX_IDLE_INTERVAL_MS`). It stays 0 (or nearly: a row committed in the
+ *   instant a poll runs) unless a writer died between its commit and its nudge, or an append
+ *   path does not nudge — then its rows wait up to that interval
  * - `cad110_consumer_lag{topic,partition}` messages behind the partition's high watermark
  * - `cad110_http_request_seconds{method,route,status}` histogram
  */
@@ -18,6 +22,7 @@ export interface ServiceMetrics {
   produced: Counter<'topic'>;
   handlingSeconds: Histogram<'topic'>;
   outboxBacklog: Gauge;
+  outboxIdlePollRows: Counter;
   consumerLag: Gauge<'topic' | 'partition'>;
   httpSeconds: Histogram<'method' | 'route' | 'status'>;
   /** sets the function used to read the outbox backlog at scrape time */
@@ -64,6 +69,11 @@ export function createMetrics(service: string, opts: { eventLoopResolutionMs?: n
       registers: [registry],
     }),
     outboxBacklog,
+    outboxIdlePollRows: new Counter({
+      name: 'cad110_outbox_idle_poll_rows_total',
+      help: 'Outbox rows a relay found only on its idle poll (no nudge came for them)',
+      registers: [registry],
+    }),
     consumerLag: new Gauge({ name: 'cad110_consumer_lag', help: 'Messages behind the high watermark', labelNames: ['topic', 'partition'], registers: [registry] }),
     httpSeconds: new Histogram({
       name: 'cad110_http_request_seconds',

@@ -1,6 +1,6 @@
 import { bureauTimeZone, topicName } from '@cad110/contracts';
 import { withDeferredRows } from '@cad110/db';
-import { runIdempotentConsumer } from '@cad110/kafka';
+import { BACKGROUND_FETCH_MIN_BYTES, runIdempotentConsumer } from '@cad110/kafka';
 import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { RecordsRuntime } from './server';
 import { onEvent } from './cases/on-event';
@@ -32,6 +32,8 @@ export async function startConsumers(rt: RecordsRuntime, timeZone = bureauTimeZo
       prepare: async (items, tx) => void (await lockCallsOf(tx, items.map((i) => i.event))),
       handle: (event, tx) => onEvent(event, tx, rt.registry, timeZone),
       afterCommit: () => rt.relay.nudge(),
+      // off the call → recommendation path: fetches wait for several messages (≤ 500 ms)
+      fetchMinBytes: BACKGROUND_FETCH_MIN_BYTES,
       onFatal: exitOnFatal(rt.logger),
       ...consumerSettings(rt.env),
     }),

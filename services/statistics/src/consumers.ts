@@ -1,5 +1,5 @@
 import { pgTransaction } from '@cad110/db';
-import { runIdempotentConsumer } from '@cad110/kafka';
+import { BACKGROUND_FETCH_MIN_BYTES, runIdempotentConsumer } from '@cad110/kafka';
 import { consumerSettings, exitOnFatal, groupId } from '@cad110/runtime';
 import type { LiveProjection, StatisticsRuntime } from './runtime';
 import { statisticsTopics } from './config';
@@ -29,6 +29,8 @@ export async function startConsumers(rt: StatisticsRuntime, live: LiveProjection
       metrics: rt.metrics,
       handle: (event, t, msg) => projectLive(event, t, msg, rt.registry, live.cfg),
       prepare: (items, t) => prefetchFacts(items, t),
+      // off the call → recommendation path: fetches wait for several messages (≤ 500 ms)
+      fetchMinBytes: BACKGROUND_FETCH_MIN_BYTES,
       onFatal: exitOnFatal(rt.logger),
       ...consumerSettings(rt.env),
     }),

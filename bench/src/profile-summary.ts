@@ -39,6 +39,10 @@ function bucket(url: string): string {
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--origin=') && !a.startsWith('--skip='));
 const skipUs = Number(process.argv.find((a) => a.startsWith('--skip='))?.slice('--skip='.length) ?? 0) * 1e6;
+if (!Number.isFinite(skipUs) || skipUs < 0) {
+  process.stderr.write('--skip=<seconds> must be a non-negative number\n');
+  process.exit(2);
+}
 const origin = new Set(
   process.argv
     .find((a) => a.startsWith('--origin='))
@@ -70,7 +74,7 @@ for (const file of files) {
     fn.set(key, (fn.get(key) ?? 0) + t);
   }
   const idle = [...self].filter(([id]) => ['(idle)', '(program)'].includes(byId.get(id)!.callFrame.functionName)).reduce((a, [, t]) => a + t, 0);
-  console.log(`\n== ${file}\n   wall ${((p.endTime - p.startTime) / 1e6).toFixed(1)} s, busy ${((total - idle) / 1e6).toFixed(1)} s`);
+  console.log(`\n== ${file}\n   wall ${((p.endTime - p.startTime - Math.min(skipUs, p.endTime - p.startTime)) / 1e6).toFixed(1)} s${skipUs ? ` (after the first ${skipUs / 1e6} s)` : ''}, busy ${((total - idle) / 1e6).toFixed(1)} s`);
   console.log('   self time by package:');
   for (const [k, t] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`     ${((t / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${k}`);
   console.log('   top functions:');

@@ -82,10 +82,11 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
   sessionTimeoutMs?: number;
   /**
    * Bytes the broker gathers before it answers a fetch, up to the fetch's 500 ms wait (Kafka
-   * `fetch.min.bytes`; default 1: answer as soon as one message arrives). A consumer off the
-   * call → recommendation path (records, statistics) sets more, so at a province's 20 calls/s a
-   * chunk carries several messages and its transaction's fixed cost is shared — each message had
-   * its own transaction — for at most 500 ms more latency on a quiet night (issue 17).
+   * `fetch.min.bytes`, per fetch request, i.e. per broker; default 1: answer as soon as one
+   * message arrives). A consumer off the call → recommendation path (records, statistics) sets
+   * more, so at a province's 20 calls/s a chunk carries several messages and its transaction's
+   * fixed cost is shared — each message had its own transaction — for at most 500 ms more latency
+   * (issue 17; {@link BACKGROUND_FETCH_MIN_BYTES}).
    */
   fetchMinBytes?: number;
   /**
@@ -105,8 +106,12 @@ export interface IdempotentConsumerOptions<Tx extends Sql> {
 
 /**
  * {@link IdempotentConsumerOptions.fetchMinBytes} of the consumers off the call → recommendation
- * path (records, statistics), bytes: about twenty events of a call (≈ 800 B each on the wire),
- * gathered in ≈ 0.1–0.15 s at 20 calls/s; the fetch's 500 ms wait bounds it on a quiet night.
+ * path (records, statistics), bytes: about twenty events (≈ 800 B each on the wire), i.e. about
+ * three calls' worth. The count is per fetch request, i.e. per broker, over the partitions this
+ * instance holds there, so on the single local broker at 20 calls/s it fills in about 0.1–0.15 s
+ * (case opened p99 ≈ 130 ms in the bench); with several brokers and two instances sharing the
+ * partitions it fills more slowly and a fetch more often waits its full 500 ms — the bound on the
+ * added latency either way (cases then reach statistics up to about a second later).
  */
 export const BACKGROUND_FETCH_MIN_BYTES = 16_384;
 
@@ -166,9 +171,10 @@ export async function runIdempotentConsumer<Tx extends Sql>(opts: IdempotentCons
     sessionTimeout,
     rebalanceTimeout: Math.max(20_000, sessionTimeout),
     heartbeatInterval: Math.min(1000, Math.floor(sessionTimeout / 3)),
-    // a long poll: the broker answers a fetch as soon as a message arrives (minBytes 1), so this
-    // only bounds how often an idle consumer asks — 100 ms cost the idle broker and services
-    // CPU every 100 ms per consumer for no lower latency (issue 17)
+    // a long poll: with minBytes 1 (the default; dispatch) the broker answers a fetch as soon as a
+    // message arrives, so this only bounds how often an idle consumer asks — 100 ms cost the idle
+    // broker and services CPU every 100 ms per consumer for no lower latency (issue 17); with
+    // fetchMinBytes (records, statistics) it also bounds how long the broker gathers bytes
     maxWaitTimeInMs: 500,
     minBytes: opts.fetchMinBytes ?? 1,
     retry: {

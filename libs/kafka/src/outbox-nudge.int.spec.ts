@@ -7,7 +7,7 @@ import { createLogger } from '@cad110/logging';
 import { createMetrics } from '@cad110/telemetry';
 import { tempDatabase, uniqueId } from '@cad110/testkit';
 import { ensureTopics, kafkaBrokers } from './client';
-import { OutboxRelay } from './outbox-relay';
+import { LOCK_WAIT_MS, OutboxRelay } from './outbox-relay';
 
 const MIGRATIONS = join(__dirname, '..', '..', '..', 'services', 'intake', 'prisma', 'migrations');
 
@@ -128,7 +128,17 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
       await insert(topic, randomUUID(), 6); // committed by instance B, which nudges its own relay
       other.nudge();
       // B's round has run into A's lock: waiting for it (or, as it was, gave up and went back to sleep)
-      const waiting = async () => Number((await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]!.n) > 0;
+      const waiting = async () =>
+        Number(
+          (
+            await pool.query<{ n: string }>(
+              `SELECT count(*)::text AS n FROM pg_locks
+                WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 AND classid = 0 AND objid = $1
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+              [0x0cad110], // the relays' default lock key (one bigint: classid high, objid low 32 bits)
+            )
+          ).rows[0]!.n,
+        ) > 0;
       await new Promise((r) => setTimeout(r, 20));
       await until(async () => asleep(other) || (await waiting()));
       openGate();
@@ -144,20 +154,43 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
     await pool.query('DELETE FROM outbox');
     const metrics = createMetrics('outbox-nudge-test');
     const polled = async () => (await metrics.outboxIdlePollRows.get()).values[0]?.value ?? 0;
-    const quick = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), metrics, idleIntervalMs: 300 });
+    const quick = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), metrics, idleIntervalMs: 1000 });
+    const asleep = () => (quick as unknown as { wake?: () => void }).wake !== undefined;
     quick.start();
     try {
+      for (const started = Date.now(); !asleep() && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
       const topic = topicName('calls', prefix);
-      await insert(topic, randomUUID(), 7);
+      await insert(topic, randomUUID(), 7); // a second before the next poll: the nudge publishes it
       quick.nudge();
       expect(await drained()).toBe(true);
-      await new Promise((r) => setTimeout(r, 700)); // two idle polls that find nothing
+      await new Promise((r) => setTimeout(r, 1_500)); // an idle poll that finds nothing
       expect(await polled()).toBe(0);
       await insert(topic, randomUUID(), 8); // a writer that does not nudge
-      expect(await drained()).toBe(true); // published by the idle poll, within its 300 ms
+      expect(await drained()).toBe(true); // published by the idle poll, within its second
       expect(await polled()).toBe(1);
     } finally {
       await quick.stop();
+    }
+  });
+
+  it('a round gives up on the relay lock after LOCK_WAIT_MS (another instance stuck in a send keeps it) without an error', async () => {
+    await relay?.stop();
+    relay = undefined;
+    await pool.query('DELETE FROM outbox');
+    await insert(topicName('calls', prefix), randomUUID(), 9);
+    const holder = await pool.connect();
+    await holder.query(`BEGIN; SELECT pg_advisory_xact_lock(${0x0cad110})`);
+    try {
+      const waiting = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
+      const started = Date.now();
+      expect(await waiting.relayOnce()).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(LOCK_WAIT_MS - 100);
+      expect(await backlog()).toBe(1); // nothing claimed, nothing lost
+      await holder.query('COMMIT');
+      expect(await waiting.relayOnce()).toBe(1);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
     }
   });
 

@@ -34,6 +34,15 @@ export interface OutboxRelayOptions {
   keyring?: PersonalDataKeyring;
 }
 
+/**
+ * The longest a round waits for another instance's round to release the relay lock, ms
+ * (PostgreSQL `lock_timeout`): a round normally holds it for a send of milliseconds; one stuck
+ * in Kafka's retries must not hold this relay's pool connection and its `stop()` for minutes.
+ */
+export const LOCK_WAIT_MS = 2000;
+/** PostgreSQL's SQLSTATE when `lock_timeout` ran out (lock_not_available). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 interface OutboxRow {
   id: string;
   event_id: string;
@@ -53,11 +62,13 @@ interface OutboxRow {
  * round trips per round (there were five: BEGIN, lock, SELECT, DELETE, COMMIT).
  *
  * Several instances of a service share its database and so its outbox: a round waits for the lock
- * while another instance's round holds it, then claims what that round left. (It used to give up
- * when the lock was taken, and a row its own instance had just committed and nudged for then
- * waited for the idle interval: outbox-nudge.int.spec.ts.) So every committed row is published by
- * a nudged round, and the idle interval only bounds how long rows wait whose writer could not
- * nudge (a process that died between its commit and its nudge). A crash between send and commit re-sends the rows: delivery is at-least-once and
+ * while another instance's round holds it (up to {@link LOCK_WAIT_MS}), then claims what that
+ * round left. (It used to give up at once when the lock was taken, and a row its own instance had
+ * just committed and nudged for then waited for the idle interval: outbox-nudge.int.spec.ts.) So a
+ * committed row is published by a nudged round, and the idle interval bounds only how long rows
+ * wait whose writer did not nudge a running relay: a process that died between its commit and its
+ * nudge, or a commit that landed after its instance's relay stopped (then another instance's
+ * idle poll publishes it). `cad110_outbox_idle_poll_rows_total` counts such rows. A crash between send and commit re-sends the rows: delivery is at-least-once and
  * consumers are idempotent by event id. Rows are never selected by "id > last seen", which skips
  * rows whose transactions commit out of order.
  *
@@ -128,16 +139,17 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
-    /** the sleep before this round ran out: nobody nudged (not the first round, not a retry) */
+    /** this round follows a sleep that ran out (nobody nudged; not the first round, not a retry), or continues one that did */
     let idlePoll = false;
     while (this.running) {
       let sent = 0;
       this.nudged = false; // this round claims whatever was committed before it starts
       try {
         sent = await this.relayOnce();
-        if (idlePoll && sent > 0) {
-          // rows whose writer did not nudge: a process that died between commit and nudge, or
-          // an append path that forgot to (then every such row waited up to the idle interval)
+        // rows whose writer did not nudge: a process that died between commit and nudge, or an
+        // append path that forgot to (then every such row waited up to the idle interval); a
+        // round a nudge came during may hold nudged rows too and is not counted
+        if (idlePoll && sent > 0 && !this.nudged) {
           this.opts.metrics?.outboxIdlePollRows.inc(sent);
           this.opts.logger.debug({ rows: sent }, 'outbox rows found by the idle poll');
         }
@@ -147,8 +159,9 @@ export class OutboxRelay {
         this.opts.logger.error({ err, failures }, 'outbox relay round failed; will retry');
       }
       if (!this.running) break; // stop() came during the round: stop after it, not after a sleep
-      idlePoll = false;
+      idlePoll &&= !this.nudged && !failures;
       if (sent === this.batchSize) continue; // more waiting
+      idlePoll = false;
       if (this.nudged && !failures) continue; // committed during the round
       const delay = failures ? Math.min(5000, 100 * 2 ** failures) : this.idleMs;
       idlePoll = await new Promise<boolean>((resolve) => {
@@ -164,24 +177,26 @@ export class OutboxRelay {
 
   /**
    * One round: claim, send, delete.
-   * @returns number of messages published
+   * @returns number of messages published (0 also when another instance's round held the relay
+   *   lock for longer than {@link LOCK_WAIT_MS}: that round is the one publishing)
    */
   async relayOnce(): Promise<number> {
     return context.with(suppressTracing(ROOT_CONTEXT), async () => {
       const client = await this.opts.pool.connect();
       try {
         // one round trip opens the transaction, waits for the relay lock (another instance's
-        // round holds it at most until that round commits) and claims + deletes the rows: three
-        // statements, so the DELETE's snapshot is taken after the lock and sees every row
-        // committed before it (both numbers are integers of this process, not input); a failed
-        // send rolls the delete back
-        const [, , claimed] = (await client.query(
-          `BEGIN;
+        // round holds it until that round commits; at most LOCK_WAIT_MS) and claims + deletes
+        // the rows: separate statements at READ COMMITTED, so the DELETE's snapshot is taken
+        // after the lock and sees every row committed before it (the numbers are integers of
+        // this process, not input); a failed send rolls the delete back
+        const [, , , claimed] = (await client.query(
+          `BEGIN ISOLATION LEVEL READ COMMITTED;
+           SET LOCAL lock_timeout = ${Math.trunc(LOCK_WAIT_MS)};
            SELECT pg_advisory_xact_lock(${Math.trunc(this.lockKey)});
            DELETE FROM outbox
             WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED)
            RETURNING id::text, event_id::text, topic, key, payload, headers`,
-        )) as unknown as [unknown, unknown, { rows: OutboxRow[] }];
+        )) as unknown as [unknown, unknown, unknown, { rows: OutboxRow[] }];
         // numeric id order (RETURNING has none; ids are text here, and a text sort would put
         // '1000' before '999', publishing a call's later events first — outbox-order.int.spec.ts)
         const rows = claimed.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
@@ -190,6 +205,9 @@ export class OutboxRelay {
         return rows.length;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
+        // the other instance's round is slow (Kafka retrying a send): it publishes, this one
+        // does not queue behind it holding a connection; the next nudge or poll tries again
+        if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return 0;
         throw err;
       } finally {
         client.release();

@@ -35,6 +35,11 @@ export interface ServiceMetrics {
  * times a second, which was about a third of each idle service's CPU (bench/idle.ts, issue 17).
  * At 100 ms the histogram still records every delay that holds up one of its ticks (a blocked loop
  * of 100 ms or more always does; a shorter block does when it overlaps a tick).
+ *
+ * Reading the gauges: Node's histogram records the time from one tick to the next, interval
+ * included, so `nodejs_eventloop_lag_{min,mean,p50,p90,p99,max}_seconds` sit at about the interval
+ * on an idle loop (0.100 s now, 0.010 s with prom-client's default): the loop's delay is the value
+ * minus the interval. `nodejs_eventloop_lag_seconds` (measured at scrape time) has no such floor.
  */
 export const EVENT_LOOP_RESOLUTION_MS = 100;
 

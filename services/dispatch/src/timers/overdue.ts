@@ -23,28 +23,32 @@ export async function checkOverdue(ctx: DispatchContext): Promise<{ unitId: stri
   const now = ctx.clock().getTime();
   const raised: { unitId: string; kind: string; sequence: number }[] = [];
   const candidates = await ctx.transaction((tx) => tx.select<UnitRow>(`SELECT * FROM units WHERE status IN ('dispatched', 'on-scene')`));
-  for (const c of candidates) {
-    const limitSeconds = c.status === 'dispatched' ? NOT_EN_ROUTE_LIMIT_SECONDS : await onSceneLimitSeconds(ctx, c.incidentId);
-    if (!limitSeconds || !c.statusSince) continue;
-    const sequence = c.alertsInStatus + 1;
-    if (c.status === 'dispatched' && sequence > 1) continue;
-    const since = Math.max(c.statusSince.getTime(), c.statusRecordedAt?.getTime() ?? 0);
-    if (now < since + limitSeconds * 1000 * sequence) continue;
-    const kind = c.status === 'dispatched' ? 'not-en-route' : 'check-in-due';
-    try {
-      await runCommand(ctx.transaction, (tx) =>
-        handleCommand(tx, ctx.registry, unitStream(ctx), unitStreamId(c.id), (s) => decide({ type: 'RaiseOverdue', kind, limitSeconds, sequence }, s), {
-          by: SYSTEM_ACTOR,
-          occurredAt: new Date(now).toISOString(),
-          expectedVersion: c.version,
-        }),
-      );
-      raised.push({ unitId: c.id, kind, sequence });
-    } catch (e) {
-      if (!(e instanceof CommandRejected) && !(e instanceof StaleVersionError)) throw e;
+  try {
+    for (const c of candidates) {
+      const limitSeconds = c.status === 'dispatched' ? NOT_EN_ROUTE_LIMIT_SECONDS : await onSceneLimitSeconds(ctx, c.incidentId);
+      if (!limitSeconds || !c.statusSince) continue;
+      const sequence = c.alertsInStatus + 1;
+      if (c.status === 'dispatched' && sequence > 1) continue;
+      const since = Math.max(c.statusSince.getTime(), c.statusRecordedAt?.getTime() ?? 0);
+      if (now < since + limitSeconds * 1000 * sequence) continue;
+      const kind = c.status === 'dispatched' ? 'not-en-route' : 'check-in-due';
+      try {
+        await runCommand(ctx.transaction, (tx) =>
+          handleCommand(tx, ctx.registry, unitStream(ctx), unitStreamId(c.id), (s) => decide({ type: 'RaiseOverdue', kind, limitSeconds, sequence }, s), {
+            by: SYSTEM_ACTOR,
+            occurredAt: new Date(now).toISOString(),
+            expectedVersion: c.version,
+          }),
+        );
+        raised.push({ unitId: c.id, kind, sequence });
+      } catch (e) {
+        if (!(e instanceof CommandRejected) && !(e instanceof StaleVersionError)) throw e;
+      }
     }
+  } finally {
+    // also when a later candidate throws: the alerts already committed must not wait for the relay's idle poll
+    if (raised.length) ctx.published();
   }
-  if (raised.length) ctx.published();
   return raised;
 }
 

@@ -52,14 +52,28 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
     while ((await backlog()) > 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
     return (await backlog()) === 0;
   };
+  /** whether a relay's loop is asleep (waiting for a nudge or its idle interval) */
+  const asleep = (r: OutboxRelay) => (r as unknown as { wake?: () => void }).wake !== undefined;
+  /** waits until `ok` holds, at most 10 s */
+  const until = async (ok: () => boolean | Promise<boolean>) => {
+    for (const started = Date.now(); !(await ok()) && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+  };
+  /** stops the test's relay and empties the outbox: each test starts from nothing */
+  async function reset() {
+    await relay?.stop();
+    relay = undefined;
+    await pool.query('DELETE FROM outbox');
+  }
+  /** a relay over `producer` (default: the real one), idle interval a minute unless given */
+  const newRelay = (opts: Partial<ConstructorParameters<typeof OutboxRelay>[0]> = {}) =>
+    new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000, ...opts });
 
   /**
    * A fresh relay (idle interval a minute) over the real producer whose first send waits at a
    * gate (`hold`), or none does.
    */
   async function startRelay(hold: boolean) {
-    await relay?.stop();
-    await pool.query('DELETE FROM outbox'); // each test starts from an empty outbox
+    await reset();
     let openGate!: () => void;
     const gate = hold ? new Promise<void>((resolve) => (openGate = resolve)) : Promise.resolve();
     let firstSendStarted!: () => void;
@@ -74,7 +88,7 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
         return producer.send(record);
       },
     });
-    relay = new OutboxRelay({ pool, producer: gated, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
+    relay = newRelay({ producer: gated });
     relay.start();
     return { relay, counter, sending, openGate: () => openGate?.() };
   }
@@ -111,12 +125,8 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
 
   it("a second instance's relay waits for the relay lock instead of leaving its own nudged row to the idle interval", async () => {
     const topic = topicName('calls', prefix);
-    const asleep = (r: OutboxRelay) => (r as unknown as { wake?: () => void }).wake !== undefined;
-    const until = async (ok: () => boolean | Promise<boolean>) => {
-      for (const started = Date.now(); !(await ok()) && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
-    };
     // instance B of the same service: same database and outbox, its own relay, asleep for a minute
-    const other = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test-b', { level: 'silent' }), idleIntervalMs: 60_000 });
+    const other = newRelay();
     const { relay: mine, sending, openGate } = await startRelay(true);
     other.start();
     try {
@@ -149,16 +159,13 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
   });
 
   it('counts the rows only the idle poll found (cad110_outbox_idle_poll_rows_total), and none that were nudged', async () => {
-    await relay?.stop();
-    relay = undefined;
-    await pool.query('DELETE FROM outbox');
+    await reset();
     const metrics = createMetrics('outbox-nudge-test');
     const polled = async () => (await metrics.outboxIdlePollRows.get()).values[0]?.value ?? 0;
-    const quick = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), metrics, idleIntervalMs: 1000 });
-    const asleep = () => (quick as unknown as { wake?: () => void }).wake !== undefined;
+    const quick = newRelay({ metrics, idleIntervalMs: 1000 });
     quick.start();
     try {
-      for (const started = Date.now(); !asleep() && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
+      await until(() => asleep(quick));
       const topic = topicName('calls', prefix);
       await insert(topic, randomUUID(), 7); // a second before the next poll: the nudge publishes it
       quick.nudge();
@@ -174,14 +181,12 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
   });
 
   it('a round gives up on the relay lock after LOCK_WAIT_MS (another instance stuck in a send keeps it) without an error', async () => {
-    await relay?.stop();
-    relay = undefined;
-    await pool.query('DELETE FROM outbox');
+    await reset();
     await insert(topicName('calls', prefix), randomUUID(), 9);
     const holder = await pool.connect();
     await holder.query(`BEGIN; SELECT pg_advisory_xact_lock(${0x0cad110})`);
     try {
-      const waiting = new OutboxRelay({ pool, producer, kafka, logger: createLogger('outbox-nudge-test', { level: 'silent' }), idleIntervalMs: 60_000 });
+      const waiting = newRelay();
       const started = Date.now();
       expect(await waiting.relayOnce()).toBe(0);
       expect(Date.now() - started).toBeGreaterThanOrEqual(LOCK_WAIT_MS - 100);
@@ -199,9 +204,8 @@ describe('outbox relay: a nudged row never waits for the idle interval (real bro
     const { relay, counter } = await startRelay(false);
     // the first round found nothing and went to sleep (waiting for its wake-up, not a fixed time:
     // a round still running when row 3 commits would claim it and prove nothing)
-    const asleep = () => (relay as unknown as { wake?: () => void }).wake !== undefined;
-    for (const started = Date.now(); !asleep() && Date.now() - started < 10_000; ) await new Promise((r) => setTimeout(r, 10));
-    expect(asleep()).toBe(true);
+    await until(() => asleep(relay));
+    expect(asleep(relay)).toBe(true);
     await insert(topic, randomUUID(), 3); // committed, not nudged
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await backlog()).toBe(1);

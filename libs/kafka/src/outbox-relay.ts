@@ -67,8 +67,9 @@ interface OutboxRow {
  * just committed and nudged for then waited for the idle interval: outbox-nudge.int.spec.ts.) So a
  * committed row is published by a nudged round, and the idle interval bounds only how long rows
  * wait whose writer did not nudge a running relay: a process that died between its commit and its
- * nudge, or a commit that landed after its instance's relay stopped (then another instance's
- * idle poll publishes it). `cad110_outbox_idle_poll_rows_total` counts such rows. A crash between send and commit re-sends the rows: delivery is at-least-once and
+ * nudge, a commit that landed after its instance's relay stopped (then another instance's idle
+ * poll publishes it), or a round that gave up on a lock held longer than {@link LOCK_WAIT_MS}.
+ * `cad110_outbox_idle_poll_rows_total` counts such rows. A crash between send and commit re-sends the rows: delivery is at-least-once and
  * consumers are idempotent by event id. Rows are never selected by "id > last seen", which skips
  * rows whose transactions commit out of order.
  *
@@ -178,7 +179,7 @@ export class OutboxRelay {
   /**
    * One round: claim, send, delete.
    * @returns number of messages published (0 also when another instance's round held the relay
-   *   lock for longer than {@link LOCK_WAIT_MS}: that round is the one publishing)
+   *   lock for longer than {@link LOCK_WAIT_MS}: the rows wait for the next nudge or idle poll)
    */
   async relayOnce(): Promise<number> {
     return context.with(suppressTracing(ROOT_CONTEXT), async () => {
@@ -205,8 +206,8 @@ export class OutboxRelay {
         return rows.length;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        // the other instance's round is slow (Kafka retrying a send): it publishes, this one
-        // does not queue behind it holding a connection; the next nudge or poll tries again
+        // the other instance's round is slow (Kafka retrying a send): this one does not queue
+        // behind it holding a connection; its rows wait for the next nudge or idle poll
         if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return 0;
         throw err;
       } finally {

@@ -11,8 +11,9 @@ export { Gauge, Registry };
  * - `cad110_outbox_backlog` rows waiting in the outbox (read at scrape time)
  * - `cad110_outbox_idle_poll_rows_total` outbox rows a relay found only on its idle poll: nobody
  *   nudged it for them (`OUTBOX_IDLE_INTERVAL_MS`). It stays 0 (or nearly: a row committed in the
- *   instant a poll runs) unless a writer died between its commit and its nudge, or an append
- *   path does not nudge — then its rows wait up to that interval
+ *   instant a poll runs) unless a writer died between its commit and its nudge, its instance's
+ *   relay had stopped, a round gave up on a relay lock another instance held over 2 s, or an
+ *   append path does not nudge — then its rows wait up to that interval
  * - `cad110_consumer_lag{topic,partition}` messages behind the partition's high watermark
  * - `cad110_http_request_seconds{method,route,status}` histogram
  */

@@ -162,6 +162,11 @@ describe('a call past the retention period can no longer be read in clear anywhe
     const total = async (scope: string) =>
       (await http<{ rows: { count: number }[] }>('GET', `${stack.url('statistics')}/stats/counts?${new URLSearchParams({ by: 'category', scope, from: yesterday, to: today })}`, analyst)).rows.reduce((n, r) => n + r.count, 0);
     await waitFor(async () => (await total('calls')) === 3 && (await total('incidents')) === 3, { timeoutMs: 40_000, message: 'statistics counted the three calls and incidents' });
+    // and the three cases records opened: CaseOpened reaches statistics after records' own fetch
+    // and statistics' (both gather bytes for up to 500 ms, libs/kafka BACKGROUND_FETCH_MIN_BYTES)
+    const casesCounted = async () =>
+      (await http<{ topics: { topic: string; events: number }[] }>('GET', `${stack.url('statistics')}/stats/throughput?${new URLSearchParams({ from: yesterday, to: today })}`, analyst)).topics.find((t) => t.topic === 'cases')?.events ?? 0;
+    await waitFor(async () => (await casesCounted()) === 3, { timeoutMs: 40_000, message: 'statistics counted the three cases' });
   });
 
   afterAll(async () => {

@@ -21,7 +21,9 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /**
    * how long the loop sleeps when nobody nudges it, milliseconds (default 1000; the services:
-   * `OUTBOX_IDLE_INTERVAL_MS`): the longest a row waits whose writer died before nudging
+   * `OUTBOX_IDLE_INTERVAL_MS`): the longest a row waits that no running relay was nudged for
+   * (see {@link OutboxRelay}: a writer that died before nudging, a commit after its relay stopped,
+   * a round that gave up on the relay lock)
    */
   idleIntervalMs?: number;
   /** advisory lock key: only one relay per database publishes at a time, keeping per-key order */
@@ -69,8 +71,10 @@ interface OutboxRow {
  * wait whose writer did not nudge a running relay: a process that died between its commit and its
  * nudge, a commit that landed after its instance's relay stopped (then another instance's idle
  * poll publishes it), or a round that gave up on a lock held longer than {@link LOCK_WAIT_MS}.
- * `cad110_outbox_idle_poll_rows_total` counts such rows. A crash between send and commit re-sends the rows: delivery is at-least-once and
- * consumers are idempotent by event id. Rows are never selected by "id > last seen", which skips
+ * `cad110_outbox_idle_poll_rows_total` counts such rows.
+ *
+ * A crash between send and commit re-sends the rows: delivery is at-least-once and consumers are
+ * idempotent by event id. Rows are never selected by "id > last seen", which skips
  * rows whose transactions commit out of order.
  *
  * One `send` per partition (partition from the key with the default murmur2 partitioner, as the
